@@ -1,0 +1,121 @@
+//! RFC 9457 problem details: every error on the wire is `application/problem+json`.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use passport::Violation;
+use serde::Serialize;
+
+use crate::service::ServiceError;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// A problem response.
+#[derive(Debug, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// Validation failures, each with the JSON pointer and rule.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<Violation>,
+    #[serde(skip)]
+    pub retry_after: Option<u64>,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, slug: &str, detail: impl Into<String>) -> Problem {
+        Problem {
+            kind: format!("https://voltpass.dev/problems/{slug}"),
+            title: status.canonical_reason().unwrap_or("Error").to_string(),
+            status: status.as_u16(),
+            detail: Some(detail.into()),
+            errors: Vec::new(),
+            retry_after: None,
+        }
+    }
+
+    pub fn invalid(errors: Vec<Violation>) -> Problem {
+        let mut p = Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation",
+            format!("the document breaks {} rule(s); see `errors`", errors.len()),
+        );
+        p.errors = errors;
+        p
+    }
+
+    pub fn bad_request(detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::BAD_REQUEST, "bad-request", detail)
+    }
+
+    pub fn unauthorized(detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::UNAUTHORIZED, "unauthorized", detail)
+    }
+
+    pub fn forbidden(detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::FORBIDDEN, "forbidden", detail)
+    }
+
+    pub fn not_found(detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::NOT_FOUND, "not-found", detail)
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_vec(&self).unwrap_or_default();
+        let mut response = (status, body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        if status == StatusCode::UNAUTHORIZED {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(seconds) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
+    }
+}
+
+impl From<ServiceError> for Problem {
+    fn from(e: ServiceError) -> Problem {
+        use ServiceError::*;
+        match e {
+            Invalid(errors) => Problem::invalid(errors),
+            BadRequest(detail) => Problem::bad_request(detail),
+            NotFound(detail) => Problem::not_found(detail),
+            Forbidden(detail) => Problem::forbidden(detail),
+            Duplicate(detail) => Problem::new(StatusCode::CONFLICT, "duplicate-battery", detail),
+            Concurrent(detail) => Problem::new(StatusCode::CONFLICT, "concurrent-update", detail),
+            Stale(detail) => Problem::new(StatusCode::PRECONDITION_FAILED, "stale-version", detail),
+            Unavailable(detail) => {
+                tracing::warn!(%detail, "store unavailable");
+                let mut p = Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "the database is unavailable, retry shortly",
+                );
+                p.retry_after = Some(2);
+                p
+            }
+            Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                Problem::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "internal error; it has been logged",
+                )
+            }
+        }
+    }
+}
+
+impl IntoResponse for ServiceError {
+    fn into_response(self) -> Response {
+        Problem::from(self).into_response()
+    }
+}

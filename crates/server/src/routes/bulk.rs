@@ -1,0 +1,106 @@
+//! `POST /api/v1/passports:bulk`: NDJSON in, one NDJSON result line per input line out.
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::auth::{Caller, WRITERS};
+use crate::body::RawBody;
+use crate::problem::Problem;
+use crate::service::{LineOutcome, ServiceError};
+
+/// Lines per store transaction in per-line mode.
+const CHUNK: usize = 1000;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct BulkQuery {
+    /// `per-line` (default): every valid line is written; `atomic`: all lines or none.
+    mode: Option<String>,
+}
+
+/// Create many passports from NDJSON (one write body per line). Answers NDJSON, one line per input line:
+/// `{"line":1,"status":201,"id":...}` or `{"line":2,"status":422,"errors":[...]}`. In `atomic` mode a batch
+/// with any failing line writes nothing (the others answer 424) and the response status is 422.
+#[utoipa::path(post, path = "/api/v1/passports:bulk", tag = "passports", security(("apiKey" = [])), params(BulkQuery),
+    request_body(content_type = "application/x-ndjson", description = "One passport write body per line"),
+    responses(
+        (status = 200, description = "Per-line results (NDJSON)"),
+        (status = 422, description = "Atomic mode: the batch was rejected, nothing written (NDJSON per-line results)"),
+    ))]
+pub async fn bulk_create(
+    State(state): State<AppState>,
+    caller: Caller,
+    query: Result<Query<BulkQuery>, axum::extract::rejection::QueryRejection>,
+    RawBody(bytes): RawBody,
+) -> Result<Response, Problem> {
+    let actor = caller.require(WRITERS, "write passports")?;
+    let Query(q) = query.map_err(|e| Problem::bad_request(e.body_text()))?;
+    let atomic = match q.mode.as_deref() {
+        None | Some("per-line") => false,
+        Some("atomic") => true,
+        Some(other) => {
+            return Err(Problem::bad_request(format!(
+                "mode `{other}`: use per-line or atomic"
+            )));
+        }
+    };
+    let text =
+        std::str::from_utf8(&bytes).map_err(|_| Problem::bad_request("the body is not UTF-8"))?;
+    let lines: Vec<(usize, &str)> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| (i + 1, l))
+        .collect();
+    let parse = |line: &str| {
+        serde_json::from_str::<Value>(line)
+            .map_err(|e| ServiceError::BadRequest(format!("malformed JSON: {e}")))
+    };
+    let mut outcomes = Vec::with_capacity(lines.len());
+    if atomic {
+        let bodies = lines.iter().map(|(_, l)| parse(l)).collect();
+        outcomes = state.service.create_passports(actor, bodies, true).await;
+    } else {
+        for chunk in lines.chunks(CHUNK) {
+            let bodies = chunk.iter().map(|(_, l)| parse(l)).collect();
+            outcomes.extend(state.service.create_passports(actor, bodies, false).await);
+        }
+    }
+    let mut rejected = false;
+    let mut out = String::new();
+    for ((line, _), outcome) in lines.iter().zip(outcomes) {
+        let result = match outcome {
+            LineOutcome::Created { id } => json!({"line": line, "status": 201, "id": id}),
+            LineOutcome::NotWritten => {
+                json!({"line": line, "status": 424, "detail": "valid, but not written: another line of this atomic batch failed"})
+            }
+            LineOutcome::Failed(e) => {
+                rejected = true;
+                let problem = Problem::from(e);
+                let mut v =
+                    json!({"line": line, "status": problem.status, "detail": problem.detail});
+                if !problem.errors.is_empty() {
+                    v["errors"] = json!(problem.errors);
+                }
+                v
+            }
+        };
+        out.push_str(&result.to_string());
+        out.push('\n');
+    }
+    let status = if atomic && rejected {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let mut response = (status, out).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/x-ndjson"),
+    );
+    Ok(response)
+}

@@ -1,0 +1,138 @@
+//! HTTP routes. Handlers are thin: parse the request, call the service, shape the response.
+
+mod bulk;
+mod health;
+mod models;
+mod passports;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::routing::{get, post};
+use utoipa::OpenApi;
+
+use crate::AppState;
+use crate::problem::Problem;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "voltpass operator API",
+        description = "Digital Battery Passports under Regulation (EU) 2023/1542. Errors are RFC 9457 problem+json.",
+        license(name = "Apache-2.0")
+    ),
+    paths(
+        health::healthz,
+        models::create_model,
+        models::get_model,
+        models::update_model,
+        models::model_versions,
+        models::model_version,
+        passports::create_passport,
+        passports::list_passports,
+        passports::get_passport,
+        passports::update_passport,
+        passports::passport_versions,
+        passports::passport_version,
+        bulk::bulk_create,
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "models", description = "Battery model records (Annex XIII points 1-3, one per model and plant)"),
+        (name = "passports", description = "Item passports, one per battery, composed with their model on read"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "apiKey",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The OpenAPI document, generated from the handlers' annotations.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+async fn openapi_json() -> axum::Json<utoipa::openapi::OpenApi> {
+    axum::Json(openapi_document())
+}
+
+pub fn router(state: AppState) -> Router {
+    let single = state.config.max_body_bytes;
+    let bulk_limit = state.config.max_bulk_bytes;
+    let api = Router::new()
+        .route("/api/v1/models", post(models::create_model))
+        .route(
+            "/api/v1/models/{id}",
+            get(models::get_model).put(models::update_model),
+        )
+        .route("/api/v1/models/{id}/versions", get(models::model_versions))
+        .route(
+            "/api/v1/models/{id}/versions/{version}",
+            get(models::model_version),
+        )
+        .route(
+            "/api/v1/passports",
+            post(passports::create_passport).get(passports::list_passports),
+        )
+        .route(
+            "/api/v1/passports/{id}",
+            get(passports::get_passport).put(passports::update_passport),
+        )
+        .route(
+            "/api/v1/passports/{id}/versions",
+            get(passports::passport_versions),
+        )
+        .route(
+            "/api/v1/passports/{id}/versions/{version}",
+            get(passports::passport_version),
+        )
+        .layer(DefaultBodyLimit::max(single));
+    let bulk = Router::new()
+        .route("/api/v1/passports:bulk", post(bulk::bulk_create))
+        .layer(DefaultBodyLimit::max(bulk_limit));
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/api/openapi.json", get(openapi_json))
+        .merge(api)
+        .merge(bulk)
+        .fallback(|| async { Problem::not_found("no such route") })
+        .with_state(state)
+}
+
+/// Strong ETag for a version number.
+pub(crate) fn etag(version: i64) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"{version}\"")).expect("digits are a valid header value")
+}
+
+/// The version an `If-Match` header names: `None` without the header or for `*`.
+/// A value that is not one of our ETags can never match: 412.
+pub(crate) fn if_match(headers: &HeaderMap) -> Result<Option<i64>, Problem> {
+    let Some(value) = headers.get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let text = value.to_str().unwrap_or_default().trim();
+    if text == "*" {
+        return Ok(None);
+    }
+    text.trim_start_matches("W/")
+        .trim_matches('"')
+        .parse::<i64>()
+        .map(Some)
+        .map_err(|_| {
+            Problem::new(
+                axum::http::StatusCode::PRECONDITION_FAILED,
+                "stale-version",
+                format!("If-Match {text} matches no version"),
+            )
+        })
+}

@@ -1,0 +1,113 @@
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use store::{ModelVersion, VersionMeta};
+
+use crate::AppState;
+use crate::auth::{Caller, READERS, WRITERS};
+use crate::body::JsonBody;
+use crate::problem::Problem;
+use crate::routes::{etag, if_match};
+
+fn model_json(model: &ModelVersion) -> Value {
+    json!({
+        "modelId": model.model_id,
+        "version": model.meta.version,
+        "owner": model.owner,
+        "meta": model.meta,
+        "document": model.document,
+    })
+}
+
+fn model_response(status: StatusCode, model: &ModelVersion) -> Response {
+    let mut response = (status, Json(model_json(model))).into_response();
+    response
+        .headers_mut()
+        .insert(header::ETAG, etag(model.meta.version));
+    if status == StatusCode::CREATED
+        && let Ok(location) = format!("/api/v1/models/{}", model.model_id).parse()
+    {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    response
+}
+
+/// Create a battery model record: the model-level part of a passport document plus `modelId`.
+#[utoipa::path(post, path = "/api/v1/models", tag = "models", security(("apiKey" = [])), responses(
+    (status = 201, description = "Created"),
+    (status = 409, description = "A model with this id exists"),
+    (status = 422, description = "Invalid document", content_type = "application/problem+json"),
+))]
+pub async fn create_model(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody,
+) -> Result<Response, Problem> {
+    let actor = caller.require(WRITERS, "write battery models")?;
+    let model = state.service.create_model(actor, body).await?;
+    Ok(model_response(StatusCode::CREATED, &model))
+}
+
+/// The latest version of a battery model record.
+#[utoipa::path(get, path = "/api/v1/models/{id}", tag = "models", security(("apiKey" = [])),
+    params(("id" = String, Path, description = "Model id")),
+    responses((status = 200, description = "The model record"), (status = 404, description = "Unknown model")))]
+pub async fn get_model(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    caller.require(READERS, "read battery models")?;
+    let model = state.service.model(&id, None).await?;
+    Ok(model_response(StatusCode::OK, &model))
+}
+
+/// Append a new version of a battery model record (`If-Match` for optimistic concurrency).
+#[utoipa::path(put, path = "/api/v1/models/{id}", tag = "models", security(("apiKey" = [])),
+    params(("id" = String, Path, description = "Model id")),
+    responses((status = 200, description = "New version written"), (status = 412, description = "Stale If-Match")))]
+pub async fn update_model(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody,
+) -> Result<Response, Problem> {
+    let actor = caller.require(WRITERS, "write battery models")?;
+    let expected = if_match(&headers)?;
+    let model = state
+        .service
+        .update_model(actor, &id, body, expected)
+        .await?;
+    Ok(model_response(StatusCode::OK, &model))
+}
+
+/// Version history of a battery model record.
+#[utoipa::path(get, path = "/api/v1/models/{id}/versions", tag = "models", security(("apiKey" = [])),
+    params(("id" = String, Path, description = "Model id")),
+    responses((status = 200, description = "Versions, oldest first")))]
+pub async fn model_versions(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Problem> {
+    caller.require(READERS, "read battery models")?;
+    let items: Vec<VersionMeta> = state.service.model_history(&id).await?;
+    Ok(Json(json!({ "items": items })))
+}
+
+/// One version of a battery model record.
+#[utoipa::path(get, path = "/api/v1/models/{id}/versions/{version}", tag = "models", security(("apiKey" = [])),
+    params(("id" = String, Path, description = "Model id"), ("version" = i64, Path, description = "Version number")),
+    responses((status = 200, description = "The model record at that version"), (status = 404, description = "No such version")))]
+pub async fn model_version(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, version)): Path<(String, i64)>,
+) -> Result<Response, Problem> {
+    caller.require(READERS, "read battery models")?;
+    let model = state.service.model(&id, Some(version)).await?;
+    Ok(model_response(StatusCode::OK, &model))
+}

@@ -1,0 +1,618 @@
+//! The passport service: what the REST API and the CLI do, without HTTP. It parses writes, resolves and
+//! caches battery models, validates composed documents, checks who may write, and appends to the store.
+
+use passport::catalogue::Category;
+use passport::document::compose;
+use passport::input::{Envelope, ModelSource, PassportInput};
+use passport::validate::{validate_model, validate_passport};
+use passport::{Violation, hash, ids};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use store::{
+    Actor, ModelVersion, NewModelVersion, NewPassportVersion, PassportFilter, PassportHead,
+    PassportVersion, Role, Store, StoreError, VersionMeta,
+};
+
+const GPI: &str = "/generalProductInformation";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("invalid document ({} violations)", .0.len())]
+    Invalid(Vec<Violation>),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Duplicate(String),
+    #[error("{0}")]
+    Concurrent(String),
+    #[error("{0}")]
+    Stale(String),
+    #[error("{0}")]
+    Unavailable(String),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::DuplicateBattery { .. } => ServiceError::Duplicate(e.to_string()),
+            StoreError::VersionConflict { .. } => ServiceError::Concurrent(e.to_string()),
+            StoreError::NotFound { .. } => ServiceError::NotFound(e.to_string()),
+            StoreError::Invalid(msg) => ServiceError::Invalid(vec![Violation::new(
+                format!("{GPI}/predecessorPassports"),
+                "predecessor",
+                msg,
+            )]),
+            StoreError::Unavailable(msg) => ServiceError::Unavailable(msg),
+            other => ServiceError::Internal(other.to_string()),
+        }
+    }
+}
+
+pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
+
+/// A passport as read: its index entry, the stored version and the composed canonical document.
+#[derive(Debug, Clone)]
+pub struct Passport {
+    pub head: PassportHead,
+    pub version: PassportVersion,
+    pub document: Value,
+}
+
+/// One line of a bulk write and what became of it.
+#[derive(Debug, Clone)]
+pub enum LineOutcome {
+    Created {
+        id: String,
+    },
+    Failed(ServiceError),
+    /// Valid, but not written because another line of an all-or-nothing batch failed.
+    NotWritten,
+}
+
+/// A page of passports.
+pub struct Page {
+    pub items: Vec<PassportHead>,
+    pub next_after: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct PassportService {
+    store: Arc<dyn Store>,
+    /// Model versions are immutable, so they are cached forever once read.
+    models: Arc<RwLock<HashMap<(String, i64), Arc<ModelVersion>>>>,
+}
+
+/// A validated passport write, ready for the store.
+struct Prepared {
+    new: NewPassportVersion,
+    document: Value,
+}
+
+impl Clone for ServiceError {
+    fn clone(&self) -> Self {
+        use ServiceError::*;
+        match self {
+            Invalid(v) => Invalid(v.clone()),
+            BadRequest(s) => BadRequest(s.clone()),
+            NotFound(s) => NotFound(s.clone()),
+            Forbidden(s) => Forbidden(s.clone()),
+            Duplicate(s) => Duplicate(s.clone()),
+            Concurrent(s) => Concurrent(s.clone()),
+            Stale(s) => Stale(s.clone()),
+            Unavailable(s) => Unavailable(s.clone()),
+            Internal(s) => Internal(s.clone()),
+        }
+    }
+}
+
+fn text_at<'a>(doc: &'a Value, pointer: &str) -> &'a str {
+    doc.pointer(pointer)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+}
+
+/// May `actor` write data on behalf of the economic operator `operator`?
+fn may_write_for(actor: &Actor, operator: &str) -> Result<()> {
+    match actor.role {
+        Role::Admin => Ok(()),
+        Role::EconomicOperator if actor.organisation.as_deref() == Some(operator) => Ok(()),
+        Role::EconomicOperator => Err(ServiceError::Forbidden(format!(
+            "economic operator {} may not write passports of operator `{operator}`",
+            actor.organisation.as_deref().unwrap_or("(none)")
+        ))),
+        role => Err(ServiceError::Forbidden(format!(
+            "role {role} may not write passports or models"
+        ))),
+    }
+}
+
+impl PassportService {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        PassportService {
+            store,
+            models: Arc::default(),
+        }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    // ----- models -----
+
+    /// Creates a battery model record (version 1) from a write body with `modelId`.
+    pub async fn create_model(&self, actor: &Actor, body: Value) -> Result<ModelVersion> {
+        self.write_model(actor, body, None, Some(0)).await
+    }
+
+    /// Appends a new version of a model; `expected` comes from `If-Match`.
+    pub async fn update_model(
+        &self,
+        actor: &Actor,
+        id: &str,
+        body: Value,
+        expected: Option<i64>,
+    ) -> Result<ModelVersion> {
+        let current = self
+            .store
+            .model(id, None)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("model {id} not found")))?;
+        if let Some(expected) = expected
+            && expected != current.meta.version
+        {
+            return Err(ServiceError::Stale(format!(
+                "model {id} is at version {}, not {expected}",
+                current.meta.version
+            )));
+        }
+        if let Some(owner) = &current.owner {
+            may_write_for(actor, owner)?;
+        }
+        self.write_model(
+            actor,
+            body,
+            Some(id),
+            Some(expected.unwrap_or(current.meta.version)),
+        )
+        .await
+    }
+
+    async fn write_model(
+        &self,
+        actor: &Actor,
+        body: Value,
+        path_id: Option<&str>,
+        expected: Option<i64>,
+    ) -> Result<ModelVersion> {
+        let mut envelope = Envelope::parse(body).map_err(ServiceError::Invalid)?;
+        if let Some(path_id) = path_id {
+            match &envelope.model_id {
+                Some(id) if id != path_id => {
+                    return Err(ServiceError::Invalid(vec![Violation::new(
+                        "/modelId",
+                        "model-id",
+                        "modelId differs from the URL",
+                    )]));
+                }
+                _ => envelope.model_id = Some(path_id.to_string()),
+            }
+        }
+        let input = envelope.into_model().map_err(ServiceError::Invalid)?;
+        validate_model(&input.document).map_err(ServiceError::Invalid)?;
+        let owner = match actor.role {
+            Role::Admin => None,
+            Role::EconomicOperator => Some(actor.organisation.clone().ok_or_else(|| {
+                ServiceError::Forbidden("this economic-operator key names no organisation".into())
+            })?),
+            role => {
+                return Err(ServiceError::Forbidden(format!(
+                    "role {role} may not write battery models"
+                )));
+            }
+        };
+        let new = NewModelVersion {
+            model_id: input.id.clone(),
+            document: input.document,
+            owner,
+            actor_id: actor.id.clone(),
+            reason: input.reason,
+            expected_version: expected,
+        };
+        match self.store.append_model(new).await {
+            Err(StoreError::VersionConflict { current, .. }) if expected == Some(0) => {
+                Err(ServiceError::Duplicate(format!(
+                    "model {} already exists (version {current})",
+                    input.id
+                )))
+            }
+            Err(StoreError::VersionConflict { current, .. }) => Err(ServiceError::Stale(format!(
+                "model {} changed meanwhile, now at version {current}",
+                input.id
+            ))),
+            other => Ok(other?),
+        }
+    }
+
+    /// A model version (latest when `version` is `None`).
+    pub async fn model(&self, id: &str, version: Option<i64>) -> Result<Arc<ModelVersion>> {
+        if let Some(v) = version
+            && let Some(hit) = self
+                .models
+                .read()
+                .expect("model cache lock")
+                .get(&(id.to_string(), v))
+        {
+            return Ok(hit.clone());
+        }
+        let model = self.store.model(id, version).await?.ok_or_else(|| {
+            ServiceError::NotFound(match version {
+                Some(v) => format!("model {id} version {v} not found"),
+                None => format!("model {id} not found"),
+            })
+        })?;
+        let model = Arc::new(model);
+        self.models
+            .write()
+            .expect("model cache lock")
+            .insert((id.to_string(), model.meta.version), model.clone());
+        Ok(model)
+    }
+
+    pub async fn model_history(&self, id: &str) -> Result<Vec<VersionMeta>> {
+        let history = self.store.model_history(id).await?;
+        if history.is_empty() {
+            return Err(ServiceError::NotFound(format!("model {id} not found")));
+        }
+        Ok(history)
+    }
+
+    /// The stored model record for a full document's model part: reused when an identical one exists.
+    async fn embedded_model(&self, actor: &Actor, model_part: Value) -> Result<Arc<ModelVersion>> {
+        let content_hash = hash::content_hash(&model_part);
+        if let Some(found) = self.store.model_by_hash(&content_hash).await? {
+            return self.model(&found.model_id, Some(found.meta.version)).await;
+        }
+        validate_model(&model_part).map_err(ServiceError::Invalid)?;
+        let id = format!("auto-{}", &content_hash[..16]);
+        let new = NewModelVersion {
+            model_id: id.clone(),
+            document: model_part,
+            owner: actor
+                .organisation
+                .clone()
+                .filter(|_| actor.role == Role::EconomicOperator),
+            actor_id: actor.id.clone(),
+            reason: Some("model part of a full passport document".into()),
+            expected_version: None,
+        };
+        let written = self.store.append_model(new).await?;
+        self.model(&id, Some(written.meta.version)).await
+    }
+
+    // ----- passports -----
+
+    /// Parses, resolves and validates one passport write. `existing` is the head being updated, if any.
+    async fn prepare(
+        &self,
+        actor: &Actor,
+        body: Value,
+        existing: Option<&PassportHead>,
+    ) -> Result<Prepared> {
+        let PassportInput {
+            model,
+            mut item,
+            reason,
+        } = Envelope::parse(body)
+            .and_then(Envelope::into_passport)
+            .map_err(ServiceError::Invalid)?;
+        let id = match existing {
+            Some(head) => head.id.clone(),
+            None => ids::new_passport_id(),
+        };
+        let sent_id = item
+            .pointer(&format!("{GPI}/batteryPassportIdentifier"))
+            .cloned();
+        match (sent_id, existing) {
+            (None, _) => {}
+            (Some(Value::String(s)), Some(head)) if s == head.id => {}
+            (Some(_), None) => {
+                return Err(ServiceError::Invalid(vec![Violation::new(
+                    format!("{GPI}/batteryPassportIdentifier"),
+                    "server-assigned",
+                    "the passport identifier is assigned by the server: leave it out",
+                )]));
+            }
+            (Some(_), Some(head)) => {
+                return Err(ServiceError::Invalid(vec![Violation::new(
+                    format!("{GPI}/batteryPassportIdentifier"),
+                    "immutable",
+                    format!("this is passport {}, the identifier cannot change", head.id),
+                )]));
+            }
+        }
+        let gpi = item.as_object_mut().and_then(|o| {
+            o.entry("generalProductInformation")
+                .or_insert_with(passport::input::empty_object)
+                .as_object_mut()
+        });
+        if let Some(gpi) = gpi {
+            gpi.insert(
+                "batteryPassportIdentifier".into(),
+                Value::String(id.clone()),
+            );
+        }
+        let model = match model {
+            ModelSource::Reference {
+                id: model_id,
+                version,
+            } => self.model(&model_id, version).await.map_err(|e| match e {
+                ServiceError::NotFound(msg) => {
+                    ServiceError::Invalid(vec![Violation::new("/modelId", "unknown-model", msg)])
+                }
+                other => other,
+            })?,
+            ModelSource::Embedded(part) => self.embedded_model(actor, part).await?,
+        };
+        let document = compose(&model.document, &item);
+        validate_passport(&document).map_err(ServiceError::Invalid)?;
+
+        let battery_id = text_at(&document, &format!("{GPI}/productIdentifier")).to_string();
+        let responsible =
+            text_at(&document, &format!("{GPI}/operatorInformation/identifier")).to_string();
+        may_write_for(actor, &responsible)?;
+        if let Some(head) = existing {
+            may_write_for(actor, &head.responsible)?;
+            if head.battery_id != battery_id {
+                return Err(ServiceError::Invalid(vec![Violation::new(
+                    format!("{GPI}/productIdentifier"),
+                    "immutable",
+                    format!("the battery identifier `{}` cannot change", head.battery_id),
+                )]));
+            }
+        }
+        let predecessors: Vec<String> = document
+            .pointer(&format!("{GPI}/predecessorPassports"))
+            .and_then(Value::as_array)
+            .map(|list| {
+                list.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let head = PassportHead {
+            id,
+            battery_id,
+            model_id: model.model_id.clone(),
+            model_version: model.meta.version,
+            category: Category::parse(text_at(&document, &format!("{GPI}/batteryCategory")))
+                .map(|c| c.as_str().to_string())
+                .unwrap_or_default(),
+            status: text_at(&document, &format!("{GPI}/batteryStatus")).to_string(),
+            manufacturer: text_at(
+                &document,
+                &format!("{GPI}/manufacturerInformation/identifier"),
+            )
+            .to_string(),
+            responsible,
+            version: existing.map_or(1, |h| h.version + 1),
+            successor_id: None,
+        };
+        let new = NewPassportVersion {
+            head,
+            item,
+            actor_id: actor.id.clone(),
+            reason,
+            predecessors: if existing.is_some() {
+                Vec::new()
+            } else {
+                predecessors
+            },
+            expected_version: existing.map_or(0, |h| h.version),
+        };
+        Ok(Prepared { new, document })
+    }
+
+    /// Creates one passport.
+    pub async fn create_passport(&self, actor: &Actor, body: Value) -> Result<Passport> {
+        let prepared = self.prepare(actor, body, None).await?;
+        let head = prepared.new.head.clone();
+        let version = self
+            .store
+            .append_passports(vec![prepared.new])
+            .await?
+            .remove(0);
+        Ok(Passport {
+            head,
+            version,
+            document: prepared.document,
+        })
+    }
+
+    /// Appends a new version of a passport. `expected` comes from `If-Match`.
+    pub async fn update_passport(
+        &self,
+        actor: &Actor,
+        id: &str,
+        body: Value,
+        expected: Option<i64>,
+    ) -> Result<Passport> {
+        let head = self.head(id).await?;
+        if let Some(expected) = expected
+            && expected != head.version
+        {
+            return Err(ServiceError::Stale(format!(
+                "passport {id} is at version {}, not {expected}",
+                head.version
+            )));
+        }
+        let prepared = self.prepare(actor, body, Some(&head)).await?;
+        let new_head = prepared.new.head.clone();
+        let version = match self.store.append_passports(vec![prepared.new]).await {
+            Err(StoreError::VersionConflict { current, .. }) if expected.is_some() => {
+                return Err(ServiceError::Stale(format!(
+                    "passport {id} changed meanwhile, now at version {current}"
+                )));
+            }
+            other => other?.remove(0),
+        };
+        Ok(Passport {
+            head: new_head,
+            version,
+            document: prepared.document,
+        })
+    }
+
+    /// Creates many passports. `atomic`: all or nothing; otherwise each valid line is written.
+    /// Lines are written in one transaction per call; callers stream large inputs in chunks.
+    pub async fn create_passports(
+        &self,
+        actor: &Actor,
+        bodies: Vec<Result<Value, ServiceError>>,
+        atomic: bool,
+    ) -> Vec<LineOutcome> {
+        let mut outcomes: Vec<Option<LineOutcome>> = vec![None; bodies.len()];
+        let mut ready: Vec<(usize, Prepared)> = Vec::new();
+        let mut seen_batteries: HashMap<String, usize> = HashMap::new();
+        for (i, body) in bodies.into_iter().enumerate() {
+            let prepared = match body {
+                Ok(body) => self.prepare(actor, body, None).await,
+                Err(e) => Err(e),
+            };
+            match prepared {
+                Ok(p) => {
+                    if let Some(first) = seen_batteries.insert(p.new.head.battery_id.clone(), i) {
+                        outcomes[i] = Some(LineOutcome::Failed(ServiceError::Duplicate(format!(
+                            "battery identifier `{}` repeats line {}",
+                            p.new.head.battery_id,
+                            first + 1
+                        ))));
+                    } else {
+                        ready.push((i, p));
+                    }
+                }
+                Err(e) => outcomes[i] = Some(LineOutcome::Failed(e)),
+            }
+        }
+        // Battery identifiers that already have an active passport (successors aside).
+        let wanted: Vec<String> = ready
+            .iter()
+            .filter(|(_, p)| p.new.predecessors.is_empty())
+            .map(|(_, p)| p.new.head.battery_id.clone())
+            .collect();
+        match self.store.active_by_battery_ids(&wanted).await {
+            Ok(taken) => {
+                let taken: HashMap<String, String> =
+                    taken.into_iter().map(|h| (h.battery_id, h.id)).collect();
+                ready.retain(|(i, p)| match taken.get(&p.new.head.battery_id) {
+                    Some(existing) if p.new.predecessors.is_empty() => {
+                        outcomes[*i] = Some(LineOutcome::Failed(ServiceError::Duplicate(format!(
+                            "battery identifier `{}` already has passport {existing}",
+                            p.new.head.battery_id
+                        ))));
+                        false
+                    }
+                    _ => true,
+                });
+            }
+            Err(e) => {
+                let e = ServiceError::from(e);
+                return outcomes
+                    .into_iter()
+                    .map(|o| o.unwrap_or(LineOutcome::Failed(e.clone())))
+                    .collect();
+            }
+        }
+        let failed = outcomes.iter().any(Option::is_some);
+        if atomic && failed {
+            return outcomes
+                .into_iter()
+                .map(|o| o.unwrap_or(LineOutcome::NotWritten))
+                .collect();
+        }
+        let ids: Vec<(usize, String)> = ready
+            .iter()
+            .map(|(i, p)| (*i, p.new.head.id.clone()))
+            .collect();
+        let batch: Vec<NewPassportVersion> = ready.into_iter().map(|(_, p)| p.new).collect();
+        match self.store.append_passports(batch).await {
+            Ok(_) => {
+                for (i, id) in ids {
+                    outcomes[i] = Some(LineOutcome::Created { id });
+                }
+            }
+            Err(e) => {
+                // A concurrent writer took a battery id between the check and the write: nothing was written.
+                let e = ServiceError::from(e);
+                for (i, _) in ids {
+                    outcomes[i] = Some(LineOutcome::Failed(e.clone()));
+                }
+            }
+        }
+        outcomes
+            .into_iter()
+            .map(|o| o.unwrap_or(LineOutcome::NotWritten))
+            .collect()
+    }
+
+    pub async fn head(&self, id: &str) -> Result<PassportHead> {
+        self.store
+            .passport_head(id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("passport {id} not found")))
+    }
+
+    /// A passport, composed, at a version (latest when `None`).
+    pub async fn passport(&self, id: &str, version: Option<i64>) -> Result<Passport> {
+        let head = self.head(id).await?;
+        let stored = self
+            .store
+            .passport_version(id, version)
+            .await?
+            .ok_or_else(|| {
+                ServiceError::NotFound(format!(
+                    "passport {id} has no version {}",
+                    version.unwrap_or_default()
+                ))
+            })?;
+        let model = self
+            .model(&stored.model_id, Some(stored.model_version))
+            .await?;
+        let document = compose(&model.document, &stored.item);
+        Ok(Passport {
+            head,
+            version: stored,
+            document,
+        })
+    }
+
+    pub async fn history(&self, id: &str) -> Result<Vec<VersionMeta>> {
+        self.head(id).await?;
+        Ok(self.store.passport_history(id).await?)
+    }
+
+    pub async fn list(
+        &self,
+        filter: &PassportFilter,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Page> {
+        let mut items = self.store.list_passports(filter, after, limit + 1).await?;
+        let more = items.len() as i64 > limit;
+        items.truncate(limit as usize);
+        let next_after = if more {
+            items.last().map(|h| h.id.clone())
+        } else {
+            None
+        };
+        Ok(Page { items, next_after })
+    }
+}

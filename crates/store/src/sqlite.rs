@@ -1,0 +1,572 @@
+//! SQLite implementation: one file, WAL journal, `synchronous=FULL` so a committed write survives a crash.
+//! Writes go through a single-connection pool (SQLite has one writer anyway, and this keeps
+//! read-then-write transactions free of SQLITE_BUSY); reads use a small pool of their own.
+
+use crate::record::{canonical_record, record_hash};
+use crate::{
+    Actor, ModelVersion, NewModelVersion, NewPassportVersion, PassportFilter, PassportHead,
+    PassportVersion, Result, Role, Store, StoreError, VersionMeta,
+};
+use async_trait::async_trait;
+use passport::hash::canonical_json;
+use serde_json::Value;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+use sqlx::{QueryBuilder, Row, SqlStr, Sqlite, SqlitePool};
+use std::borrow::Cow;
+use std::str::FromStr;
+use std::time::Duration;
+use time::OffsetDateTime;
+
+/// Rows per multi-row INSERT: well under SQLite's 32766 bound parameters.
+const INSERT_CHUNK: usize = 400;
+
+pub struct SqliteStore {
+    writer: SqlitePool,
+    reader: SqlitePool,
+}
+
+fn migrator() -> Migrator {
+    Migrator {
+        migrations: Cow::Owned(vec![Migration::new(
+            1,
+            Cow::Borrowed("init"),
+            MigrationType::Simple,
+            SqlStr::from_static(include_str!("../migrations/sqlite/0001_init.sql")),
+            false,
+        )]),
+        ..Migrator::DEFAULT
+    }
+}
+
+impl SqliteStore {
+    /// Opens `sqlite://PATH` (or `sqlite::memory:` for a private in-memory store), creating and migrating it.
+    pub async fn open(url: &str) -> Result<SqliteStore> {
+        let memory = url.contains(":memory:");
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StoreError::BadUrl(format!("{url} ({e})")))?
+            .create_if_missing(true)
+            .journal_mode(if memory {
+                SqliteJournalMode::Memory
+            } else {
+                SqliteJournalMode::Wal
+            })
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options.clone())
+            .await?;
+        migrator().run(&writer).await?;
+        // An in-memory database exists per connection: share the writer.
+        let reader = if memory {
+            writer.clone()
+        } else {
+            SqlitePoolOptions::new()
+                .max_connections(4)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options.read_only(true))
+                .await?
+        };
+        Ok(SqliteStore { writer, reader })
+    }
+}
+
+fn actor_from(row: &SqliteRow) -> Result<Actor> {
+    let role: String = row.try_get("role")?;
+    Ok(Actor {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        role: Role::parse(&role)
+            .ok_or_else(|| StoreError::Database(format!("unknown role {role} in actors")))?,
+        organisation: row.try_get("organisation")?,
+        subrole: row.try_get("subrole")?,
+    })
+}
+
+fn meta_from(row: &SqliteRow) -> Result<VersionMeta> {
+    Ok(VersionMeta {
+        version: row.try_get("version")?,
+        actor_id: row.try_get("actor_id")?,
+        created_at: row.try_get("created_at")?,
+        reason: row.try_get("reason")?,
+        content_hash: row.try_get("content_hash")?,
+        prev_hash: row.try_get("prev_hash")?,
+    })
+}
+
+fn json_from(row: &SqliteRow, column: &str) -> Result<Value> {
+    let text: String = row.try_get(column)?;
+    serde_json::from_str(&text)
+        .map_err(|e| StoreError::Database(format!("stored {column} is not JSON: {e}")))
+}
+
+fn model_from(row: &SqliteRow) -> Result<ModelVersion> {
+    Ok(ModelVersion {
+        model_id: row.try_get("model_id")?,
+        document: json_from(row, "document")?,
+        owner: row.try_get("owner")?,
+        meta: meta_from(row)?,
+    })
+}
+
+fn head_from(row: &SqliteRow) -> Result<PassportHead> {
+    Ok(PassportHead {
+        id: row.try_get("id")?,
+        battery_id: row.try_get("battery_id")?,
+        model_id: row.try_get("model_id")?,
+        model_version: row.try_get("model_version")?,
+        category: row.try_get("category")?,
+        status: row.try_get("status")?,
+        manufacturer: row.try_get("manufacturer")?,
+        responsible: row.try_get("responsible")?,
+        version: row.try_get("version")?,
+        successor_id: row.try_get("successor_id")?,
+    })
+}
+
+fn version_from(row: &SqliteRow) -> Result<PassportVersion> {
+    Ok(PassportVersion {
+        passport_id: row.try_get("passport_id")?,
+        model_id: row.try_get("model_id")?,
+        model_version: row.try_get("model_version")?,
+        item: json_from(row, "item")?,
+        meta: meta_from(row)?,
+    })
+}
+
+/// A passport version ready to insert: canonical text and hashes computed outside the transaction.
+struct Prepared {
+    new: NewPassportVersion,
+    item_text: String,
+    content_hash: String,
+}
+
+const HEAD_COLUMNS: &str = "id, battery_id, model_id, model_version, category, status, manufacturer, responsible, version, successor_id";
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.reader).await?;
+        Ok(())
+    }
+
+    async fn create_actor(&self, actor: &Actor) -> Result<()> {
+        sqlx::query("INSERT INTO actors (id, name, role, organisation, subrole, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+            .bind(&actor.id)
+            .bind(&actor.name)
+            .bind(actor.role.as_str())
+            .bind(&actor.organisation)
+            .bind(&actor.subrole)
+            .bind(OffsetDateTime::now_utc())
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    async fn actor(&self, id: &str) -> Result<Option<Actor>> {
+        let row = sqlx::query("SELECT * FROM actors WHERE id = ?1")
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await?;
+        row.as_ref().map(actor_from).transpose()
+    }
+
+    async fn list_actors(&self) -> Result<Vec<Actor>> {
+        let rows = sqlx::query("SELECT * FROM actors ORDER BY id")
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter().map(actor_from).collect()
+    }
+
+    async fn add_key(&self, actor_id: &str, key_hash: &str) -> Result<()> {
+        sqlx::query("INSERT INTO api_keys (key_hash, actor_id, created_at) VALUES (?1, ?2, ?3)")
+            .bind(key_hash)
+            .bind(actor_id)
+            .bind(OffsetDateTime::now_utc())
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    async fn actor_by_key_hash(&self, key_hash: &str) -> Result<Option<Actor>> {
+        let row = sqlx::query(
+            "SELECT a.* FROM api_keys k JOIN actors a ON a.id = k.actor_id WHERE k.key_hash = ?1",
+        )
+        .bind(key_hash)
+        .fetch_optional(&self.reader)
+        .await?;
+        row.as_ref().map(actor_from).transpose()
+    }
+
+    async fn append_model(&self, new: NewModelVersion) -> Result<ModelVersion> {
+        let content_hash = record_hash(&canonical_json(&new.document));
+        let document_text = canonical_json(&new.document);
+        let mut tx = self.writer.begin().await?;
+        let current = sqlx::query("SELECT version, content_hash FROM model_versions WHERE model_id = ?1 ORDER BY version DESC LIMIT 1")
+            .bind(&new.model_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let (current_version, prev_hash): (i64, Option<String>) = match &current {
+            Some(row) => (row.try_get("version")?, Some(row.try_get("content_hash")?)),
+            None => (0, None),
+        };
+        if let Some(expected) = new.expected_version
+            && expected != current_version
+        {
+            return Err(StoreError::VersionConflict {
+                kind: "model",
+                id: new.model_id,
+                expected,
+                current: current_version,
+            });
+        }
+        let meta = VersionMeta {
+            version: current_version + 1,
+            actor_id: new.actor_id.clone(),
+            created_at: OffsetDateTime::now_utc(),
+            reason: new.reason.clone(),
+            content_hash,
+            prev_hash,
+        };
+        sqlx::query(
+            "INSERT INTO model_versions (model_id, version, document, owner, content_hash, prev_hash, actor_id, reason, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )
+        .bind(&new.model_id)
+        .bind(meta.version)
+        .bind(&document_text)
+        .bind(&new.owner)
+        .bind(&meta.content_hash)
+        .bind(&meta.prev_hash)
+        .bind(&meta.actor_id)
+        .bind(&meta.reason)
+        .bind(meta.created_at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(ModelVersion {
+            model_id: new.model_id,
+            document: new.document,
+            owner: new.owner,
+            meta,
+        })
+    }
+
+    async fn model(&self, id: &str, version: Option<i64>) -> Result<Option<ModelVersion>> {
+        let row = match version {
+            Some(v) => {
+                sqlx::query("SELECT * FROM model_versions WHERE model_id = ?1 AND version = ?2")
+                    .bind(id)
+                    .bind(v)
+            }
+            None => sqlx::query(
+                "SELECT * FROM model_versions WHERE model_id = ?1 ORDER BY version DESC LIMIT 1",
+            )
+            .bind(id),
+        }
+        .fetch_optional(&self.reader)
+        .await?;
+        row.as_ref().map(model_from).transpose()
+    }
+
+    async fn model_history(&self, id: &str) -> Result<Vec<VersionMeta>> {
+        let rows = sqlx::query("SELECT * FROM model_versions WHERE model_id = ?1 ORDER BY version")
+            .bind(id)
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter().map(meta_from).collect()
+    }
+
+    async fn model_by_hash(&self, hash: &str) -> Result<Option<ModelVersion>> {
+        let row = sqlx::query("SELECT * FROM model_versions WHERE content_hash = ?1 ORDER BY model_id, version DESC LIMIT 1")
+            .bind(hash)
+            .fetch_optional(&self.reader)
+            .await?;
+        row.as_ref().map(model_from).transpose()
+    }
+
+    async fn append_passports(
+        &self,
+        batch: Vec<NewPassportVersion>,
+    ) -> Result<Vec<PassportVersion>> {
+        let prepared: Vec<Prepared> = batch
+            .into_iter()
+            .map(|new| {
+                let item_text = canonical_json(&new.item);
+                let content_hash = record_hash(&canonical_record(
+                    &new.head.model_id,
+                    new.head.model_version,
+                    &item_text,
+                ));
+                Prepared {
+                    new,
+                    item_text,
+                    content_hash,
+                }
+            })
+            .collect();
+        let now = OffsetDateTime::now_utc();
+        let mut tx = self.writer.begin().await?;
+
+        // Predecessors first: a successor may reuse its predecessor's battery identifier.
+        for p in &prepared {
+            for predecessor in &p.new.predecessors {
+                let done = sqlx::query(
+                    "UPDATE passports SET successor_id = ?1 WHERE id = ?2 AND successor_id IS NULL",
+                )
+                .bind(&p.new.head.id)
+                .bind(predecessor)
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::Invalid(format!(
+                        "predecessor passport {predecessor} does not exist or already has a successor"
+                    )));
+                }
+            }
+        }
+
+        let (creates, updates): (Vec<&Prepared>, Vec<&Prepared>) =
+            prepared.iter().partition(|p| p.new.expected_version == 0);
+        check_battery_ids_free(&mut tx, &creates).await?;
+        let mut prev_hashes: std::collections::HashMap<String, String> =
+            std::collections::HashMap::new();
+        for p in &updates {
+            let prev = bump_head(&mut tx, p, now).await?;
+            prev_hashes.insert(p.new.head.id.clone(), prev);
+        }
+        for chunk in creates.chunks(INSERT_CHUNK) {
+            let mut insert = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO passports (id, battery_id, model_id, model_version, category, status, manufacturer, responsible, version, content_hash, successor_id, created_at, updated_at) ",
+            );
+            insert.push_values(chunk, |mut row, p| {
+                let h = &p.new.head;
+                row.push_bind(&h.id)
+                    .push_bind(&h.battery_id)
+                    .push_bind(&h.model_id)
+                    .push_bind(h.model_version)
+                    .push_bind(&h.category)
+                    .push_bind(&h.status)
+                    .push_bind(&h.manufacturer)
+                    .push_bind(&h.responsible)
+                    .push_bind(1_i64)
+                    .push_bind(&p.content_hash)
+                    .push_bind(None::<String>)
+                    .push_bind(now)
+                    .push_bind(now);
+            });
+            insert.build().execute(&mut *tx).await?;
+        }
+        let mut written = Vec::with_capacity(prepared.len());
+        for chunk in prepared.chunks(INSERT_CHUNK) {
+            let mut insert = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO passport_versions (passport_id, version, model_id, model_version, item, content_hash, prev_hash, actor_id, reason, created_at) ",
+            );
+            insert.push_values(chunk, |mut row, p| {
+                let prev = prev_hashes.get(&p.new.head.id).cloned();
+                row.push_bind(&p.new.head.id)
+                    .push_bind(p.new.expected_version + 1)
+                    .push_bind(&p.new.head.model_id)
+                    .push_bind(p.new.head.model_version)
+                    .push_bind(&p.item_text)
+                    .push_bind(&p.content_hash)
+                    .push_bind(prev)
+                    .push_bind(&p.new.actor_id)
+                    .push_bind(&p.new.reason)
+                    .push_bind(now);
+            });
+            insert.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        for p in prepared {
+            let prev_hash = prev_hashes.remove(&p.new.head.id);
+            written.push(PassportVersion {
+                passport_id: p.new.head.id,
+                model_id: p.new.head.model_id,
+                model_version: p.new.head.model_version,
+                item: p.new.item,
+                meta: VersionMeta {
+                    version: p.new.expected_version + 1,
+                    actor_id: p.new.actor_id,
+                    created_at: now,
+                    reason: p.new.reason,
+                    content_hash: p.content_hash,
+                    prev_hash,
+                },
+            });
+        }
+        Ok(written)
+    }
+
+    async fn passport_head(&self, id: &str) -> Result<Option<PassportHead>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {HEAD_COLUMNS} FROM passports WHERE id = ?1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.reader)
+        .await?;
+        row.as_ref().map(head_from).transpose()
+    }
+
+    async fn passport_version(
+        &self,
+        id: &str,
+        version: Option<i64>,
+    ) -> Result<Option<PassportVersion>> {
+        let row = match version {
+            Some(v) => sqlx::query("SELECT * FROM passport_versions WHERE passport_id = ?1 AND version = ?2").bind(id).bind(v),
+            None => sqlx::query("SELECT * FROM passport_versions WHERE passport_id = ?1 ORDER BY version DESC LIMIT 1").bind(id),
+        }
+        .fetch_optional(&self.reader)
+        .await?;
+        row.as_ref().map(version_from).transpose()
+    }
+
+    async fn passport_history(&self, id: &str) -> Result<Vec<VersionMeta>> {
+        let rows = sqlx::query(
+            "SELECT version, actor_id, created_at, reason, content_hash, prev_hash FROM passport_versions WHERE passport_id = ?1 ORDER BY version",
+        )
+        .bind(id)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(meta_from).collect()
+    }
+
+    async fn list_passports(
+        &self,
+        filter: &PassportFilter,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<PassportHead>> {
+        let mut query = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT {HEAD_COLUMNS} FROM passports WHERE 1 = 1"
+        ));
+        let conditions = [
+            ("battery_id", &filter.battery_id),
+            ("model_id", &filter.model_id),
+            ("category", &filter.category),
+            ("status", &filter.status),
+            ("manufacturer", &filter.manufacturer),
+            ("responsible", &filter.responsible),
+        ];
+        for (column, value) in conditions {
+            if let Some(value) = value {
+                query
+                    .push(format!(" AND {column} = "))
+                    .push_bind(value.clone());
+            }
+        }
+        if let Some(after) = after {
+            query.push(" AND id > ").push_bind(after.to_string());
+        }
+        query.push(" ORDER BY id LIMIT ").push_bind(limit);
+        let rows = query.build().fetch_all(&self.reader).await?;
+        rows.iter().map(head_from).collect()
+    }
+
+    async fn active_by_battery_ids(&self, battery_ids: &[String]) -> Result<Vec<PassportHead>> {
+        let mut found = Vec::new();
+        for chunk in battery_ids.chunks(INSERT_CHUNK) {
+            let mut query = QueryBuilder::<Sqlite>::new(format!(
+                "SELECT {HEAD_COLUMNS} FROM passports WHERE successor_id IS NULL AND battery_id IN ("
+            ));
+            let mut list = query.separated(", ");
+            for id in chunk {
+                list.push_bind(id.clone());
+            }
+            query.push(")");
+            for row in query.build().fetch_all(&self.reader).await? {
+                found.push(head_from(&row)?);
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// Fails with `DuplicateBattery` if a new passport's battery identifier is taken (or repeated in the batch).
+async fn check_battery_ids_free(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    creates: &[&Prepared],
+) -> Result<()> {
+    let mut seen = std::collections::HashMap::new();
+    for p in creates {
+        if let Some(first) = seen.insert(p.new.head.battery_id.as_str(), p.new.head.id.as_str()) {
+            return Err(StoreError::DuplicateBattery {
+                battery_id: p.new.head.battery_id.clone(),
+                existing: first.to_string(),
+            });
+        }
+    }
+    for chunk in creates.chunks(INSERT_CHUNK) {
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "SELECT battery_id, id FROM passports WHERE successor_id IS NULL AND battery_id IN (",
+        );
+        let mut list = query.separated(", ");
+        for p in chunk {
+            list.push_bind(&p.new.head.battery_id);
+        }
+        query.push(") LIMIT 1");
+        if let Some(row) = query.build().fetch_optional(&mut **tx).await? {
+            return Err(StoreError::DuplicateBattery {
+                battery_id: row.try_get("battery_id")?,
+                existing: row.try_get("id")?,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Moves a passport's head to the next version if it is still at the expected one; returns the old hash.
+async fn bump_head(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    p: &Prepared,
+    now: OffsetDateTime,
+) -> Result<String> {
+    let h = &p.new.head;
+    let previous = sqlx::query("SELECT version, content_hash FROM passports WHERE id = ?1")
+        .bind(&h.id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    let Some(previous) = previous else {
+        return Err(StoreError::NotFound {
+            kind: "passport",
+            id: h.id.clone(),
+        });
+    };
+    let current: i64 = previous.try_get("version")?;
+    if current != p.new.expected_version {
+        return Err(StoreError::VersionConflict {
+            kind: "passport",
+            id: h.id.clone(),
+            expected: p.new.expected_version,
+            current,
+        });
+    }
+    sqlx::query(
+        "UPDATE passports SET battery_id = ?2, model_id = ?3, model_version = ?4, category = ?5, status = ?6, manufacturer = ?7,
+         responsible = ?8, version = ?9, content_hash = ?10, updated_at = ?11 WHERE id = ?1",
+    )
+    .bind(&h.id)
+    .bind(&h.battery_id)
+    .bind(&h.model_id)
+    .bind(h.model_version)
+    .bind(&h.category)
+    .bind(&h.status)
+    .bind(&h.manufacturer)
+    .bind(&h.responsible)
+    .bind(current + 1)
+    .bind(&p.content_hash)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(previous.try_get("content_hash")?)
+}

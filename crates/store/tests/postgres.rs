@@ -1,0 +1,59 @@
+//! The store conformance suite on PostgreSQL (a fresh database per test). Needs VOLTPASS_TEST_PG_URL.
+
+mod conformance;
+
+use std::sync::Arc;
+use store::{PostgresStore, Store, testing};
+
+async fn fresh() -> Option<Arc<dyn Store>> {
+    let url = testing::fresh_postgres_url().await?;
+    Some(Arc::new(
+        PostgresStore::open(&url).await.expect("open postgres"),
+    ))
+}
+
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {$(
+        #[tokio::test]
+        async fn $name() {
+            if let Some(store) = fresh().await {
+                conformance::$name(store).await;
+            }
+        }
+    )*};
+}
+
+conformance!(
+    actors_and_keys,
+    models_are_versioned_and_chained,
+    passports_append_and_chain,
+    duplicate_battery_ids_write_nothing,
+    listing_filters_and_pages,
+    bulk_insert_many,
+);
+
+#[tokio::test]
+async fn history_tables_refuse_update_and_delete() {
+    let Some(url) = testing::fresh_postgres_url().await else {
+        return;
+    };
+    let store = PostgresStore::open(&url).await.unwrap();
+    store
+        .create_actor(&conformance::actor("actor:test", store::Role::Admin))
+        .await
+        .unwrap();
+    store
+        .append_passports(vec![conformance::new_passport("urn:t:1", "SN-1")])
+        .await
+        .unwrap();
+    use sqlx::Connection;
+    let mut raw = sqlx::PgConnection::connect(&url).await.unwrap();
+    for sql in [
+        "UPDATE passport_versions SET reason = 'x'",
+        "DELETE FROM passport_versions",
+        "DELETE FROM passports",
+    ] {
+        let err = sqlx::query(sql).execute(&mut raw).await.unwrap_err();
+        assert!(err.to_string().contains("append-only"), "{sql}: {err}");
+    }
+}

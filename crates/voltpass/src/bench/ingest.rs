@@ -1,0 +1,229 @@
+//! Ingest benchmark: N realistic item passports (model-referencing, as NDJSON lines) through the same path
+//! as `voltpass import` into a fresh store, against the physical baseline: the same canonical JSON bodies
+//! inserted into a bare table with one prepared statement in one transaction.
+
+use anyhow::Context;
+use clap::Args as ClapArgs;
+use passport::demo::{self, DemoModel};
+use passport::hash::canonical_json;
+use serde_json::{Value, json};
+use server::PassportService;
+use server::service::{LineOutcome, ServiceError};
+use sqlx::Connection;
+use std::time::{Duration, Instant};
+
+use crate::cmd::local_actor;
+use passport::fixtures::{item_body, model_body};
+
+const CHUNK: usize = 1000;
+const SEED: u64 = 2027;
+
+#[derive(ClapArgs)]
+pub struct Args {
+    /// Number of passports.
+    #[arg(long, default_value_t = 100_000)]
+    count: usize,
+    /// Also measure PostgreSQL (a fresh database is created on this server and dropped after).
+    #[arg(long, env = "VOLTPASS_BENCH_PG_URL")]
+    pg: Option<String>,
+}
+
+/// One chunk of NDJSON lines, generated outside the timed sections.
+fn chunks(count: usize) -> impl Iterator<Item = Vec<String>> {
+    let mut docs = demo::passports(count, SEED);
+    std::iter::from_fn(move || {
+        let chunk: Vec<String> = docs
+            .by_ref()
+            .take(CHUNK)
+            .map(|d| item_body(&d).to_string())
+            .collect();
+        (!chunk.is_empty()).then_some(chunk)
+    })
+}
+
+/// voltpass: parse, validate, compose, hash and append, exactly as `voltpass import` does.
+async fn voltpass_run(url: &str, count: usize) -> anyhow::Result<Duration> {
+    let store = store::open(url).await?;
+    let service = PassportService::new(store);
+    let actor = local_actor(service.store()).await?;
+    for model in DemoModel::ALL {
+        service
+            .create_model(&actor, model_body(model))
+            .await
+            .context("bench model")?;
+    }
+    let mut elapsed = Duration::ZERO;
+    for lines in chunks(count) {
+        let started = Instant::now();
+        let bodies: Vec<Result<Value, ServiceError>> = lines
+            .iter()
+            .map(|l| serde_json::from_str(l).map_err(|e| ServiceError::BadRequest(e.to_string())))
+            .collect();
+        for outcome in service.create_passports(&actor, bodies, false).await {
+            if let LineOutcome::Failed(e) = outcome {
+                anyhow::bail!("bench passport rejected: {e:?}");
+            }
+        }
+        elapsed += started.elapsed();
+    }
+    Ok(elapsed)
+}
+
+/// The canonical bodies for the baseline (same text the store writes), generated untimed.
+fn canonical_chunks(count: usize) -> impl Iterator<Item = Vec<(String, String)>> {
+    let mut n = 0usize;
+    chunks(count).map(move |lines| {
+        lines
+            .into_iter()
+            .map(|l| {
+                n += 1;
+                let v: Value = serde_json::from_str(&l).expect("generated JSON");
+                (format!("urn:bench:{n:09}"), canonical_json(&v))
+            })
+            .collect()
+    })
+}
+
+async fn sqlite_baseline(path: &std::path::Path, count: usize) -> anyhow::Result<Duration> {
+    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full);
+    let mut conn = sqlx::SqliteConnection::connect_with(&options).await?;
+    sqlx::query("CREATE TABLE bare (id TEXT PRIMARY KEY, body TEXT NOT NULL)")
+        .execute(&mut conn)
+        .await?;
+    let mut elapsed = Duration::ZERO;
+    let mut tx = conn.begin().await?;
+    for rows in canonical_chunks(count) {
+        let started = Instant::now();
+        for (id, body) in &rows {
+            sqlx::query("INSERT INTO bare (id, body) VALUES (?1, ?2)")
+                .bind(id)
+                .bind(body)
+                .execute(&mut *tx)
+                .await?;
+        }
+        elapsed += started.elapsed();
+    }
+    let started = Instant::now();
+    tx.commit().await?;
+    Ok(elapsed + started.elapsed())
+}
+
+async fn postgres_baseline(url: &str, count: usize) -> anyhow::Result<Duration> {
+    let mut conn = sqlx::PgConnection::connect(url).await?;
+    sqlx::query("CREATE TABLE bare (id TEXT PRIMARY KEY, body JSONB NOT NULL)")
+        .execute(&mut conn)
+        .await?;
+    let mut elapsed = Duration::ZERO;
+    let mut tx = conn.begin().await?;
+    for rows in canonical_chunks(count) {
+        let started = Instant::now();
+        for (id, body) in &rows {
+            sqlx::query("INSERT INTO bare (id, body) VALUES ($1, $2::jsonb)")
+                .bind(id)
+                .bind(body)
+                .execute(&mut *tx)
+                .await?;
+        }
+        elapsed += started.elapsed();
+    }
+    let started = Instant::now();
+    tx.commit().await?;
+    Ok(elapsed + started.elapsed())
+}
+
+/// Creates a scratch database next to `base` and returns its URL and name.
+async fn scratch_pg(base: &str, tag: &str) -> anyhow::Result<(String, String)> {
+    let mut admin = sqlx::PgConnection::connect(base)
+        .await
+        .with_context(|| format!("cannot reach PostgreSQL at {base}"))?;
+    let name = format!("voltpass_bench_{tag}_{}", uuid::Uuid::now_v7().simple());
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await?;
+    let (prefix, _) = base
+        .rsplit_once('/')
+        .context("a PostgreSQL URL ends in /DATABASE")?;
+    Ok((format!("{prefix}/{name}"), name))
+}
+
+async fn drop_pg(base: &str, name: &str) {
+    if let Ok(mut admin) = sqlx::PgConnection::connect(base).await {
+        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        )))
+        .execute(&mut admin)
+        .await;
+    }
+}
+
+fn per_s(count: usize, d: Duration) -> f64 {
+    (count as f64 / d.as_secs_f64()).round()
+}
+
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    let dir =
+        std::env::temp_dir().join(format!("voltpass-bench-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir)?;
+    let n = args.count;
+    println!(
+        "ingest benchmark: {n} item passports (model-referencing), chunks of {CHUNK}, SQLite synchronous=FULL"
+    );
+
+    let base = sqlite_baseline(&dir.join("bare.db"), n).await?;
+    let base_rate = per_s(n, base);
+    println!(
+        "  baseline  sqlite bare insert (1 prepared stmt, 1 tx): {base_rate:>10} rows/s  ({:.2} s)",
+        base.as_secs_f64()
+    );
+    let ours = voltpass_run(
+        &format!("sqlite://{}", dir.join("voltpass.db").display()),
+        n,
+    )
+    .await?;
+    let our_rate = per_s(n, ours);
+    let ratio = our_rate / base_rate;
+    println!(
+        "  voltpass  sqlite import (validate+compose+hash+append): {our_rate:>10} passports/s ({:.2} s)",
+        ours.as_secs_f64()
+    );
+    println!(
+        "  ratio voltpass / bare insert: {:.1} % (target >= 50 %)",
+        ratio * 100.0
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let mut figures = json!({
+        "bench": "ingest",
+        "count": n,
+        "voltpass_sqlite_passports_per_s": our_rate,
+        "baseline_sqlite_bare_insert_rows_per_s": base_rate,
+        "ratio_sqlite": (ratio * 1000.0).round() / 1000.0,
+    });
+    if let Some(pg) = args.pg.as_deref() {
+        let (bare_url, bare_name) = scratch_pg(pg, "bare").await?;
+        let pg_base = postgres_baseline(&bare_url, n).await;
+        drop_pg(pg, &bare_name).await;
+        let (url, name) = scratch_pg(pg, "voltpass").await?;
+        let pg_ours = voltpass_run(&url, n).await;
+        drop_pg(pg, &name).await;
+        let (pg_base, pg_ours) = (pg_base?, pg_ours?);
+        let (b, o) = (per_s(n, pg_base), per_s(n, pg_ours));
+        println!(
+            "  baseline  postgres bare insert: {b:>10} rows/s; voltpass postgres import: {o:>10} passports/s; ratio {:.1} %",
+            o / b * 100.0
+        );
+        figures["voltpass_postgres_passports_per_s"] = json!(o);
+        figures["baseline_postgres_bare_insert_rows_per_s"] = json!(b);
+        figures["ratio_postgres"] = json!((o / b * 1000.0).round() / 1000.0);
+    }
+    let peak = super::peak_rss_mib().unwrap_or(f64::NAN);
+    println!("  peak memory (whole process): {peak:.1} MiB (target < 200 MiB)");
+    figures["peak_rss_mib"] = json!((peak * 10.0).round() / 10.0);
+    println!("{figures}");
+    Ok(())
+}

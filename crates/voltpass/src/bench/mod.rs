@@ -1,0 +1,25 @@
+//! `voltpass bench NAME`: figures against a baseline measured in the same run, ending with one JSON line.
+
+mod ingest;
+
+use clap::Subcommand;
+
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// Bulk-import item passports into a fresh store vs. bare inserts of the same JSON bodies.
+    Ingest(ingest::Args),
+}
+
+pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
+    match command {
+        BenchCommand::Ingest(args) => ingest::run(args).await,
+    }
+}
+
+/// Peak resident memory of this process so far, in MiB (Linux `VmHWM`).
+pub fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}

@@ -1,0 +1,61 @@
+use anyhow::Context;
+use clap::Args as ClapArgs;
+use server::PassportService;
+use std::io::Write;
+use store::PassportFilter;
+
+use super::open_store;
+use crate::progress;
+
+#[derive(ClapArgs)]
+pub struct Args {
+    #[arg(long, env = "VOLTPASS_DB", default_value = crate::DEFAULT_DB)]
+    db: String,
+    /// Output file (default: standard output).
+    #[arg(long)]
+    out: Option<String>,
+    /// Only passports of this battery model.
+    #[arg(long)]
+    model: Option<String>,
+    /// Only this category (ev, lmt, industrial, stationary).
+    #[arg(long)]
+    category: Option<String>,
+}
+
+/// Streams composed documents page by page: memory stays flat whatever the store's size.
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    let store = open_store(&args.db).await?;
+    let service = PassportService::new(store);
+    let filter = PassportFilter {
+        model_id: args.model,
+        category: args.category,
+        ..Default::default()
+    };
+    let mut out: Box<dyn Write> = match &args.out {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("cannot create {path}"))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let bar = progress::bar(None, "exporting");
+    let mut after: Option<String> = None;
+    let mut count = 0usize;
+    loop {
+        let page = service.list(&filter, after.as_deref(), 500).await?;
+        for head in &page.items {
+            let passport = service.passport(&head.id, None).await?;
+            serde_json::to_writer(&mut out, &passport.document)?;
+            out.write_all(b"\n")?;
+            count += 1;
+        }
+        bar.inc(page.items.len() as u64);
+        match page.next_after {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    out.flush()?;
+    bar.finish_and_clear();
+    eprintln!("exported {count} passports");
+    Ok(())
+}

@@ -1,0 +1,63 @@
+//! `voltpass`: the Digital Battery Passport server and its command line.
+
+mod bench;
+mod cmd;
+mod progress;
+
+use clap::{Parser, Subcommand};
+
+/// Default embedded store, next to where voltpass runs.
+pub const DEFAULT_DB: &str = "sqlite://voltpass.db";
+
+#[derive(Parser)]
+#[command(
+    name = "voltpass",
+    version,
+    about = "Digital Battery Passports (Regulation (EU) 2023/1542): server and CLI"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server (REST API).
+    Serve(cmd::serve::Args),
+    /// Manage API keys.
+    #[command(subcommand)]
+    Keys(cmd::keys::KeysCommand),
+    /// Import passports (or battery models) from NDJSON, one write body per line.
+    Import(cmd::import::Args),
+    /// Export composed passports as NDJSON.
+    Export(cmd::export::Args),
+    /// Seed realistic demo data: three battery models and item passports.
+    Demo(cmd::demo::Args),
+    /// Measure throughput against a baseline measured in the same run.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("VOLTPASS_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        match cli.command {
+            Command::Serve(args) => cmd::serve::run(args).await,
+            Command::Keys(command) => cmd::keys::run(command).await,
+            Command::Import(args) => cmd::import::run(args).await,
+            Command::Export(args) => cmd::export::run(args).await,
+            Command::Demo(args) => cmd::demo::run(args).await,
+            Command::Bench(command) => bench::run(command).await,
+        }
+    })
+}
