@@ -100,6 +100,7 @@ pub fn passport(model: DemoModel, serial: u64, rng: &mut impl Rng) -> Value {
 
     doc["circularity"]["safetyMeasures"]["extinguishingAgent"] = json!(spec.extinguishing_agents);
     doc["performance"]["batteryCondition"] = battery_condition(spec, in_service, last_update, rng);
+    tidy_numbers(&mut doc);
     doc
 }
 
@@ -410,7 +411,7 @@ static EV: Spec = Spec {
             "Lithium hexafluorophosphate (LiPF6)",
             "21324-40-3",
             1.5,
-            false,
+            true,
         ),
         (
             "Electrolyte",
@@ -634,7 +635,7 @@ static LMT: Spec = Spec {
             "Lithium hexafluorophosphate (LiPF6)",
             "21324-40-3",
             0.07,
-            false,
+            true,
         ),
         (
             "Electrolyte",
@@ -835,7 +836,7 @@ static STATIONARY: Spec = Spec {
             "Lithium hexafluorophosphate (LiPF6)",
             "21324-40-3",
             1.45,
-            false,
+            true,
         ),
         (
             "Electrolyte",
@@ -926,7 +927,6 @@ static STATIONARY: Spec = Spec {
 
 /// Everything that is the same for every battery of the model. The item-level members are filled by [`passport`].
 fn model_document(spec: &Spec) -> Value {
-    let model_id = spec.model.model_id();
     let docs = spec.docs_base();
     let energy = spec.rated_energy();
     let (plant_street, plant_postal_code, plant_country) = spec.plant_address;
@@ -1099,7 +1099,6 @@ fn model_document(spec: &Spec) -> Value {
         "powerFade": spec.power_fade,
     });
 
-    debug_assert!(!model_id.contains(' '));
     json!({
         "generalProductInformation": general,
         "labels": labels,
@@ -1241,6 +1240,24 @@ fn battery_condition(
 // ---------------------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------------------
+
+/// Writes whole numbers as integers (485, not 485.0), as a person filling in the passport would.
+fn tidy_numbers(value: &mut Value) {
+    match value {
+        Value::Number(n) => {
+            if let Some(x) = n.as_f64()
+                && n.is_f64()
+                && x.fract() == 0.0
+                && x.abs() < 1e15
+            {
+                *value = json!(x as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(tidy_numbers),
+        Value::Object(map) => map.values_mut().for_each(tidy_numbers),
+        _ => {}
+    }
+}
 
 fn round(x: f64, decimals: i32) -> f64 {
     let scale = 10f64.powi(decimals);
