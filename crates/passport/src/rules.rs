@@ -722,7 +722,7 @@ fn identifiers_and_addresses(doc: &Value, out: &mut Vec<Violation>) {
             ));
         }
         for (lang, text) in texts {
-            if !plausible_language_tag(lang) || !text.as_str().is_some_and(|t| !t.trim().is_empty())
+            if !plausible_language_tag(lang) || text.as_str().is_none_or(|t| t.trim().is_empty())
             {
                 out.push(Violation::new(
                     format!("{at}/{lang}"),

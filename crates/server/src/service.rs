@@ -82,11 +82,14 @@ pub struct Page {
     pub next_after: Option<String>,
 }
 
+/// Model versions by (id, version).
+type ModelCache = Arc<RwLock<HashMap<(String, i64), Arc<ModelVersion>>>>;
+
 #[derive(Clone)]
 pub struct PassportService {
     store: Arc<dyn Store>,
     /// Model versions are immutable, so they are cached forever once read.
-    models: Arc<RwLock<HashMap<(String, i64), Arc<ModelVersion>>>>,
+    models: ModelCache,
 }
 
 /// A validated passport write, ready for the store.
