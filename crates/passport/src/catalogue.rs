@@ -53,12 +53,7 @@ pub enum Category {
 }
 
 impl Category {
-    pub const ALL: [Category; 4] = [
-        Category::Ev,
-        Category::Lmt,
-        Category::Industrial,
-        Category::Stationary,
-    ];
+    pub const ALL: [Category; 4] = [Category::Ev, Category::Lmt, Category::Industrial, Category::Stationary];
 
     /// The value used in `generalProductInformation/batteryCategory`.
     pub fn as_str(self) -> &'static str {

@@ -34,11 +34,7 @@ pub enum DemoModel {
 }
 
 impl DemoModel {
-    pub const ALL: [DemoModel; 3] = [
-        DemoModel::EvNmc811Pack,
-        DemoModel::LmtLfp,
-        DemoModel::StationaryLfp,
-    ];
+    pub const ALL: [DemoModel; 3] = [DemoModel::EvNmc811Pack, DemoModel::LmtLfp, DemoModel::StationaryLfp];
 
     /// The manufacturer's model identification.
     pub fn model_id(self) -> &'static str {
@@ -79,16 +75,14 @@ pub fn passport(model: DemoModel, serial: u64, rng: &mut impl Rng) -> Value {
     let latest = datetime!(2026-10-01 00:00 UTC).unix_timestamp();
     let manufactured = at(rng.random_range(earliest..latest) / 60 * 60);
     let cap = REFERENCE_DATE - Duration::days(2);
-    let mut in_service = manufactured
-        + Duration::days(rng.random_range(4..=75))
-        + Duration::minutes(rng.random_range(0..24 * 60));
+    let mut in_service =
+        manufactured + Duration::days(rng.random_range(4..=75)) + Duration::minutes(rng.random_range(0..24 * 60));
     if in_service > cap {
         in_service = manufactured + (cap - manufactured) / 2;
     }
     let in_service = at(in_service.unix_timestamp() / 60 * 60);
-    let last_update = at((in_service
-        + (REFERENCE_DATE - in_service) * rng.random_range(0.8f64..0.999))
-    .unix_timestamp());
+    let last_update =
+        at((in_service + (REFERENCE_DATE - in_service) * rng.random_range(0.8f64..0.999)).unix_timestamp());
 
     let operator = &spec.operators[usize::from(rng.random_bool(1.0 - spec.main_operator_share))];
     let gpi = &mut doc["generalProductInformation"];
@@ -113,11 +107,7 @@ pub fn passports(count: usize, seed: u64) -> impl Iterator<Item = Value> {
     let first_serial = 1 + (splitmix64(seed) % 9_000) * 100_000;
     (0..count).map(move |i| {
         let model = DemoModel::ALL[i % DemoModel::ALL.len()];
-        passport(
-            model,
-            first_serial + (i / DemoModel::ALL.len()) as u64,
-            &mut rng,
-        )
+        passport(model, first_serial + (i / DemoModel::ALL.len()) as u64, &mut rng)
     })
 }
 
@@ -152,24 +142,10 @@ impl Org {
 }
 
 /// (component name, component id, material name, CAS number, mass in kg, critical raw material)
-type Material = (
-    &'static str,
-    &'static str,
-    &'static str,
-    &'static str,
-    f64,
-    bool,
-);
+type Material = (&'static str, &'static str, &'static str, &'static str, f64, bool);
 
 /// (class, name, CAS number, concentration in % of the component, impact statements, component name)
-type Hazard = (
-    &'static str,
-    &'static str,
-    &'static str,
-    f64,
-    &'static [&'static str],
-    &'static str,
-);
+type Hazard = (&'static str, &'static str, &'static str, f64, &'static [&'static str], &'static str);
 
 /// (supplier, e-mail, web, address (street, postal code, country), parts (name, part number))
 type SpareParts = (
@@ -236,22 +212,12 @@ struct Spec {
 impl Spec {
     /// Rated energy in kWh, rounded as printed on the label.
     fn rated_energy(&self) -> f64 {
-        let decimals = if self.rated_capacity * self.nominal_voltage < 10_000.0 {
-            3
-        } else {
-            2
-        };
-        round(
-            self.rated_capacity * self.nominal_voltage / 1000.0,
-            decimals,
-        )
+        let decimals = if self.rated_capacity * self.nominal_voltage < 10_000.0 { 3 } else { 2 };
+        round(self.rated_capacity * self.nominal_voltage / 1000.0, decimals)
     }
 
     fn docs_base(&self) -> String {
-        format!(
-            "https://docs.volta-cells.example/passport/{}",
-            self.model.model_id().to_lowercase()
-        )
+        format!("https://docs.volta-cells.example/passport/{}", self.model.model_id().to_lowercase())
     }
 }
 
@@ -341,134 +307,22 @@ static EV: Spec = Spec {
     carbon_class: "B",
     supply_chain_index: 78.0,
     materials: &[
-        (
-            "Cathode",
-            "CAM-NMC811",
-            "Nickel (in NMC811 cathode active material)",
-            "7440-02-0",
-            49.2,
-            true,
-        ),
-        (
-            "Cathode",
-            "CAM-NMC811",
-            "Cobalt (in NMC811 cathode active material)",
-            "7440-48-4",
-            6.1,
-            true,
-        ),
-        (
-            "Cathode",
-            "CAM-NMC811",
-            "Manganese (in NMC811 cathode active material)",
-            "7439-96-5",
-            5.7,
-            true,
-        ),
-        (
-            "Cathode",
-            "CAM-NMC811",
-            "Lithium (in NMC811 cathode active material)",
-            "7439-93-2",
-            7.3,
-            true,
-        ),
-        (
-            "Cathode",
-            "CC-AL-15",
-            "Aluminium (cathode current collector foil)",
-            "7429-90-5",
-            6.8,
-            true,
-        ),
-        (
-            "Cathode",
-            "BND-PVDF",
-            "Polyvinylidene fluoride (PVDF binder)",
-            "24937-79-9",
-            3.0,
-            false,
-        ),
-        (
-            "Anode",
-            "AAM-GR",
-            "Graphite (natural/synthetic blend)",
-            "7782-42-5",
-            72.0,
-            true,
-        ),
-        (
-            "Anode",
-            "CC-CU-08",
-            "Copper (anode current collector foil)",
-            "7440-50-8",
-            18.5,
-            true,
-        ),
-        (
-            "Electrolyte",
-            "EL-LP57",
-            "Lithium hexafluorophosphate (LiPF6)",
-            "21324-40-3",
-            1.5,
-            true,
-        ),
-        (
-            "Electrolyte",
-            "EL-LP57",
-            "Ethylene carbonate",
-            "96-49-1",
-            3.6,
-            false,
-        ),
-        (
-            "Electrolyte",
-            "EL-LP57",
-            "Dimethyl carbonate",
-            "616-38-6",
-            3.8,
-            false,
-        ),
-        (
-            "Electrolyte",
-            "EL-LP57",
-            "Ethyl methyl carbonate",
-            "623-53-0",
-            3.1,
-            false,
-        ),
-        (
-            "Separator",
-            "SEP-PE-12",
-            "Polyethylene (separator)",
-            "9002-88-4",
-            4.2,
-            false,
-        ),
-        (
-            "Housing",
-            "HSG-P96",
-            "Aluminium (pack housing and module frames)",
-            "7429-90-5",
-            96.0,
-            true,
-        ),
-        (
-            "Busbars",
-            "BB-P96",
-            "Copper (busbars and high-voltage harness)",
-            "7440-50-8",
-            12.5,
-            true,
-        ),
-        (
-            "Housing",
-            "HSG-P96",
-            "Iron (steel crash frame and fasteners)",
-            "7439-89-6",
-            31.0,
-            false,
-        ),
+        ("Cathode", "CAM-NMC811", "Nickel (in NMC811 cathode active material)", "7440-02-0", 49.2, true),
+        ("Cathode", "CAM-NMC811", "Cobalt (in NMC811 cathode active material)", "7440-48-4", 6.1, true),
+        ("Cathode", "CAM-NMC811", "Manganese (in NMC811 cathode active material)", "7439-96-5", 5.7, true),
+        ("Cathode", "CAM-NMC811", "Lithium (in NMC811 cathode active material)", "7439-93-2", 7.3, true),
+        ("Cathode", "CC-AL-15", "Aluminium (cathode current collector foil)", "7429-90-5", 6.8, true),
+        ("Cathode", "BND-PVDF", "Polyvinylidene fluoride (PVDF binder)", "24937-79-9", 3.0, false),
+        ("Anode", "AAM-GR", "Graphite (natural/synthetic blend)", "7782-42-5", 72.0, true),
+        ("Anode", "CC-CU-08", "Copper (anode current collector foil)", "7440-50-8", 18.5, true),
+        ("Electrolyte", "EL-LP57", "Lithium hexafluorophosphate (LiPF6)", "21324-40-3", 1.5, true),
+        ("Electrolyte", "EL-LP57", "Ethylene carbonate", "96-49-1", 3.6, false),
+        ("Electrolyte", "EL-LP57", "Dimethyl carbonate", "616-38-6", 3.8, false),
+        ("Electrolyte", "EL-LP57", "Ethyl methyl carbonate", "623-53-0", 3.1, false),
+        ("Separator", "SEP-PE-12", "Polyethylene (separator)", "9002-88-4", 4.2, false),
+        ("Housing", "HSG-P96", "Aluminium (pack housing and module frames)", "7429-90-5", 96.0, true),
+        ("Busbars", "BB-P96", "Copper (busbars and high-voltage harness)", "7440-50-8", 12.5, true),
+        ("Housing", "HSG-P96", "Iron (steel crash frame and fasteners)", "7439-89-6", 31.0, false),
     ],
     hazards: &[
         LIPF6,
@@ -487,11 +341,7 @@ static EV: Spec = Spec {
             "Cathode",
         ),
     ],
-    recycled: &[
-        ("Cobalt", 4.0, 12.0),
-        ("Lithium", 2.0, 6.0),
-        ("Nickel", 3.0, 7.0),
-    ],
+    recycled: &[("Cobalt", 4.0, 12.0), ("Lithium", 2.0, 6.0), ("Nickel", 3.0, 7.0)],
     renewable_content: 3.5,
     spare_parts: &[(
         "Volta Cells Service GmbH",
@@ -500,20 +350,14 @@ static EV: Spec = Spec {
         ("Ersatzteilweg 3, Braunschweig", "38112", "DE"),
         &[
             ("Battery management system master board", "VLT-BMS-P96-M01"),
-            (
-                "Cell supervision circuit board (module slave)",
-                "VLT-CSC-12S-02",
-            ),
+            ("Cell supervision circuit board (module slave)", "VLT-CSC-12S-02"),
             ("Battery module 12s2p", "VLT-MOD-12S2P-811"),
             ("High-voltage main contactor", "VLT-HVC-400-450A"),
             ("Pyrotechnic safety fuse", "VLT-PYF-400-01"),
             ("Lid gasket", "VLT-GSK-P96-LID"),
         ],
     )],
-    extinguishing_agents: &[
-        "Water (large quantities, for cooling)",
-        "ABC dry powder (fire class A, B, C)",
-    ],
+    extinguishing_agents: &["Water (large quantities, for cooling)", "ABC dry powder (fire class A, B, C)"],
     cycles_per_year: (55.0, 110.0),
     calendar_fade_per_year: 1.1,
     fade_per_cycle: 0.007,
@@ -563,10 +407,7 @@ static LMT: Spec = Spec {
     plant_address: ("ul. Fabryczna 7, Kobierzyce", "55-040", "PL"),
     mass: 6.2,
     warranty: "--02",
-    chemistry: (
-        "LFP",
-        "Lithium iron phosphate cathode, graphite anode, LiPF6 in organic carbonate electrolyte",
-    ),
+    chemistry: ("LFP", "Lithium iron phosphate cathode, graphite anode, LiPF6 in organic carbonate electrolyte"),
     nominal_voltage: 48.0,
     minimum_voltage: 37.5,
     maximum_voltage: 54.75,
@@ -589,102 +430,18 @@ static LMT: Spec = Spec {
     carbon_class: "B",
     supply_chain_index: 71.0,
     materials: &[
-        (
-            "Cathode",
-            "CAM-LFP",
-            "Lithium iron phosphate (LFP cathode active material)",
-            "15365-14-7",
-            1.52,
-            true,
-        ),
-        (
-            "Cathode",
-            "CC-AL-15",
-            "Aluminium (cathode current collector foil)",
-            "7429-90-5",
-            0.18,
-            true,
-        ),
-        (
-            "Cathode",
-            "BND-PVDF",
-            "Polyvinylidene fluoride (PVDF binder)",
-            "24937-79-9",
-            0.05,
-            false,
-        ),
-        (
-            "Anode",
-            "AAM-GR",
-            "Graphite (synthetic)",
-            "7782-42-5",
-            0.68,
-            true,
-        ),
-        (
-            "Anode",
-            "CC-CU-08",
-            "Copper (anode current collector foil)",
-            "7440-50-8",
-            0.42,
-            true,
-        ),
-        (
-            "Electrolyte",
-            "EL-LP30",
-            "Lithium hexafluorophosphate (LiPF6)",
-            "21324-40-3",
-            0.07,
-            true,
-        ),
-        (
-            "Electrolyte",
-            "EL-LP30",
-            "Ethylene carbonate",
-            "96-49-1",
-            0.17,
-            false,
-        ),
-        (
-            "Electrolyte",
-            "EL-LP30",
-            "Dimethyl carbonate",
-            "616-38-6",
-            0.16,
-            false,
-        ),
-        (
-            "Electrolyte",
-            "EL-LP30",
-            "Ethyl methyl carbonate",
-            "623-53-0",
-            0.16,
-            false,
-        ),
-        (
-            "Separator",
-            "SEP-PE-16",
-            "Polyethylene (separator)",
-            "9002-88-4",
-            0.09,
-            false,
-        ),
-        (
-            "Housing",
-            "HSG-L48",
-            "Aluminium (extruded battery housing)",
-            "7429-90-5",
-            0.85,
-            true,
-        ),
-        (
-            "Busbars",
-            "BB-L48",
-            "Copper (cell connectors and wiring)",
-            "7440-50-8",
-            0.12,
-            true,
-        ),
+        ("Cathode", "CAM-LFP", "Lithium iron phosphate (LFP cathode active material)", "15365-14-7", 1.52, true),
+        ("Cathode", "CC-AL-15", "Aluminium (cathode current collector foil)", "7429-90-5", 0.18, true),
+        ("Cathode", "BND-PVDF", "Polyvinylidene fluoride (PVDF binder)", "24937-79-9", 0.05, false),
+        ("Anode", "AAM-GR", "Graphite (synthetic)", "7782-42-5", 0.68, true),
+        ("Anode", "CC-CU-08", "Copper (anode current collector foil)", "7440-50-8", 0.42, true),
+        ("Electrolyte", "EL-LP30", "Lithium hexafluorophosphate (LiPF6)", "21324-40-3", 0.07, true),
+        ("Electrolyte", "EL-LP30", "Ethylene carbonate", "96-49-1", 0.17, false),
+        ("Electrolyte", "EL-LP30", "Dimethyl carbonate", "616-38-6", 0.16, false),
+        ("Electrolyte", "EL-LP30", "Ethyl methyl carbonate", "623-53-0", 0.16, false),
+        ("Separator", "SEP-PE-16", "Polyethylene (separator)", "9002-88-4", 0.09, false),
+        ("Housing", "HSG-L48", "Aluminium (extruded battery housing)", "7429-90-5", 0.85, true),
+        ("Busbars", "BB-L48", "Copper (cell connectors and wiring)", "7440-50-8", 0.12, true),
     ],
     hazards: &[LIPF6, ethylene_carbonate(30.4)],
     recycled: &[("Lithium", 1.5, 4.0)],
@@ -706,16 +463,10 @@ static LMT: Spec = Spec {
             "parts@velocita-bikes.example",
             "https://parts.velocita-bikes.example",
             ("Fietsstraat 21, Utrecht", "3521 AB", "NL"),
-            &[
-                ("Battery lock and key set", "VB-LCK-2026"),
-                ("Charger 54.6 V 4 A", "VB-CHG-546-4A"),
-            ],
+            &[("Battery lock and key set", "VB-LCK-2026"), ("Charger 54.6 V 4 A", "VB-CHG-546-4A")],
         ),
     ],
-    extinguishing_agents: &[
-        "Water (large quantities, for cooling)",
-        "Foam (fire class A, B)",
-    ],
+    extinguishing_agents: &["Water (large quantities, for cooling)", "Foam (fire class A, B)"],
     cycles_per_year: (80.0, 200.0),
     calendar_fade_per_year: 0.9,
     fade_per_cycle: 0.004,
@@ -764,10 +515,7 @@ static STATIONARY: Spec = Spec {
     plant_address: ("Energiepark 3, Dresden", "01109", "DE"),
     mass: 118.0,
     warranty: "--10",
-    chemistry: (
-        "LFP",
-        "Lithium iron phosphate cathode, graphite anode, LiPF6 in organic carbonate electrolyte",
-    ),
+    chemistry: ("LFP", "Lithium iron phosphate cathode, graphite anode, LiPF6 in organic carbonate electrolyte"),
     nominal_voltage: 51.2,
     minimum_voltage: 40.0,
     maximum_voltage: 58.4,
@@ -790,110 +538,19 @@ static STATIONARY: Spec = Spec {
     carbon_class: "A",
     supply_chain_index: 82.0,
     materials: &[
-        (
-            "Cathode",
-            "CAM-LFP",
-            "Lithium iron phosphate (LFP cathode active material)",
-            "15365-14-7",
-            30.1,
-            true,
-        ),
-        (
-            "Cathode",
-            "CC-AL-13",
-            "Aluminium (cathode current collector foil)",
-            "7429-90-5",
-            3.4,
-            true,
-        ),
-        (
-            "Cathode",
-            "BND-PVDF",
-            "Polyvinylidene fluoride (PVDF binder)",
-            "24937-79-9",
-            0.9,
-            false,
-        ),
-        (
-            "Anode",
-            "AAM-GR",
-            "Graphite (natural/synthetic blend)",
-            "7782-42-5",
-            14.2,
-            true,
-        ),
-        (
-            "Anode",
-            "CC-CU-06",
-            "Copper (anode current collector foil)",
-            "7440-50-8",
-            8.1,
-            true,
-        ),
-        (
-            "Electrolyte",
-            "EL-LP30",
-            "Lithium hexafluorophosphate (LiPF6)",
-            "21324-40-3",
-            1.45,
-            true,
-        ),
-        (
-            "Electrolyte",
-            "EL-LP30",
-            "Ethylene carbonate",
-            "96-49-1",
-            3.5,
-            false,
-        ),
-        (
-            "Electrolyte",
-            "EL-LP30",
-            "Dimethyl carbonate",
-            "616-38-6",
-            3.4,
-            false,
-        ),
-        (
-            "Electrolyte",
-            "EL-LP30",
-            "Ethyl methyl carbonate",
-            "623-53-0",
-            3.25,
-            false,
-        ),
-        (
-            "Separator",
-            "SEP-PE-16",
-            "Polyethylene (separator)",
-            "9002-88-4",
-            1.6,
-            false,
-        ),
-        (
-            "Cell casing",
-            "CASE-280",
-            "Aluminium (prismatic cell cases)",
-            "7429-90-5",
-            9.8,
-            true,
-        ),
-        (
-            "Housing",
-            "CAB-R16",
-            "Iron (steel cabinet and rack)",
-            "7439-89-6",
-            21.5,
-            false,
-        ),
-        (
-            "Busbars",
-            "BB-R16",
-            "Copper (busbars and DC cabling)",
-            "7440-50-8",
-            2.2,
-            true,
-        ),
+        ("Cathode", "CAM-LFP", "Lithium iron phosphate (LFP cathode active material)", "15365-14-7", 30.1, true),
+        ("Cathode", "CC-AL-13", "Aluminium (cathode current collector foil)", "7429-90-5", 3.4, true),
+        ("Cathode", "BND-PVDF", "Polyvinylidene fluoride (PVDF binder)", "24937-79-9", 0.9, false),
+        ("Anode", "AAM-GR", "Graphite (natural/synthetic blend)", "7782-42-5", 14.2, true),
+        ("Anode", "CC-CU-06", "Copper (anode current collector foil)", "7440-50-8", 8.1, true),
+        ("Electrolyte", "EL-LP30", "Lithium hexafluorophosphate (LiPF6)", "21324-40-3", 1.45, true),
+        ("Electrolyte", "EL-LP30", "Ethylene carbonate", "96-49-1", 3.5, false),
+        ("Electrolyte", "EL-LP30", "Dimethyl carbonate", "616-38-6", 3.4, false),
+        ("Electrolyte", "EL-LP30", "Ethyl methyl carbonate", "623-53-0", 3.25, false),
+        ("Separator", "SEP-PE-16", "Polyethylene (separator)", "9002-88-4", 1.6, false),
+        ("Cell casing", "CASE-280", "Aluminium (prismatic cell cases)", "7429-90-5", 9.8, true),
+        ("Housing", "CAB-R16", "Iron (steel cabinet and rack)", "7439-89-6", 21.5, false),
+        ("Busbars", "BB-R16", "Copper (busbars and DC cabling)", "7440-50-8", 2.2, true),
     ],
     hazards: &[LIPF6, ethylene_carbonate(30.2)],
     recycled: &[("Lithium", 2.0, 5.0)],
@@ -983,12 +640,7 @@ fn model_document(spec: &Spec) -> Value {
         ],
     });
 
-    let stages = [
-        "RawMaterialExtraction",
-        "MainProduction",
-        "Distribution",
-        "Recycling",
-    ];
+    let stages = ["RawMaterialExtraction", "MainProduction", "Distribution", "Recycling"];
     let carbon = json!({
         "batteryCarbonFootprint": spec.carbon_footprint,
         "carbonFootprintPerLifecycleStage": stages
@@ -1028,11 +680,7 @@ fn model_document(spec: &Spec) -> Value {
     });
 
     let mut documents = vec![
-        (
-            "DismantlingManual",
-            "application/pdf",
-            "dismantling-manual.pdf",
-        ),
+        ("DismantlingManual", "application/pdf", "dismantling-manual.pdf"),
         ("RemovalManual", "application/pdf", "removal-manual.pdf"),
         ("BillOfMaterial", "text/csv", "bill-of-material.csv"),
         ("Drawing", "application/pdf", "exploded-view-drawing.pdf"),
@@ -1128,10 +776,8 @@ fn battery_condition(
     let cycles = (rng.random_range(spec.cycles_per_year.0..spec.cycles_per_year.1) * years).floor();
     // Capacity fade: calendar ageing plus cycling, never below a small formation loss so remaining ≤ rated.
     let capacity_fade = round(
-        (0.3 + spec.calendar_fade_per_year * years
-            + spec.fade_per_cycle * cycles
-            + rng.random_range(-0.15..0.15))
-        .max(0.2),
+        (0.3 + spec.calendar_fade_per_year * years + spec.fade_per_cycle * cycles + rng.random_range(-0.15..0.15))
+            .max(0.2),
         2,
     );
     let energy_fade = capacity_fade * rng.random_range(1.02..1.1);
@@ -1140,14 +786,8 @@ fn battery_condition(
     let energy_decimals = if energy < 10.0 { 3 } else { 2 };
 
     // Throughput follows the full cycles; the average capacity over the life so far is a little below rated.
-    let capacity_throughput = round(
-        cycles * spec.rated_capacity * (1.0 - capacity_fade / 200.0),
-        1,
-    );
-    let energy_throughput = round(
-        capacity_throughput * spec.nominal_voltage / 1000.0,
-        energy_decimals,
-    );
+    let capacity_throughput = round(cycles * spec.rated_capacity * (1.0 - capacity_fade / 200.0), 1);
+    let energy_throughput = round(capacity_throughput * spec.nominal_voltage / 1000.0, energy_decimals);
 
     let soc = if cycles < 3.0 {
         rng.random_range(30.0..60.0) // as shipped
@@ -1155,24 +795,16 @@ fn battery_condition(
         rng.random_range(spec.in_use_soc.0..spec.in_use_soc.1)
     };
 
-    let resistance_increase = round(
-        capacity_fade * rng.random_range(1.5..2.5) + rng.random_range(0.2..1.0),
-        2,
-    );
+    let resistance_increase = round(capacity_fade * rng.random_range(1.5..2.5) + rng.random_range(0.2..1.0), 2);
     let power_fade_now = capacity_fade * rng.random_range(1.1..1.5);
     let self_discharge_evolution = round(years * rng.random_range(2.0..8.0), 2);
     let rte_now = spec.roundtrip_efficiency
-        - (spec.roundtrip_efficiency - spec.roundtrip_efficiency_50)
-            * (cycles / (spec.expected_cycles as f64 / 2.0))
+        - (spec.roundtrip_efficiency - spec.roundtrip_efficiency_50) * (cycles / (spec.expected_cycles as f64 / 2.0))
         - rng.random_range(0.0..0.2);
 
     // Minutes outside the idle temperature range: most batteries never leave it.
     let mut minutes = |probability: f64, per_day: f64| -> f64 {
-        if rng.random_bool(probability) {
-            (rng.random_range(0.0..per_day) * days).round()
-        } else {
-            0.0
-        }
+        if rng.random_bool(probability) { (rng.random_range(0.0..per_day) * days).round() } else { 0.0 }
     };
     let high = minutes(0.25, 3.0);
     let low = minutes(0.2, 4.0);
@@ -1181,10 +813,7 @@ fn battery_condition(
 
     let negative_events: Vec<Value> = if rng.random_bool(0.03) {
         let event = spec.negative_events[rng.random_range(0..spec.negative_events.len())];
-        let when = at(
-            (in_service + (last_update - in_service) * rng.random_range(0.1f64..0.9))
-                .unix_timestamp(),
-        );
+        let when = at((in_service + (last_update - in_service) * rng.random_range(0.1f64..0.9)).unix_timestamp());
         vec![json!({"negativeEvent": event, "lastUpdate": stamp(when)})]
     } else {
         Vec::new()
@@ -1269,8 +898,7 @@ fn at(unix_seconds: i64) -> OffsetDateTime {
 }
 
 fn stamp(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339)
-        .expect("a UTC date in 2025-2026 formats as RFC 3339")
+    t.format(&Rfc3339).expect("a UTC date in 2025-2026 formats as RFC 3339")
 }
 
 fn splitmix64(seed: u64) -> u64 {
@@ -1290,22 +918,13 @@ mod tests {
             let spec = model.spec();
             assert_eq!(spec.model, model);
             let energy = spec.rated_energy();
-            assert!(
-                (energy - spec.rated_capacity * spec.nominal_voltage / 1000.0).abs() / energy
-                    < 0.01
-            );
+            assert!((energy - spec.rated_capacity * spec.nominal_voltage / 1000.0).abs() / energy < 0.01);
             assert!(spec.minimum_voltage >= 0.6 * spec.nominal_voltage);
             assert!(spec.maximum_voltage <= 1.25 * spec.nominal_voltage);
-            assert!(
-                spec.power_at_80 <= spec.rated_maximum_power && spec.power_at_20 < spec.power_at_80
-            );
+            assert!(spec.power_at_80 <= spec.rated_maximum_power && spec.power_at_20 < spec.power_at_80);
             assert!((spec.carbon_shares.iter().sum::<f64>() - 100.0).abs() < 1e-9);
             let materials: f64 = spec.materials.iter().map(|m| m.4).sum();
-            assert!(
-                materials <= spec.mass,
-                "{model:?}: {materials} kg of materials in {} kg",
-                spec.mass
-            );
+            assert!(materials <= spec.mass, "{model:?}: {materials} kg of materials in {} kg", spec.mass);
         }
     }
 }

@@ -31,23 +31,15 @@ pub fn item_pointers() -> &'static [String] {
             .collect();
         all.sort();
         all.dedup();
-        let minimal: Vec<String> = all
-            .iter()
-            .filter(|p| {
-                !all.iter()
-                    .any(|q| q != *p && p.starts_with(&format!("{q}/")))
-            })
-            .cloned()
-            .collect();
+        let minimal: Vec<String> =
+            all.iter().filter(|p| !all.iter().any(|q| q != *p && p.starts_with(&format!("{q}/")))).cloned().collect();
         minimal
     })
 }
 
 /// True if `pointer` is an item-level place or lies inside one.
 pub fn is_item_level(pointer: &str) -> bool {
-    item_pointers()
-        .iter()
-        .any(|p| pointer == p || pointer.starts_with(&format!("{p}/")))
+    item_pointers().iter().any(|p| pointer == p || pointer.starts_with(&format!("{p}/")))
 }
 
 /// Splits a canonical document into (model part, item part). Members absent from `doc` stay absent.
@@ -74,9 +66,7 @@ fn merge(into: &mut Value, from: &Value) {
         (Value::Object(into), Value::Object(from)) => {
             for (key, value) in from {
                 match into.get_mut(key) {
-                    Some(existing) if existing.is_object() && value.is_object() => {
-                        merge(existing, value)
-                    }
+                    Some(existing) if existing.is_object() && value.is_object() => merge(existing, value),
                     _ => {
                         into.insert(key.clone(), value.clone());
                     }
@@ -90,16 +80,12 @@ fn merge(into: &mut Value, from: &Value) {
 /// Removes and returns the value at an object-only pointer; empty parent objects are left in place.
 fn take(doc: &mut Value, pointer: &str) -> Option<Value> {
     let (parent, last) = pointer.rsplit_once('/')?;
-    let parent = if parent.is_empty() {
-        Some(doc)
-    } else {
-        doc.pointer_mut(parent)
-    };
+    let parent = if parent.is_empty() { Some(doc) } else { doc.pointer_mut(parent) };
     parent?.as_object_mut()?.remove(last)
 }
 
 /// Writes `value` at an object-only pointer, creating intermediate objects.
-fn put(doc: &mut Value, pointer: &str, value: Value) {
+pub(crate) fn put(doc: &mut Value, pointer: &str, value: Value) {
     let mut node = doc;
     let segments: Vec<&str> = pointer.trim_start_matches('/').split('/').collect();
     for segment in &segments[..segments.len() - 1] {
@@ -125,14 +111,9 @@ mod tests {
         assert!(pointers.contains(&"/generalProductInformation/productIdentifier".to_string()));
         assert!(
             pointers.contains(&"/performance/batteryCondition".to_string())
-                || pointers
-                    .iter()
-                    .any(|p| p.starts_with("/performance/batteryCondition/"))
+                || pointers.iter().any(|p| p.starts_with("/performance/batteryCondition/"))
         );
-        assert!(
-            !pointers.iter().any(|p| p.starts_with("/carbonFootprint")),
-            "carbon footprint is per model"
-        );
+        assert!(!pointers.iter().any(|p| p.starts_with("/carbonFootprint")), "carbon footprint is per model");
     }
 
     #[test]
@@ -144,19 +125,9 @@ mod tests {
                              "batteryCondition": {"stateOfCharge": {"stateOfChargeValue": 50, "lastUpdate": "2026-01-01T00:00:00Z"}}}
         });
         let (model, item) = split(&doc);
-        assert_eq!(
-            model["generalProductInformation"]["batteryMass"],
-            json!(450.0)
-        );
-        assert!(
-            model["generalProductInformation"]
-                .get("productIdentifier")
-                .is_none()
-        );
-        assert_eq!(
-            item["generalProductInformation"]["productIdentifier"],
-            json!("SN-1")
-        );
+        assert_eq!(model["generalProductInformation"]["batteryMass"], json!(450.0));
+        assert!(model["generalProductInformation"].get("productIdentifier").is_none());
+        assert_eq!(item["generalProductInformation"]["productIdentifier"], json!("SN-1"));
         assert!(item.get("carbonFootprint").is_none());
         assert_eq!(compose(&model, &item), doc);
     }

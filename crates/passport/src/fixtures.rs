@@ -24,11 +24,6 @@ pub fn item_body(doc: &Value) -> Value {
 
 /// Which demo model a generated document belongs to (by its category).
 pub fn model_of(doc: &Value) -> DemoModel {
-    let category = doc
-        .pointer("/generalProductInformation/batteryCategory")
-        .and_then(Value::as_str);
-    DemoModel::ALL
-        .into_iter()
-        .find(|m| Some(m.category()) == category)
-        .unwrap_or(DemoModel::EvNmc811Pack)
+    let category = doc.pointer("/generalProductInformation/batteryCategory").and_then(Value::as_str);
+    DemoModel::ALL.into_iter().find(|m| Some(m.category()) == category).unwrap_or(DemoModel::EvNmc811Pack)
 }

@@ -25,14 +25,8 @@ mod tests {
         assert!(a < b, "UUIDv7 ids sort by creation time: {a} {b}");
         for id in [&a, &b] {
             let (ns, rest) = id.strip_prefix("urn:").unwrap().split_once(':').unwrap();
-            assert!(
-                ns.chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-            );
-            assert!(
-                rest.chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-            );
+            assert!(ns.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
+            assert!(rest.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
             assert_eq!(rest.len(), 32);
         }
     }

@@ -48,11 +48,7 @@ impl Envelope {
     /// Separates envelope fields from document members; anything else is an unknown member.
     pub fn parse(body: Value) -> Result<Envelope, Vec<Violation>> {
         let Value::Object(mut map) = body else {
-            return Err(vec![Violation::new(
-                "",
-                "schema:type",
-                "the request body must be a JSON object",
-            )]);
+            return Err(vec![Violation::new("", "schema:type", "the request body must be a JSON object")]);
         };
         let mut violations = Vec::new();
         let model_id = match map.remove("modelId") {
@@ -85,11 +81,7 @@ impl Envelope {
             None => None,
             Some(Value::String(s)) => Some(s),
             Some(_) => {
-                violations.push(Violation::new(
-                    "/reason",
-                    "schema:type",
-                    "reason must be a string",
-                ));
+                violations.push(Violation::new("/reason", "schema:type", "reason must be a string"));
                 None
             }
         };
@@ -107,12 +99,7 @@ impl Envelope {
             }
         }
         if violations.is_empty() {
-            Ok(Envelope {
-                model_id,
-                model_version,
-                reason,
-                document: Value::Object(map),
-            })
+            Ok(Envelope { model_id, model_version, reason, document: Value::Object(map) })
         } else {
             Err(violations)
         }
@@ -127,38 +114,29 @@ impl Envelope {
                 if !stray.is_empty() {
                     return Err(stray
                         .into_iter()
-                        .map(|p| Violation::new(p, "model-level", "a model-level value cannot be sent with modelId: update the model record instead"))
+                        .map(|p| {
+                            Violation::new(
+                                p,
+                                "model-level",
+                                "a model-level value cannot be sent with modelId: update the model record instead",
+                            )
+                        })
                         .collect());
                 }
-                ModelSource::Reference {
-                    id,
-                    version: self.model_version,
-                }
+                ModelSource::Reference { id, version: self.model_version }
             }
             None if self.model_version.is_some() => {
-                return Err(vec![Violation::new(
-                    "/modelVersion",
-                    "model-id",
-                    "modelVersion needs a modelId",
-                )]);
+                return Err(vec![Violation::new("/modelVersion", "model-id", "modelVersion needs a modelId")]);
             }
             None => ModelSource::Embedded(model_part),
         };
-        Ok(PassportInput {
-            model,
-            item,
-            reason: self.reason,
-        })
+        Ok(PassportInput { model, item, reason: self.reason })
     }
 
     /// Interprets the envelope as a battery model record.
     pub fn into_model(self) -> Result<ModelInput, Vec<Violation>> {
         let Some(id) = self.model_id else {
-            return Err(vec![Violation::new(
-                "/modelId",
-                "schema:required",
-                "a battery model record needs a modelId",
-            )]);
+            return Err(vec![Violation::new("/modelId", "schema:required", "a battery model record needs a modelId")]);
         };
         let (model, item) = document::split(&self.document);
         let stray = leaves(&item);
@@ -166,19 +144,11 @@ impl Envelope {
             return Err(stray
                 .into_iter()
                 .map(|p| {
-                    Violation::new(
-                        p,
-                        "item-level",
-                        "a per-battery value does not belong in a battery model record",
-                    )
+                    Violation::new(p, "item-level", "a per-battery value does not belong in a battery model record")
                 })
                 .collect());
         }
-        Ok(ModelInput {
-            id,
-            document: model,
-            reason: self.reason,
-        })
+        Ok(ModelInput { id, document: model, reason: self.reason })
     }
 }
 
@@ -186,9 +156,7 @@ impl Envelope {
 fn leaves(value: &Value) -> Vec<String> {
     fn walk(value: &Value, at: String, out: &mut Vec<String>) {
         match value {
-            Value::Object(map) => map
-                .iter()
-                .for_each(|(k, v)| walk(v, format!("{at}/{}", escape(k)), out)),
+            Value::Object(map) => map.iter().for_each(|(k, v)| walk(v, format!("{at}/{}", escape(k)), out)),
             _ => out.push(at),
         }
     }
@@ -199,10 +167,7 @@ fn leaves(value: &Value) -> Vec<String> {
 
 /// Model ids are natural identifiers chosen by the operator, safe in URLs.
 pub fn valid_model_id(id: &str) -> bool {
-    (1..=128).contains(&id.len())
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._-:@".contains(c))
+    (1..=128).contains(&id.len()) && id.chars().all(|c| c.is_ascii_alphanumeric() || "._-:@".contains(c))
 }
 
 /// An empty JSON object, for building documents.
@@ -217,43 +182,34 @@ mod tests {
 
     #[test]
     fn envelope_rejects_unknown_members_and_bad_types() {
-        let err = Envelope::parse(
-            json!({"generalProductInformation": {}, "colour": "red", "modelVersion": 0}),
-        )
-        .unwrap_err();
-        let rules: Vec<_> = err
-            .iter()
-            .map(|v| (v.pointer.as_str(), v.rule.as_str()))
-            .collect();
+        let err =
+            Envelope::parse(json!({"generalProductInformation": {}, "colour": "red", "modelVersion": 0})).unwrap_err();
+        let rules: Vec<_> = err.iter().map(|v| (v.pointer.as_str(), v.rule.as_str())).collect();
         assert!(rules.contains(&("/colour", "unknown-member")), "{rules:?}");
-        assert!(
-            rules.contains(&("/modelVersion", "schema:type")),
-            "{rules:?}"
-        );
+        assert!(rules.contains(&("/modelVersion", "schema:type")), "{rules:?}");
     }
 
     #[test]
     fn item_with_model_id_must_not_carry_model_values() {
-        let env = Envelope::parse(json!({"modelId": "M1", "generalProductInformation": {"productIdentifier": "SN1", "batteryMass": 3.0}})).unwrap();
-        let err = env.into_passport().unwrap_err();
-        assert_eq!(err[0].pointer, "/generalProductInformation/batteryMass");
         let env = Envelope::parse(
-            json!({"modelId": "M1", "generalProductInformation": {"productIdentifier": "SN1"}}),
+            json!({"modelId": "M1", "generalProductInformation": {"productIdentifier": "SN1", "batteryMass": 3.0}}),
         )
         .unwrap();
+        let err = env.into_passport().unwrap_err();
+        assert_eq!(err[0].pointer, "/generalProductInformation/batteryMass");
+        let env = Envelope::parse(json!({"modelId": "M1", "generalProductInformation": {"productIdentifier": "SN1"}}))
+            .unwrap();
         let input = env.into_passport().unwrap();
-        assert!(
-            matches!(input.model, ModelSource::Reference { ref id, version: None } if id == "M1")
-        );
+        assert!(matches!(input.model, ModelSource::Reference { ref id, version: None } if id == "M1"));
     }
 
     #[test]
     fn model_must_not_carry_item_values() {
-        let env = Envelope::parse(json!({"modelId": "M1", "generalProductInformation": {"productIdentifier": "SN1", "batteryMass": 3.0}})).unwrap();
+        let env = Envelope::parse(
+            json!({"modelId": "M1", "generalProductInformation": {"productIdentifier": "SN1", "batteryMass": 3.0}}),
+        )
+        .unwrap();
         let err = env.into_model().unwrap_err();
-        assert_eq!(
-            err[0].pointer,
-            "/generalProductInformation/productIdentifier"
-        );
+        assert_eq!(err[0].pointer, "/generalProductInformation/productIdentifier");
     }
 }

@@ -6,319 +6,75 @@ use crate::catalogue::{ATTRIBUTES, Category, Requirement};
 use crate::document;
 use crate::validate::{Scope, Violation};
 use serde_json::Value;
+use std::sync::OnceLock;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 /// Physical and logical ranges, inclusive. The upstream example payloads (random numbers such as
 /// 2.49e38) fail these, as they must.
 const RANGES: &[(&str, f64, f64, &str)] = &[
-    (
-        "/generalProductInformation/batteryMass",
-        0.01,
-        100_000.0,
-        "kg",
-    ),
-    (
-        "/carbonFootprint/batteryCarbonFootprint",
-        0.1,
-        1_000.0,
-        "kg CO2e/kWh",
-    ),
-    (
-        "/carbonFootprint/carbonFootprintPerLifecycleStage/-/carbonFootprint",
-        0.0,
-        100.0,
-        "% of the total",
-    ),
-    (
-        "/carbonFootprint/absoluteCarbonFootprint",
-        0.0,
-        1_000_000.0,
-        "t CO2e",
-    ),
-    (
-        "/supplyChainDueDiligence/supplyChainIndicies",
-        0.0,
-        100.0,
-        "",
-    ),
-    (
-        "/materialComposition/batteryMaterials/-/batteryMaterialMass",
-        0.0,
-        100_000.0,
-        "kg",
-    ),
-    (
-        "/materialComposition/hazardousSubstances/-/hazardousSubstanceConcentration",
-        0.0,
-        100.0,
-        "%",
-    ),
-    (
-        "/circularity/recycledContent/-/preConsumerShare",
-        0.0,
-        100.0,
-        "%",
-    ),
-    (
-        "/circularity/recycledContent/-/postConsumerShare",
-        0.0,
-        100.0,
-        "%",
-    ),
+    ("/generalProductInformation/batteryMass", 0.01, 100_000.0, "kg"),
+    ("/carbonFootprint/batteryCarbonFootprint", 0.1, 1_000.0, "kg CO2e/kWh"),
+    ("/carbonFootprint/carbonFootprintPerLifecycleStage/-/carbonFootprint", 0.0, 100.0, "% of the total"),
+    ("/carbonFootprint/absoluteCarbonFootprint", 0.0, 1_000_000.0, "t CO2e"),
+    ("/supplyChainDueDiligence/supplyChainIndicies", 0.0, 100.0, ""),
+    ("/materialComposition/batteryMaterials/-/batteryMaterialMass", 0.0, 100_000.0, "kg"),
+    ("/materialComposition/hazardousSubstances/-/hazardousSubstanceConcentration", 0.0, 100.0, "%"),
+    ("/circularity/recycledContent/-/preConsumerShare", 0.0, 100.0, "%"),
+    ("/circularity/recycledContent/-/postConsumerShare", 0.0, 100.0, "%"),
     ("/circularity/renewableContent", 0.0, 100.0, "%"),
-    (
-        "/circularity/recycledContentReporting/reportingYear",
-        2020.0,
-        2100.0,
-        "",
-    ),
-    (
-        "/performance/batteryTechicalProperties/originalPowerCapability/-/atSoC",
-        0.0,
-        100.0,
-        "%",
-    ),
-    (
-        "/performance/batteryTechicalProperties/originalPowerCapability/-/powerCapabilityAt",
-        1.0,
-        1.0e8,
-        "W",
-    ),
-    (
-        "/performance/batteryTechicalProperties/ratedMaximumPower",
-        1.0,
-        1.0e8,
-        "W",
-    ),
-    (
-        "/performance/batteryTechicalProperties/powerCapabilityRatio",
-        0.001,
-        100.0,
-        "W/Wh",
-    ),
-    (
-        "/performance/batteryTechicalProperties/ratedEnergy",
-        0.001,
-        1.0e6,
-        "kWh",
-    ),
-    (
-        "/performance/batteryTechicalProperties/expectedNumberOfCycles",
-        1.0,
-        100_000.0,
-        "cycles",
-    ),
-    (
-        "/performance/batteryTechicalProperties/initialSelfDischarge",
-        0.0,
-        50.0,
-        "%/month",
-    ),
-    (
-        "/performance/batteryTechicalProperties/roundtripEfficiency",
-        1.0,
-        100.0,
-        "%",
-    ),
-    (
-        "/performance/batteryTechicalProperties/roundTripEfficiencyat50PerCentCycleLife",
-        1.0,
-        100.0,
-        "%",
-    ),
-    (
-        "/performance/batteryTechicalProperties/roundTripEfficiencyFade",
-        0.0,
-        100.0,
-        "%",
-    ),
-    (
-        "/performance/batteryTechicalProperties/powerFade",
-        0.0,
-        100.0,
-        "%",
-    ),
-    (
-        "/performance/batteryTechicalProperties/ratedCapacity",
-        0.01,
-        1.0e6,
-        "Ah",
-    ),
-    (
-        "/performance/batteryTechicalProperties/initialInternalResistance/-/ohmicResistance",
-        1.0e-6,
-        100.0,
-        "Ohm",
-    ),
-    (
-        "/performance/batteryTechicalProperties/expectedLifetime",
-        1.0,
-        50.0,
-        "years",
-    ),
-    (
-        "/performance/batteryTechicalProperties/cRate",
-        0.001,
-        100.0,
-        "A/Ah",
-    ),
-    (
-        "/performance/batteryTechicalProperties/nominalVoltage",
-        1.0,
-        2_000.0,
-        "V",
-    ),
-    (
-        "/performance/batteryTechicalProperties/minimumVoltage",
-        0.5,
-        2_000.0,
-        "V",
-    ),
-    (
-        "/performance/batteryTechicalProperties/maximumVoltage",
-        1.0,
-        2_000.0,
-        "V",
-    ),
-    (
-        "/performance/batteryTechicalProperties/capacityThresholdForExhaustion",
-        1.0,
-        100.0,
-        "%",
-    ),
-    (
-        "/performance/batteryTechicalProperties/cRateLifeCycleTest",
-        0.001,
-        100.0,
-        "A/Ah",
-    ),
-    (
-        "/performance/batteryTechicalProperties/temperatureRangeIdleState/minimum",
-        -60.0,
-        60.0,
-        "°C",
-    ),
-    (
-        "/performance/batteryTechicalProperties/temperatureRangeIdleState/maximum",
-        -20.0,
-        120.0,
-        "°C",
-    ),
-    (
-        "/performance/batteryCondition/energyThroughput/energyThroughputValue",
-        0.0,
-        1.0e9,
-        "kWh",
-    ),
-    (
-        "/performance/batteryCondition/capacityThroughput/capacityThroughputValue",
-        0.0,
-        1.0e10,
-        "Ah",
-    ),
-    (
-        "/performance/batteryCondition/numberOfFullCycles/numberOfFullCyclesValue",
-        0.0,
-        100_000.0,
-        "cycles",
-    ),
-    (
-        "/performance/batteryCondition/stateOfCertifiedEnergy/stateOfCertifiedEnergyValue",
-        0.0,
-        100.0,
-        "%",
-    ),
-    (
-        "/performance/batteryCondition/capacityFade/capacityFadeValue",
-        0.0,
-        100.0,
-        "%",
-    ),
-    (
-        "/performance/batteryCondition/remainingEnergy/remainingEnergyValue",
-        0.0,
-        1.0e6,
-        "kWh",
-    ),
-    (
-        "/performance/batteryCondition/remainingCapacity/remainingCapacityValue",
-        0.0,
-        1.0e6,
-        "Ah",
-    ),
-    (
-        "/performance/batteryCondition/temperatureInformation/timeExtremeHighTemp",
-        0.0,
-        3.0e7,
-        "min",
-    ),
-    (
-        "/performance/batteryCondition/temperatureInformation/timeExtremeLowTemp",
-        0.0,
-        3.0e7,
-        "min",
-    ),
-    (
-        "/performance/batteryCondition/temperatureInformation/timeExtremeHighTempCharging",
-        0.0,
-        3.0e7,
-        "min",
-    ),
-    (
-        "/performance/batteryCondition/temperatureInformation/timeExtremeLowTempCharging",
-        0.0,
-        3.0e7,
-        "min",
-    ),
-    (
-        "/performance/batteryCondition/remainingPowerCapability/remainingPowerCapabilityValue/atSoC",
-        0.0,
-        100.0,
-        "%",
-    ),
+    ("/circularity/recycledContentReporting/reportingYear", 2020.0, 2100.0, ""),
+    ("/performance/batteryTechicalProperties/originalPowerCapability/-/atSoC", 0.0, 100.0, "%"),
+    ("/performance/batteryTechicalProperties/originalPowerCapability/-/powerCapabilityAt", 1.0, 1.0e8, "W"),
+    ("/performance/batteryTechicalProperties/ratedMaximumPower", 1.0, 1.0e8, "W"),
+    ("/performance/batteryTechicalProperties/powerCapabilityRatio", 0.001, 100.0, "W/Wh"),
+    ("/performance/batteryTechicalProperties/ratedEnergy", 0.001, 1.0e6, "kWh"),
+    ("/performance/batteryTechicalProperties/expectedNumberOfCycles", 1.0, 100_000.0, "cycles"),
+    ("/performance/batteryTechicalProperties/initialSelfDischarge", 0.0, 50.0, "%/month"),
+    ("/performance/batteryTechicalProperties/roundtripEfficiency", 1.0, 100.0, "%"),
+    ("/performance/batteryTechicalProperties/roundTripEfficiencyat50PerCentCycleLife", 1.0, 100.0, "%"),
+    ("/performance/batteryTechicalProperties/roundTripEfficiencyFade", 0.0, 100.0, "%"),
+    ("/performance/batteryTechicalProperties/powerFade", 0.0, 100.0, "%"),
+    ("/performance/batteryTechicalProperties/ratedCapacity", 0.01, 1.0e6, "Ah"),
+    ("/performance/batteryTechicalProperties/initialInternalResistance/-/ohmicResistance", 1.0e-6, 100.0, "Ohm"),
+    ("/performance/batteryTechicalProperties/expectedLifetime", 1.0, 50.0, "years"),
+    ("/performance/batteryTechicalProperties/cRate", 0.001, 100.0, "A/Ah"),
+    ("/performance/batteryTechicalProperties/nominalVoltage", 1.0, 2_000.0, "V"),
+    ("/performance/batteryTechicalProperties/minimumVoltage", 0.5, 2_000.0, "V"),
+    ("/performance/batteryTechicalProperties/maximumVoltage", 1.0, 2_000.0, "V"),
+    ("/performance/batteryTechicalProperties/capacityThresholdForExhaustion", 1.0, 100.0, "%"),
+    ("/performance/batteryTechicalProperties/cRateLifeCycleTest", 0.001, 100.0, "A/Ah"),
+    ("/performance/batteryTechicalProperties/temperatureRangeIdleState/minimum", -60.0, 60.0, "°C"),
+    ("/performance/batteryTechicalProperties/temperatureRangeIdleState/maximum", -20.0, 120.0, "°C"),
+    ("/performance/batteryCondition/energyThroughput/energyThroughputValue", 0.0, 1.0e9, "kWh"),
+    ("/performance/batteryCondition/capacityThroughput/capacityThroughputValue", 0.0, 1.0e10, "Ah"),
+    ("/performance/batteryCondition/numberOfFullCycles/numberOfFullCyclesValue", 0.0, 100_000.0, "cycles"),
+    ("/performance/batteryCondition/stateOfCertifiedEnergy/stateOfCertifiedEnergyValue", 0.0, 100.0, "%"),
+    ("/performance/batteryCondition/capacityFade/capacityFadeValue", 0.0, 100.0, "%"),
+    ("/performance/batteryCondition/remainingEnergy/remainingEnergyValue", 0.0, 1.0e6, "kWh"),
+    ("/performance/batteryCondition/remainingCapacity/remainingCapacityValue", 0.0, 1.0e6, "Ah"),
+    ("/performance/batteryCondition/temperatureInformation/timeExtremeHighTemp", 0.0, 3.0e7, "min"),
+    ("/performance/batteryCondition/temperatureInformation/timeExtremeLowTemp", 0.0, 3.0e7, "min"),
+    ("/performance/batteryCondition/temperatureInformation/timeExtremeHighTempCharging", 0.0, 3.0e7, "min"),
+    ("/performance/batteryCondition/temperatureInformation/timeExtremeLowTempCharging", 0.0, 3.0e7, "min"),
+    ("/performance/batteryCondition/remainingPowerCapability/remainingPowerCapabilityValue/atSoC", 0.0, 100.0, "%"),
     (
         "/performance/batteryCondition/remainingPowerCapability/remainingPowerCapabilityValue/powerCapabilityAt",
         0.0,
         1.0e8,
         "W",
     ),
-    (
-        "/performance/batteryCondition/evolutionOfSelfDischarge/evolutionOfSelfDischargeValue",
-        0.0,
-        100.0,
-        "%",
-    ),
-    (
-        "/performance/batteryCondition/currentSelfDischargingRate/currentSelfDischargingRateValue",
-        0.0,
-        100.0,
-        "%/month",
-    ),
-    (
-        "/performance/batteryCondition/internalResistanceIncrease/-/internalResistanceIncreaseValue",
-        0.0,
-        1_000.0,
-        "%",
-    ),
+    ("/performance/batteryCondition/evolutionOfSelfDischarge/evolutionOfSelfDischargeValue", 0.0, 100.0, "%"),
+    ("/performance/batteryCondition/currentSelfDischargingRate/currentSelfDischargingRateValue", 0.0, 100.0, "%/month"),
+    ("/performance/batteryCondition/internalResistanceIncrease/-/internalResistanceIncreaseValue", 0.0, 1_000.0, "%"),
     (
         "/performance/batteryCondition/remainingRoundTripEnergyEfficiency/remainingRoundTripEnergyEfficiencyValue",
         0.0,
         100.0,
         "%",
     ),
-    (
-        "/performance/batteryCondition/stateOfCharge/stateOfChargeValue",
-        0.0,
-        100.0,
-        "%",
-    ),
-    (
-        "/performance/batteryCondition/internalResistance/-/ohmicResistance",
-        1.0e-6,
-        100.0,
-        "Ohm",
-    ),
+    ("/performance/batteryCondition/stateOfCharge/stateOfChargeValue", 0.0, 100.0, "%"),
+    ("/performance/batteryCondition/internalResistance/-/ohmicResistance", 1.0e-6, 100.0, "Ohm"),
 ];
 
 /// Values that must be whole numbers.
@@ -330,6 +86,12 @@ const INTEGERS: &[&str] = &[
 
 const TECH: &str = "/performance/batteryTechicalProperties";
 
+/// Model values the item-level rules read; `check_item` copies them next to the item.
+pub(crate) const MODEL_VALUES_FOR_ITEMS: [&str; 2] =
+    ["/generalProductInformation/batteryCategory", "/performance/batteryTechicalProperties/ratedCapacity"];
+
+/// Runs every rule. With `Scope::Item`, `doc` holds only an item record plus `MODEL_VALUES_FOR_ITEMS`:
+/// rules whose inputs are model-level find nothing to check, so only per-battery rules apply.
 pub(crate) fn check(doc: &Value, scope: Scope, now: OffsetDateTime) -> Vec<Violation> {
     let mut out = Vec::new();
     ranges(doc, &mut out);
@@ -337,6 +99,7 @@ pub(crate) fn check(doc: &Value, scope: Scope, now: OffsetDateTime) -> Vec<Viola
     lifecycle_shares(doc, &mut out);
     voltages_and_temperatures(doc, &mut out);
     energy_consistency(doc, &mut out);
+    remaining_capacity(doc, &mut out);
     category_limits(doc, &mut out);
     material_masses(doc, &mut out);
     dates(doc, now, &mut out);
@@ -375,15 +138,10 @@ fn ranges(doc: &Value, out: &mut Vec<Violation>) {
                 out.push(Violation::new(
                     at,
                     "range",
-                    format!("{x} {unit} is outside the plausible range {min} to {max} {unit}")
-                        .replace("  ", " "),
+                    format!("{x} {unit} is outside the plausible range {min} to {max} {unit}").replace("  ", " "),
                 ));
             } else if INTEGERS.contains(pattern) && x.fract() != 0.0 {
-                out.push(Violation::new(
-                    at,
-                    "integer",
-                    format!("{x} must be a whole number"),
-                ));
+                out.push(Violation::new(at, "integer", format!("{x} must be a whole number")));
             }
         }
     }
@@ -391,42 +149,62 @@ fn ranges(doc: &Value, out: &mut Vec<Violation>) {
 
 /// Attributes the catalogue marks mandatory for the document's battery category must be present.
 fn mandatory(doc: &Value, scope: Scope, out: &mut Vec<Violation>) {
-    let Some(category) = doc
-        .pointer("/generalProductInformation/batteryCategory")
-        .and_then(Value::as_str)
-        .and_then(Category::parse)
+    let Some(category) =
+        doc.pointer("/generalProductInformation/batteryCategory").and_then(Value::as_str).and_then(Category::parse)
     else {
         return; // the schema reports a missing or unknown category
     };
-    for attribute in ATTRIBUTES
-        .iter()
-        .filter(|a| a.requirement_for(category) == Requirement::Mandatory)
-    {
-        if attribute
-            .pointers
-            .iter()
-            .any(|p| scope == Scope::Model && document::is_item_level(p))
+    for (attribute, facts) in ATTRIBUTES.iter().zip(attribute_facts()) {
+        if attribute.requirement_for(category) != Requirement::Mandatory
+            || (scope == Scope::Model && facts.item_level)
+            || (scope == Scope::Item && !facts.item_level)
+            || facts.schema_required
         {
-            continue;
+            continue; // not mandatory here, not part of a model record, or reported by the schema already
         }
         // An attribute with several pointers is present if any of them is.
-        let present = attribute
-            .pointers
-            .iter()
-            .any(|p| !values_at(doc, p).is_empty());
-        // Rows whose pointers the schema makes required would be reported twice; report only extra ones.
-        if !present && !schema_requires(attribute.pointers) {
+        if !attribute.pointers.iter().any(|p| exists(doc, p)) {
             out.push(Violation::new(
                 attribute.pointers[0],
                 format!("mandatory:{}", category.as_str()),
-                format!(
-                    "`{}` is mandatory for {} batteries ({})",
-                    attribute.name,
-                    category.as_str(),
-                    attribute.legal_source
-                ),
+                format!("`{}` is mandatory for {} batteries ({})", attribute.name, category.as_str(), attribute.legal_source),
             ));
         }
+    }
+}
+
+/// Per catalogue row, facts derived once from the catalogue and the schemas.
+struct AttributeFacts {
+    /// Some pointer is per battery (not part of a model record).
+    item_level: bool,
+    /// The schema already requires the first pointer, so its absence is reported as `schema:required`.
+    schema_required: bool,
+}
+
+fn attribute_facts() -> &'static [AttributeFacts] {
+    static FACTS: OnceLock<Vec<AttributeFacts>> = OnceLock::new();
+    FACTS.get_or_init(|| {
+        ATTRIBUTES
+            .iter()
+            .map(|a| AttributeFacts {
+                item_level: a.pointers.iter().any(|p| document::is_item_level(p)),
+                schema_required: schema_requires(a.pointers),
+            })
+            .collect()
+    })
+}
+
+/// True if some value matches `pattern` (`-` = any array element), without allocating.
+fn exists(value: &Value, pattern: &str) -> bool {
+    let pattern = pattern.strip_prefix('/').unwrap_or(pattern);
+    if pattern.is_empty() {
+        return true;
+    }
+    let (segment, rest) = pattern.split_once('/').unwrap_or((pattern, ""));
+    if segment == "-" {
+        value.as_array().is_some_and(|items| items.iter().any(|item| exists(item, rest)))
+    } else {
+        value.get(segment).is_some_and(|child| exists(child, rest))
     }
 }
 
@@ -463,12 +241,7 @@ fn lifecycle_shares(doc: &Value, out: &mut Vec<Violation>) {
             seen.push(name);
         }
     }
-    for stage in [
-        "RawMaterialExtraction",
-        "MainProduction",
-        "Distribution",
-        "Recycling",
-    ] {
+    for stage in ["RawMaterialExtraction", "MainProduction", "Distribution", "Recycling"] {
         if !seen.contains(&stage) {
             out.push(Violation::new(
                 pointer,
@@ -477,17 +250,12 @@ fn lifecycle_shares(doc: &Value, out: &mut Vec<Violation>) {
             ));
         }
     }
-    let total: f64 = stages
-        .iter()
-        .filter_map(|s| s.get("carbonFootprint").and_then(Value::as_f64))
-        .sum();
+    let total: f64 = stages.iter().filter_map(|s| s.get("carbonFootprint").and_then(Value::as_f64)).sum();
     if !stages.is_empty() && (total - 100.0).abs() > 1.0 {
         out.push(Violation::new(
             pointer,
             "lifecycle-shares",
-            format!(
-                "life-cycle stage shares add up to {total:.2} %, they must add up to 100 % (± 1)"
-            ),
+            format!("life-cycle stage shares add up to {total:.2} %, they must add up to 100 % (± 1)"),
         ));
     }
 }
@@ -537,13 +305,18 @@ fn energy_consistency(doc: &Value, out: &mut Vec<Violation>) {
             ),
         ));
     }
-    if let Some(remaining) = number(
-        doc,
-        "/performance/batteryCondition/remainingCapacity/remainingCapacityValue",
-    ) && remaining > capacity * 1.1
-    {
+}
+
+/// The remaining capacity (per battery) cannot exceed the model's rated capacity by much.
+fn remaining_capacity(doc: &Value, out: &mut Vec<Violation>) {
+    let remaining_at = "/performance/batteryCondition/remainingCapacity/remainingCapacityValue";
+    let (Some(remaining), Some(capacity)) = (number(doc, remaining_at), number(doc, &format!("{TECH}/ratedCapacity")))
+    else {
+        return;
+    };
+    if remaining > capacity * 1.1 {
         out.push(Violation::new(
-            "/performance/batteryCondition/remainingCapacity/remainingCapacityValue",
+            remaining_at,
             "unit-consistency",
             format!("remaining capacity {remaining} Ah exceeds the rated capacity {capacity} Ah by more than 10 %"),
         ));
@@ -553,9 +326,7 @@ fn energy_consistency(doc: &Value, out: &mut Vec<Violation>) {
 /// Scope limits of the categories (Art. 3): LMT batteries weigh at most 25 kg; industrial and
 /// stationary batteries need a passport above 2 kWh.
 fn category_limits(doc: &Value, out: &mut Vec<Violation>) {
-    let category = doc
-        .pointer("/generalProductInformation/batteryCategory")
-        .and_then(Value::as_str);
+    let category = doc.pointer("/generalProductInformation/batteryCategory").and_then(Value::as_str);
     let mass = number(doc, "/generalProductInformation/batteryMass");
     let energy = number(doc, &format!("{TECH}/ratedEnergy"));
     match (category, mass, energy) {
@@ -577,13 +348,10 @@ fn material_masses(doc: &Value, out: &mut Vec<Violation>) {
     let Some(mass) = number(doc, "/generalProductInformation/batteryMass") else {
         return;
     };
-    let total: f64 = values_at(
-        doc,
-        "/materialComposition/batteryMaterials/-/batteryMaterialMass",
-    )
-    .iter()
-    .filter_map(|(_, v)| v.as_f64())
-    .sum();
+    let total: f64 = values_at(doc, "/materialComposition/batteryMaterials/-/batteryMaterialMass")
+        .iter()
+        .filter_map(|(_, v)| v.as_f64())
+        .sum();
     if total > mass * 1.01 {
         out.push(Violation::new(
             "/materialComposition/batteryMaterials",
@@ -625,26 +393,14 @@ fn dates(doc: &Value, now: OffsetDateTime, out: &mut Vec<Violation>) {
             continue;
         };
         if when > tomorrow {
-            out.push(Violation::new(
-                at,
-                "date",
-                format!("{} lies in the future", value.as_str().unwrap_or_default()),
-            ));
+            out.push(Violation::new(at, "date", format!("{} lies in the future", value.as_str().unwrap_or_default())));
         } else if when.year() < 1990 {
-            out.push(Violation::new(
-                at,
-                "date",
-                "dates before 1990 are not plausible for a battery passport",
-            ));
+            out.push(Violation::new(at, "date", "dates before 1990 are not plausible for a battery passport"));
         } else if let Some(made) = made
             && at != made_at
             && when < made
         {
-            out.push(Violation::new(
-                at,
-                "date-order",
-                "this date lies before the battery's manufacturing date",
-            ));
+            out.push(Violation::new(at, "date-order", "this date lies before the battery's manufacturing date"));
         }
     }
 }
@@ -691,11 +447,7 @@ fn identifiers_and_addresses(doc: &Value, out: &mut Vec<Violation>) {
             if let Some(email) = value.as_str()
                 && !plausible_email(email)
             {
-                out.push(Violation::new(
-                    at,
-                    "email",
-                    format!("`{email}` is not a usable e-mail address"),
-                ));
+                out.push(Violation::new(at, "email", format!("`{email}` is not a usable e-mail address")));
             }
         }
     }
@@ -715,15 +467,10 @@ fn identifiers_and_addresses(doc: &Value, out: &mut Vec<Violation>) {
             continue;
         };
         if texts.is_empty() {
-            out.push(Violation::new(
-                at.clone(),
-                "language-text",
-                "give the meaning in at least one language",
-            ));
+            out.push(Violation::new(at.clone(), "language-text", "give the meaning in at least one language"));
         }
         for (lang, text) in texts {
-            if !plausible_language_tag(lang) || text.as_str().is_none_or(|t| t.trim().is_empty())
-            {
+            if !plausible_language_tag(lang) || text.as_str().is_none_or(|t| t.trim().is_empty()) {
                 out.push(Violation::new(
                     format!("{at}/{lang}"),
                     "language-text",
@@ -736,46 +483,32 @@ fn identifiers_and_addresses(doc: &Value, out: &mut Vec<Violation>) {
 
 /// Every value the schemas declare as `format: uri`.
 fn all_uri_values(doc: &Value) -> Vec<(String, &Value)> {
-    let mut out = Vec::new();
-    collect_uris(doc, String::new(), None, &mut out);
-    out
+    uri_patterns().iter().flat_map(|pattern| values_at(doc, pattern)).collect()
 }
 
-fn collect_uris<'a>(
-    value: &'a Value,
-    at: String,
-    schema: Option<&Value>,
-    out: &mut Vec<(String, &'a Value)>,
-) {
-    let schema = match schema {
-        Some(s) => Some(s),
-        None if at.is_empty() => None,
-        None => crate::schema::node_at(&at),
-    };
-    match value {
-        Value::String(_)
-            if schema.is_some_and(|s| s.get("format").and_then(Value::as_str) == Some("uri")) =>
-        {
-            out.push((at, value));
+/// Patterns (with `-` for array elements) of every `format: uri` place in the schemas, found once.
+fn uri_patterns() -> &'static [String] {
+    fn walk(node: &Value, at: String, out: &mut Vec<String>) {
+        if node.get("format").and_then(Value::as_str) == Some("uri") {
+            out.push(at.clone());
         }
-        Value::Object(map) => {
-            for (key, child) in map {
-                let child_schema = schema
-                    .and_then(|s| s.get("properties"))
-                    .and_then(|p| p.get(key));
-                if at.is_empty() || child_schema.is_some() {
-                    collect_uris(child, format!("{at}/{key}"), child_schema, out);
-                }
+        if let Some(properties) = node.get("properties").and_then(Value::as_object) {
+            for (key, child) in properties {
+                walk(child, format!("{at}/{key}"), out);
             }
         }
-        Value::Array(items) => {
-            let item_schema = schema.and_then(|s| s.get("items"));
-            for (i, child) in items.iter().enumerate() {
-                collect_uris(child, format!("{at}/{i}"), item_schema, out);
-            }
+        if let Some(items) = node.get("items") {
+            walk(items, format!("{at}/-"), out);
         }
-        _ => {}
     }
+    static PATTERNS: OnceLock<Vec<String>> = OnceLock::new();
+    PATTERNS.get_or_init(|| {
+        let mut out = Vec::new();
+        for section in crate::schema::compiled() {
+            walk(&section.schema, format!("/{}", section.member), &mut out);
+        }
+        out
+    })
 }
 
 /// CAS registry numbers: `NNNNNNN-NN-C` where C is the weighted digit sum mod 10.
@@ -785,20 +518,11 @@ pub(crate) fn cas_check_digit_ok(cas: &str) -> bool {
     if c.len() != 1 || !(a.len() >= 2 && b.len() == 2) {
         return false;
     }
-    let digits: Option<Vec<u32>> = format!("{a}{b}")
-        .chars()
-        .map(|ch| ch.to_digit(10))
-        .collect();
-    let (Some(digits), Some(check)) = (digits, c.chars().next().and_then(|ch| ch.to_digit(10)))
-    else {
+    let digits: Option<Vec<u32>> = format!("{a}{b}").chars().map(|ch| ch.to_digit(10)).collect();
+    let (Some(digits), Some(check)) = (digits, c.chars().next().and_then(|ch| ch.to_digit(10))) else {
         return false;
     };
-    let sum: u32 = digits
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(i, d)| (i as u32 + 1) * d)
-        .sum();
+    let sum: u32 = digits.iter().rev().enumerate().map(|(i, d)| (i as u32 + 1) * d).sum();
     sum % 10 == check
 }
 
@@ -807,25 +531,17 @@ fn plausible_email(email: &str) -> bool {
         return false;
     };
     let label_ok = |l: &str| {
-        !l.is_empty()
-            && l.chars().all(|c| c.is_alphanumeric() || c == '-')
-            && !l.starts_with('-')
-            && !l.ends_with('-')
+        !l.is_empty() && l.chars().all(|c| c.is_alphanumeric() || c == '-') && !l.starts_with('-') && !l.ends_with('-')
     };
     !local.is_empty()
         && local.len() <= 64
         && !local.starts_with('.')
         && !local.ends_with('.')
         && !local.contains("..")
-        && local
-            .chars()
-            .all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c))
+        && local.chars().all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c))
         && domain.contains('.')
         && domain.split('.').all(label_ok)
-        && domain
-            .rsplit('.')
-            .next()
-            .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(char::is_alphabetic))
+        && domain.rsplit('.').next().is_some_and(|tld| tld.len() >= 2 && tld.chars().all(char::is_alphabetic))
 }
 
 fn plausible_language_tag(tag: &str) -> bool {
@@ -842,14 +558,7 @@ mod tests {
 
     #[test]
     fn cas_numbers() {
-        for ok in [
-            "7440-02-0",
-            "7440-48-4",
-            "7439-93-2",
-            "7782-42-5",
-            "21324-40-3",
-            "96-49-1",
-        ] {
+        for ok in ["7440-02-0", "7440-48-4", "7439-93-2", "7782-42-5", "21324-40-3", "96-49-1"] {
             assert!(cas_check_digit_ok(ok), "{ok}");
         }
         for bad in ["7440-02-1", "7440-2-0", "abc", "7440-02-00", "1-23-4"] {
@@ -859,21 +568,10 @@ mod tests {
 
     #[test]
     fn emails() {
-        for ok in [
-            "quality@acme-cells.example",
-            "first.last+tag@sub.example.eu",
-        ] {
+        for ok in ["quality@acme-cells.example", "first.last+tag@sub.example.eu"] {
             assert!(plausible_email(ok), "{ok}");
         }
-        for bad in [
-            "",
-            "no-at.example",
-            "a@b",
-            ".a@x.example",
-            "a@-x.example",
-            "a b@x.example",
-            "a@x.c0m",
-        ] {
+        for bad in ["", "no-at.example", "a@b", ".a@x.example", "a@-x.example", "a b@x.example", "a@x.c0m"] {
             assert!(!plausible_email(bad), "{bad}");
         }
     }

@@ -16,26 +16,11 @@ const MEMBERS: [(&str, &str); 7] = [
         "io.BatteryPass.GeneralProductInformation/1.2.0/GeneralProductInformation-schema.json",
     ),
     ("labels", "io.BatteryPass.Labels/1.2.0/Labeling-schema.json"),
-    (
-        "carbonFootprint",
-        "io.BatteryPass.CarbonFootprint/1.2.0/CarbonFootprintForBatteries-schema.json",
-    ),
-    (
-        "supplyChainDueDiligence",
-        "io.BatteryPass.SupplyChainDueDiligence/1.2.0/SupplyChainDueDiligence-schema.json",
-    ),
-    (
-        "materialComposition",
-        "io.BatteryPass.MaterialComposition/1.2.0/MaterialComposition-schema.json",
-    ),
-    (
-        "circularity",
-        "io.BatteryPass.Circularity/1.2.0/Circularity-schema.json",
-    ),
-    (
-        "performance",
-        "io.BatteryPass.Performance/1.2.1/PerformanceAndDurability-schema.json",
-    ),
+    ("carbonFootprint", "io.BatteryPass.CarbonFootprint/1.2.0/CarbonFootprintForBatteries-schema.json"),
+    ("supplyChainDueDiligence", "io.BatteryPass.SupplyChainDueDiligence/1.2.0/SupplyChainDueDiligence-schema.json"),
+    ("materialComposition", "io.BatteryPass.MaterialComposition/1.2.0/MaterialComposition-schema.json"),
+    ("circularity", "io.BatteryPass.Circularity/1.2.0/Circularity-schema.json"),
+    ("performance", "io.BatteryPass.Performance/1.2.1/PerformanceAndDurability-schema.json"),
 ];
 
 fn reference_dir() -> PathBuf {
@@ -44,10 +29,12 @@ fn reference_dir() -> PathBuf {
 
 fn read_json(path: PathBuf) -> Value {
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!("cannot read reference file {} ({e}); the Battery Pass reference checkout is expected there", path.display())
+        panic!(
+            "cannot read reference file {} ({e}); the Battery Pass reference checkout is expected there",
+            path.display()
+        )
     });
-    serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("{} is not valid JSON: {e}", path.display()))
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not valid JSON: {e}", path.display()))
 }
 
 fn longlist() -> Vec<Value> {
@@ -59,10 +46,7 @@ fn longlist() -> Vec<Value> {
 
 fn schemas() -> BTreeMap<&'static str, Value> {
     let dir = reference_dir().join("BatteryPass");
-    MEMBERS
-        .iter()
-        .map(|(member, file)| (*member, read_json(dir.join(file))))
-        .collect()
+    MEMBERS.iter().map(|(member, file)| (*member, read_json(dir.join(file)))).collect()
 }
 
 /// Collapses whitespace runs to single spaces and trims.
@@ -79,59 +63,35 @@ fn column<'a>(row: &'a Value, prefix: &str) -> &'a Value {
     obj.iter()
         .find(|(k, _)| norm(k).starts_with(prefix))
         .map(|(_, v)| v)
-        .unwrap_or_else(|| {
-            panic!(
-                "longlist row {:?} has no column starting with {prefix:?}",
-                row.get("#")
-            )
-        })
+        .unwrap_or_else(|| panic!("longlist row {:?} has no column starting with {prefix:?}", row.get("#")))
 }
 
 fn expected_access(row: &Value) -> AccessGroup {
-    let raw = column(row, "Access rights according to Battery Regulation")
-        .as_str()
-        .unwrap_or_default();
+    let raw = column(row, "Access rights according to Battery Regulation").as_str().unwrap_or_default();
     match norm(raw).to_lowercase().as_str() {
         "public" => AccessGroup::Public,
         "persons with a legitimate interest" => AccessGroup::LegitimateInterest,
-        "persons with a legitimate interest and the commission" => {
-            AccessGroup::LegitimateInterestAndAuthority
-        }
-        "notified bodies, market surveillance authorities and the commission" => {
-            AccessGroup::Authority
-        }
-        other => panic!(
-            "longlist row {:?}: unknown access right {other:?}",
-            row.get("#")
-        ),
+        "persons with a legitimate interest and the commission" => AccessGroup::LegitimateInterestAndAuthority,
+        "notified bodies, market surveillance authorities and the commission" => AccessGroup::Authority,
+        other => panic!("longlist row {:?}: unknown access right {other:?}", row.get("#")),
     }
 }
 
 fn expected_variability(row: &Value) -> Variability {
-    let raw = column(row, "Data behavioural characteristic")
-        .as_str()
-        .unwrap_or_default();
+    let raw = column(row, "Data behavioural characteristic").as_str().unwrap_or_default();
     match norm(raw).to_lowercase().as_str() {
         "static" => Variability::Static,
         "dynamic" => Variability::Dynamic,
-        other => panic!(
-            "longlist row {:?}: unknown static/dynamic value {other:?}",
-            row.get("#")
-        ),
+        other => panic!("longlist row {:?}: unknown static/dynamic value {other:?}", row.get("#")),
     }
 }
 
 fn expected_granularity(row: &Value) -> Granularity {
-    let raw = column(row, "Granularity level I")
-        .as_str()
-        .unwrap_or_default();
+    let raw = column(row, "Granularity level I").as_str().unwrap_or_default();
     match norm(raw).to_lowercase().as_str() {
         "individual battery" => Granularity::Item,
         "battery model" => Granularity::Model,
-        other => panic!(
-            "longlist row {:?}: unknown granularity {other:?}",
-            row.get("#")
-        ),
+        other => panic!("longlist row {:?}: unknown granularity {other:?}", row.get("#")),
     }
 }
 
@@ -147,22 +107,14 @@ fn expected_requirement(row: &Value) -> [Requirement; 4] {
 
 fn expected_unit(row: &Value) -> String {
     let unit = norm(text(row, "Unit of attribute or sign (if applicable)").unwrap_or_default());
-    if unit == "n.a." || unit == "-" {
-        String::new()
-    } else {
-        unit
-    }
+    if unit == "n.a." || unit == "-" { String::new() } else { unit }
 }
 
 /// The schema objects that together describe `node`: `$ref` followed, `allOf` flattened.
 fn expand<'a>(root: &'a Value, node: &'a Value, out: &mut Vec<&'a Value>) {
     if let Some(target) = node.get("$ref").and_then(Value::as_str) {
-        let local = target
-            .strip_prefix('#')
-            .unwrap_or_else(|| panic!("only local $ref is supported, got {target:?}"));
-        let resolved = root
-            .pointer(local)
-            .unwrap_or_else(|| panic!("dangling $ref {target:?}"));
+        let local = target.strip_prefix('#').unwrap_or_else(|| panic!("only local $ref is supported, got {target:?}"));
+        let resolved = root.pointer(local).unwrap_or_else(|| panic!("dangling $ref {target:?}"));
         expand(root, resolved, out);
     }
     if let Some(parts) = node.get("allOf").and_then(Value::as_array) {
@@ -177,13 +129,9 @@ fn expand<'a>(root: &'a Value, node: &'a Value, out: &mut Vec<&'a Value>) {
 fn child<'a>(root: &'a Value, node: &'a Value, segment: &str) -> Option<&'a Value> {
     let mut parts = Vec::new();
     expand(root, node, &mut parts);
-    parts.into_iter().find_map(|s| {
-        if segment == "-" {
-            s.get("items")
-        } else {
-            s.get("properties").and_then(|p| p.get(segment))
-        }
-    })
+    parts
+        .into_iter()
+        .find_map(|s| if segment == "-" { s.get("items") } else { s.get("properties").and_then(|p| p.get(segment)) })
 }
 
 fn unescape(segment: &str) -> String {
@@ -192,21 +140,16 @@ fn unescape(segment: &str) -> String {
 
 /// Resolves a canonical-document pointer in the schema of its member; `Err` says which step failed.
 fn resolve(schemas: &BTreeMap<&'static str, Value>, pointer: &str) -> Result<(), String> {
-    let rest = pointer
-        .strip_prefix('/')
-        .ok_or_else(|| format!("{pointer:?} does not start with '/'"))?;
+    let rest = pointer.strip_prefix('/').ok_or_else(|| format!("{pointer:?} does not start with '/'"))?;
     let mut segments = rest.split('/').map(unescape);
     let member = segments.next().unwrap_or_default();
-    let root = schemas
-        .get(member.as_str())
-        .ok_or_else(|| format!("{pointer:?}: unknown member {member:?}"))?;
+    let root = schemas.get(member.as_str()).ok_or_else(|| format!("{pointer:?}: unknown member {member:?}"))?;
     let mut node = root;
     let mut walked = format!("/{member}");
     for segment in segments {
         walked.push('/');
         walked.push_str(&segment);
-        node = child(root, node, &segment)
-            .ok_or_else(|| format!("{pointer:?}: {walked:?} is not in the schema"))?;
+        node = child(root, node, &segment).ok_or_else(|| format!("{pointer:?}: {walked:?} is not in the schema"))?;
     }
     Ok(())
 }
@@ -216,12 +159,7 @@ fn parent(pointer: &str) -> &str {
 }
 
 fn report(failures: Vec<String>) {
-    assert!(
-        failures.is_empty(),
-        "{} problem(s):\n  {}",
-        failures.len(),
-        failures.join("\n  ")
-    );
+    assert!(failures.is_empty(), "{} problem(s):\n  {}", failures.len(), failures.join("\n  "));
 }
 
 #[test]
@@ -230,19 +168,13 @@ fn longlist_rows_match_the_catalogue() {
     assert_eq!(rows.len(), 93, "longlist v1.2 should have 93 rows");
     let mut failures = Vec::new();
     for number in 1..=93u16 {
-        let Some(row) = rows
-            .iter()
-            .find(|r| r.get("#").and_then(Value::as_u64) == Some(u64::from(number)))
-        else {
+        let Some(row) = rows.iter().find(|r| r.get("#").and_then(Value::as_u64) == Some(u64::from(number))) else {
             failures.push(format!("longlist has no row #{number}"));
             continue;
         };
         let matches: Vec<&Attribute> = ATTRIBUTES.iter().filter(|a| a.id == number).collect();
         let [attr] = matches.as_slice() else {
-            failures.push(format!(
-                "row {number}: expected exactly one catalogue row, found {}",
-                matches.len()
-            ));
+            failures.push(format!("row {number}: expected exactly one catalogue row, found {}", matches.len()));
             continue;
         };
         let mut check = |what: &str, ok: bool, detail: String| {
@@ -251,23 +183,11 @@ fn longlist_rows_match_the_catalogue() {
             }
         };
         let name = norm(text(row, "Attribute").unwrap_or_default());
-        check(
-            "name",
-            attr.name == name,
-            format!("catalogue {:?}, longlist {name:?}", attr.name),
-        );
+        check("name", attr.name == name, format!("catalogue {:?}, longlist {name:?}", attr.name));
         let unit = expected_unit(row);
-        check(
-            "unit",
-            attr.unit == unit,
-            format!("catalogue {:?}, longlist {unit:?}", attr.unit),
-        );
+        check("unit", attr.unit == unit, format!("catalogue {:?}, longlist {unit:?}", attr.unit));
         let access = expected_access(row);
-        check(
-            "access",
-            attr.access == access,
-            format!("catalogue {:?}, longlist {access:?}", attr.access),
-        );
+        check("access", attr.access == access, format!("catalogue {:?}, longlist {access:?}", attr.access));
         let variability = expected_variability(row);
         check(
             "variability",
@@ -281,32 +201,19 @@ fn longlist_rows_match_the_catalogue() {
             format!("catalogue {:?}, longlist {requirement:?}", attr.requirement),
         );
         // Exception: whatever the schema keeps in batteryCondition is stored per battery.
-        let in_condition = attr
-            .pointers
-            .iter()
-            .any(|p| p.starts_with(BATTERY_CONDITION));
-        let granularity = if in_condition {
-            Granularity::Item
-        } else {
-            expected_granularity(row)
-        };
+        let in_condition = attr.pointers.iter().any(|p| p.starts_with(BATTERY_CONDITION));
+        let granularity = if in_condition { Granularity::Item } else { expected_granularity(row) };
         check(
             "granularity",
             attr.granularity == granularity,
             format!("catalogue {:?}, expected {granularity:?}", attr.granularity),
         );
-        check(
-            "pointers",
-            !attr.pointers.is_empty(),
-            "no pointer".to_string(),
-        );
+        check("pointers", !attr.pointers.is_empty(), "no pointer".to_string());
     }
     for attr in ATTRIBUTES {
         if !(1..=93).contains(&attr.id) && attr.id < 1001 {
-            failures.push(format!(
-                "row {} ({}): id is neither a longlist row nor an extra (1001+)",
-                attr.id, attr.name
-            ));
+            failures
+                .push(format!("row {} ({}): id is neither a longlist row nor an extra (1001+)", attr.id, attr.name));
         }
     }
     report(failures);
@@ -326,9 +233,7 @@ fn every_pointer_resolves_in_the_battery_pass_schemas() {
             } else {
                 // Extension: the parent is upstream, the last segment is ours and must not shadow an upstream field.
                 resolve(&schemas, parent(pointer)).and_then(|()| match resolve(&schemas, pointer) {
-                    Ok(()) => Err(format!(
-                        "{pointer:?} already exists upstream; not an extension"
-                    )),
+                    Ok(()) => Err(format!("{pointer:?} already exists upstream; not an extension")),
                     Err(_) => Ok(()),
                 })
             };
@@ -349,22 +254,13 @@ fn ids_are_unique_and_item_pointers_are_not_array_wildcards() {
             failures.push(format!("row {} ({}): duplicate id", attr.id, attr.name));
         }
         if attr.granularity == Granularity::Item {
-            for pointer in attr
-                .pointers
-                .iter()
-                .filter(|p| p.split('/').any(|s| s == "-"))
-            {
-                failures.push(format!(
-                    "row {} ({}): item-level pointer {pointer:?} has a '-' segment",
-                    attr.id, attr.name
-                ));
+            for pointer in attr.pointers.iter().filter(|p| p.split('/').any(|s| s == "-")) {
+                failures
+                    .push(format!("row {} ({}): item-level pointer {pointer:?} has a '-' segment", attr.id, attr.name));
             }
         }
         if attr.pointers.iter().any(|p| !p.starts_with('/')) {
-            failures.push(format!(
-                "row {} ({}): pointer without leading '/'",
-                attr.id, attr.name
-            ));
+            failures.push(format!("row {} ({}): pointer without leading '/'", attr.id, attr.name));
         }
     }
     report(failures);

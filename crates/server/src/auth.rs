@@ -36,9 +36,9 @@ impl Caller {
     pub fn actor(&self) -> Result<&Actor, Problem> {
         match self {
             Caller::Actor(a) => Ok(a),
-            Caller::Public => Err(Problem::unauthorized(
-                "this operation needs an API key: Authorization: Bearer <key>",
-            )),
+            Caller::Public => {
+                Err(Problem::unauthorized("this operation needs an API key: Authorization: Bearer <key>"))
+            }
         }
     }
 
@@ -48,31 +48,20 @@ impl Caller {
         if roles.contains(&actor.role) {
             Ok(actor)
         } else {
-            Err(Problem::forbidden(format!(
-                "role {} may not {what}",
-                actor.role
-            )))
+            Err(Problem::forbidden(format!("role {} may not {what}", actor.role)))
         }
     }
 }
 
 /// Roles that read the full operator view (until the access filter narrows it per attribute).
-pub const READERS: &[Role] = &[
-    Role::Admin,
-    Role::EconomicOperator,
-    Role::LegitimateInterest,
-    Role::Authority,
-];
+pub const READERS: &[Role] = &[Role::Admin, Role::EconomicOperator, Role::LegitimateInterest, Role::Authority];
 /// Roles that write passports and models (economic operators only their own).
 pub const WRITERS: &[Role] = &[Role::Admin, Role::EconomicOperator];
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = Problem;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let Some(value) = parts.headers.get(AUTHORIZATION) else {
             return Ok(Caller::Public);
         };
@@ -82,15 +71,8 @@ impl FromRequestParts<AppState> for Caller {
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
             .filter(|k| !k.is_empty())
-            .ok_or_else(|| {
-                Problem::unauthorized("malformed Authorization header: use `Bearer <key>`")
-            })?;
-        match state
-            .service
-            .store()
-            .actor_by_key_hash(&key_hash(key))
-            .await
-        {
+            .ok_or_else(|| Problem::unauthorized("malformed Authorization header: use `Bearer <key>`"))?;
+        match state.service.store().actor_by_key_hash(&key_hash(key)).await {
             Ok(Some(actor)) => Ok(Caller::Actor(actor)),
             Ok(None) => Err(Problem::unauthorized("unknown API key")),
             Err(e) => Err(crate::service::ServiceError::from(e).into()),

@@ -3,6 +3,7 @@
 
 pub mod auth;
 mod body;
+pub mod import;
 pub mod problem;
 mod routes;
 pub mod service;
@@ -28,11 +29,7 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Config {
-            max_body_bytes: 1024 * 1024,
-            max_bulk_bytes: 256 * 1024 * 1024,
-            max_page_size: 1000,
-        }
+        Config { max_body_bytes: 1024 * 1024, max_bulk_bytes: 256 * 1024 * 1024, max_page_size: 1000 }
     }
 }
 
@@ -45,10 +42,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, config: Config) -> Self {
-        AppState {
-            service: PassportService::new(store),
-            config: Arc::new(config),
-        }
+        AppState { service: PassportService::new(store), config: Arc::new(config) }
     }
 }
 
@@ -61,9 +55,7 @@ pub fn app(state: AppState) -> Router {
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     let addr: SocketAddr = listener.local_addr()?;
     tracing::info!(%addr, backend = state.service.store().backend(), "voltpass listening");
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown_signal()).await
 }
 
 async fn shutdown_signal() {
@@ -72,8 +64,7 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             s.recv().await;
         }
     };

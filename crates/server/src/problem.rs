@@ -104,11 +104,7 @@ impl From<ServiceError> for Problem {
             }
             Internal(detail) => {
                 tracing::error!(%detail, "internal error");
-                Problem::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "internal error; it has been logged",
-                )
+                Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; it has been logged")
             }
         }
     }

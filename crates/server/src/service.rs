@@ -4,14 +4,15 @@
 use passport::catalogue::Category;
 use passport::document::compose;
 use passport::input::{Envelope, ModelSource, PassportInput};
-use passport::validate::{validate_model, validate_passport};
+use passport::validate::{validate_item, validate_model};
 use passport::{Violation, hash, ids};
 use serde_json::Value;
+use rayon::prelude::*;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use store::{
-    Actor, ModelVersion, NewModelVersion, NewPassportVersion, PassportFilter, PassportHead,
-    PassportVersion, Role, Store, StoreError, VersionMeta,
+    Actor, ModelVersion, NewModelVersion, NewPassportVersion, PassportFilter, PassportHead, PassportVersion, Role,
+    Store, StoreError, VersionMeta,
 };
 
 const GPI: &str = "/generalProductInformation";
@@ -44,11 +45,9 @@ impl From<StoreError> for ServiceError {
             StoreError::DuplicateBattery { .. } => ServiceError::Duplicate(e.to_string()),
             StoreError::VersionConflict { .. } => ServiceError::Concurrent(e.to_string()),
             StoreError::NotFound { .. } => ServiceError::NotFound(e.to_string()),
-            StoreError::Invalid(msg) => ServiceError::Invalid(vec![Violation::new(
-                format!("{GPI}/predecessorPassports"),
-                "predecessor",
-                msg,
-            )]),
+            StoreError::Invalid(msg) => {
+                ServiceError::Invalid(vec![Violation::new(format!("{GPI}/predecessorPassports"), "predecessor", msg)])
+            }
             StoreError::Unavailable(msg) => ServiceError::Unavailable(msg),
             other => ServiceError::Internal(other.to_string()),
         }
@@ -76,11 +75,20 @@ pub enum LineOutcome {
     NotWritten,
 }
 
+/// New passports validated and ready to commit, with the lines that already failed.
+pub struct PreparedBatch {
+    outcomes: Vec<Option<LineOutcome>>,
+    ready: Vec<(usize, Prepared)>,
+}
+
 /// A page of passports.
 pub struct Page {
     pub items: Vec<PassportHead>,
     pub next_after: Option<String>,
 }
+
+/// Model references resolved while preparing one batch: (id, requested version) to model version.
+type ResolvedModels = HashMap<(String, Option<i64>), Arc<ModelVersion>>;
 
 /// Model versions by (id, version).
 type ModelCache = Arc<RwLock<HashMap<(String, i64), Arc<ModelVersion>>>>;
@@ -95,7 +103,13 @@ pub struct PassportService {
 /// A validated passport write, ready for the store.
 struct Prepared {
     new: NewPassportVersion,
-    document: Value,
+    model: Arc<ModelVersion>,
+}
+
+impl Prepared {
+    fn document(&self) -> Value {
+        compose(&self.model.document, &self.new.item)
+    }
 }
 
 impl Clone for ServiceError {
@@ -115,12 +129,6 @@ impl Clone for ServiceError {
     }
 }
 
-fn text_at<'a>(doc: &'a Value, pointer: &str) -> &'a str {
-    doc.pointer(pointer)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-}
-
 /// May `actor` write data on behalf of the economic operator `operator`?
 fn may_write_for(actor: &Actor, operator: &str) -> Result<()> {
     match actor.role {
@@ -130,18 +138,13 @@ fn may_write_for(actor: &Actor, operator: &str) -> Result<()> {
             "economic operator {} may not write passports of operator `{operator}`",
             actor.organisation.as_deref().unwrap_or("(none)")
         ))),
-        role => Err(ServiceError::Forbidden(format!(
-            "role {role} may not write passports or models"
-        ))),
+        role => Err(ServiceError::Forbidden(format!("role {role} may not write passports or models"))),
     }
 }
 
 impl PassportService {
     pub fn new(store: Arc<dyn Store>) -> Self {
-        PassportService {
-            store,
-            models: Arc::default(),
-        }
+        PassportService { store, models: Arc::default() }
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -163,11 +166,8 @@ impl PassportService {
         body: Value,
         expected: Option<i64>,
     ) -> Result<ModelVersion> {
-        let current = self
-            .store
-            .model(id, None)
-            .await?
-            .ok_or_else(|| ServiceError::NotFound(format!("model {id} not found")))?;
+        let current =
+            self.store.model(id, None).await?.ok_or_else(|| ServiceError::NotFound(format!("model {id} not found")))?;
         if let Some(expected) = expected
             && expected != current.meta.version
         {
@@ -179,13 +179,7 @@ impl PassportService {
         if let Some(owner) = &current.owner {
             may_write_for(actor, owner)?;
         }
-        self.write_model(
-            actor,
-            body,
-            Some(id),
-            Some(expected.unwrap_or(current.meta.version)),
-        )
-        .await
+        self.write_model(actor, body, Some(id), Some(expected.unwrap_or(current.meta.version))).await
     }
 
     async fn write_model(
@@ -210,17 +204,16 @@ impl PassportService {
         }
         let input = envelope.into_model().map_err(ServiceError::Invalid)?;
         validate_model(&input.document).map_err(ServiceError::Invalid)?;
-        let owner = match actor.role {
-            Role::Admin => None,
-            Role::EconomicOperator => Some(actor.organisation.clone().ok_or_else(|| {
-                ServiceError::Forbidden("this economic-operator key names no organisation".into())
-            })?),
-            role => {
-                return Err(ServiceError::Forbidden(format!(
-                    "role {role} may not write battery models"
-                )));
-            }
-        };
+        let owner =
+            match actor.role {
+                Role::Admin => None,
+                Role::EconomicOperator => Some(actor.organisation.clone().ok_or_else(|| {
+                    ServiceError::Forbidden("this economic-operator key names no organisation".into())
+                })?),
+                role => {
+                    return Err(ServiceError::Forbidden(format!("role {role} may not write battery models")));
+                }
+            };
         let new = NewModelVersion {
             model_id: input.id.clone(),
             document: input.document,
@@ -231,15 +224,11 @@ impl PassportService {
         };
         match self.store.append_model(new).await {
             Err(StoreError::VersionConflict { current, .. }) if expected == Some(0) => {
-                Err(ServiceError::Duplicate(format!(
-                    "model {} already exists (version {current})",
-                    input.id
-                )))
+                Err(ServiceError::Duplicate(format!("model {} already exists (version {current})", input.id)))
             }
-            Err(StoreError::VersionConflict { current, .. }) => Err(ServiceError::Stale(format!(
-                "model {} changed meanwhile, now at version {current}",
-                input.id
-            ))),
+            Err(StoreError::VersionConflict { current, .. }) => {
+                Err(ServiceError::Stale(format!("model {} changed meanwhile, now at version {current}", input.id)))
+            }
             other => Ok(other?),
         }
     }
@@ -247,11 +236,7 @@ impl PassportService {
     /// A model version (latest when `version` is `None`).
     pub async fn model(&self, id: &str, version: Option<i64>) -> Result<Arc<ModelVersion>> {
         if let Some(v) = version
-            && let Some(hit) = self
-                .models
-                .read()
-                .expect("model cache lock")
-                .get(&(id.to_string(), v))
+            && let Some(hit) = self.models.read().expect("model cache lock").get(&(id.to_string(), v))
         {
             return Ok(hit.clone());
         }
@@ -262,10 +247,7 @@ impl PassportService {
             })
         })?;
         let model = Arc::new(model);
-        self.models
-            .write()
-            .expect("model cache lock")
-            .insert((id.to_string(), model.meta.version), model.clone());
+        self.models.write().expect("model cache lock").insert((id.to_string(), model.meta.version), model.clone());
         Ok(model)
     }
 
@@ -288,10 +270,7 @@ impl PassportService {
         let new = NewModelVersion {
             model_id: id.clone(),
             document: model_part,
-            owner: actor
-                .organisation
-                .clone()
-                .filter(|_| actor.role == Role::EconomicOperator),
+            owner: actor.organisation.clone().filter(|_| actor.role == Role::EconomicOperator),
             actor_id: actor.id.clone(),
             reason: Some("model part of a full passport document".into()),
             expected_version: None,
@@ -303,26 +282,26 @@ impl PassportService {
     // ----- passports -----
 
     /// Parses, resolves and validates one passport write. `existing` is the head being updated, if any.
-    async fn prepare(
+    async fn prepare(&self, actor: &Actor, body: Value, existing: Option<&PassportHead>) -> Result<Prepared> {
+        let pending = self.resolve(actor, body, existing, &mut ResolvedModels::new()).await?;
+        finish(actor, pending, existing)
+    }
+
+    /// The I/O half of preparing a write: parse the envelope, assign the id, find the model.
+    async fn resolve(
         &self,
         actor: &Actor,
         body: Value,
         existing: Option<&PassportHead>,
-    ) -> Result<Prepared> {
-        let PassportInput {
-            model,
-            mut item,
-            reason,
-        } = Envelope::parse(body)
-            .and_then(Envelope::into_passport)
-            .map_err(ServiceError::Invalid)?;
+        resolved: &mut ResolvedModels,
+    ) -> Result<Pending> {
+        let PassportInput { model, mut item, reason } =
+            Envelope::parse(body).and_then(Envelope::into_passport).map_err(ServiceError::Invalid)?;
         let id = match existing {
             Some(head) => head.id.clone(),
             None => ids::new_passport_id(),
         };
-        let sent_id = item
-            .pointer(&format!("{GPI}/batteryPassportIdentifier"))
-            .cloned();
+        let sent_id = item.pointer(&format!("{GPI}/batteryPassportIdentifier")).cloned();
         match (sent_id, existing) {
             (None, _) => {}
             (Some(Value::String(s)), Some(head)) if s == head.id => {}
@@ -342,102 +321,36 @@ impl PassportService {
             }
         }
         let gpi = item.as_object_mut().and_then(|o| {
-            o.entry("generalProductInformation")
-                .or_insert_with(passport::input::empty_object)
-                .as_object_mut()
+            o.entry("generalProductInformation").or_insert_with(passport::input::empty_object).as_object_mut()
         });
         if let Some(gpi) = gpi {
-            gpi.insert(
-                "batteryPassportIdentifier".into(),
-                Value::String(id.clone()),
-            );
+            gpi.insert("batteryPassportIdentifier".into(), Value::String(id.clone()));
         }
         let model = match model {
-            ModelSource::Reference {
-                id: model_id,
-                version,
-            } => self.model(&model_id, version).await.map_err(|e| match e {
-                ServiceError::NotFound(msg) => {
-                    ServiceError::Invalid(vec![Violation::new("/modelId", "unknown-model", msg)])
+            ModelSource::Reference { id: model_id, version } => match resolved.get(&(model_id.clone(), version)) {
+                Some(model) => model.clone(),
+                None => {
+                    let model = self.model(&model_id, version).await.map_err(|e| match e {
+                        ServiceError::NotFound(msg) => {
+                            ServiceError::Invalid(vec![Violation::new("/modelId", "unknown-model", msg)])
+                        }
+                        other => other,
+                    })?;
+                    resolved.insert((model_id, version), model.clone());
+                    model
                 }
-                other => other,
-            })?,
+            },
             ModelSource::Embedded(part) => self.embedded_model(actor, part).await?,
         };
-        let document = compose(&model.document, &item);
-        validate_passport(&document).map_err(ServiceError::Invalid)?;
-
-        let battery_id = text_at(&document, &format!("{GPI}/productIdentifier")).to_string();
-        let responsible =
-            text_at(&document, &format!("{GPI}/operatorInformation/identifier")).to_string();
-        may_write_for(actor, &responsible)?;
-        if let Some(head) = existing {
-            may_write_for(actor, &head.responsible)?;
-            if head.battery_id != battery_id {
-                return Err(ServiceError::Invalid(vec![Violation::new(
-                    format!("{GPI}/productIdentifier"),
-                    "immutable",
-                    format!("the battery identifier `{}` cannot change", head.battery_id),
-                )]));
-            }
-        }
-        let predecessors: Vec<String> = document
-            .pointer(&format!("{GPI}/predecessorPassports"))
-            .and_then(Value::as_array)
-            .map(|list| {
-                list.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default();
-        let head = PassportHead {
-            id,
-            battery_id,
-            model_id: model.model_id.clone(),
-            model_version: model.meta.version,
-            category: Category::parse(text_at(&document, &format!("{GPI}/batteryCategory")))
-                .map(|c| c.as_str().to_string())
-                .unwrap_or_default(),
-            status: text_at(&document, &format!("{GPI}/batteryStatus")).to_string(),
-            manufacturer: text_at(
-                &document,
-                &format!("{GPI}/manufacturerInformation/identifier"),
-            )
-            .to_string(),
-            responsible,
-            version: existing.map_or(1, |h| h.version + 1),
-            successor_id: None,
-        };
-        let new = NewPassportVersion {
-            head,
-            item,
-            actor_id: actor.id.clone(),
-            reason,
-            predecessors: if existing.is_some() {
-                Vec::new()
-            } else {
-                predecessors
-            },
-            expected_version: existing.map_or(0, |h| h.version),
-        };
-        Ok(Prepared { new, document })
+        Ok(Pending { id, item, reason, model })
     }
 
     /// Creates one passport.
     pub async fn create_passport(&self, actor: &Actor, body: Value) -> Result<Passport> {
         let prepared = self.prepare(actor, body, None).await?;
-        let head = prepared.new.head.clone();
-        let version = self
-            .store
-            .append_passports(vec![prepared.new])
-            .await?
-            .remove(0);
-        Ok(Passport {
-            head,
-            version,
-            document: prepared.document,
-        })
+        let (head, document) = (prepared.new.head.clone(), prepared.document());
+        let version = self.store.append_passports(vec![prepared.new]).await?.remove(0);
+        Ok(Passport { head, version, document })
     }
 
     /// Appends a new version of a passport. `expected` comes from `If-Match`.
@@ -452,26 +365,17 @@ impl PassportService {
         if let Some(expected) = expected
             && expected != head.version
         {
-            return Err(ServiceError::Stale(format!(
-                "passport {id} is at version {}, not {expected}",
-                head.version
-            )));
+            return Err(ServiceError::Stale(format!("passport {id} is at version {}, not {expected}", head.version)));
         }
         let prepared = self.prepare(actor, body, Some(&head)).await?;
-        let new_head = prepared.new.head.clone();
+        let (new_head, document) = (prepared.new.head.clone(), prepared.document());
         let version = match self.store.append_passports(vec![prepared.new]).await {
             Err(StoreError::VersionConflict { current, .. }) if expected.is_some() => {
-                return Err(ServiceError::Stale(format!(
-                    "passport {id} changed meanwhile, now at version {current}"
-                )));
+                return Err(ServiceError::Stale(format!("passport {id} changed meanwhile, now at version {current}")));
             }
             other => other?.remove(0),
         };
-        Ok(Passport {
-            head: new_head,
-            version,
-            document: prepared.document,
-        })
+        Ok(Passport { head: new_head, version, document })
     }
 
     /// Creates many passports. `atomic`: all or nothing; otherwise each valid line is written.
@@ -482,119 +386,123 @@ impl PassportService {
         bodies: Vec<Result<Value, ServiceError>>,
         atomic: bool,
     ) -> Vec<LineOutcome> {
+        let batch = self.prepare_batch(actor, bodies).await;
+        self.commit_batch(batch, atomic).await
+    }
+
+    /// Resolves and validates a batch of new passports (validation runs on all cores). Nothing is written:
+    /// an importer can prepare the next batch while the previous one commits.
+    pub async fn prepare_batch(&self, actor: &Actor, bodies: Vec<Result<Value, ServiceError>>) -> PreparedBatch {
         let mut outcomes: Vec<Option<LineOutcome>> = vec![None; bodies.len()];
-        let mut ready: Vec<(usize, Prepared)> = Vec::new();
-        let mut seen_batteries: HashMap<String, usize> = HashMap::new();
+        // "Latest version of model M" means the same version for every line of one batch.
+        let mut resolved = ResolvedModels::new();
+        let mut pending = Vec::with_capacity(bodies.len());
         for (i, body) in bodies.into_iter().enumerate() {
-            let prepared = match body {
-                Ok(body) => self.prepare(actor, body, None).await,
+            let result = match body {
+                Ok(body) => self.resolve(actor, body, None, &mut resolved).await,
                 Err(e) => Err(e),
             };
-            match prepared {
-                Ok(p) => {
-                    if let Some(first) = seen_batteries.insert(p.new.head.battery_id.clone(), i) {
+            match result {
+                Ok(p) => pending.push((i, p)),
+                Err(e) => outcomes[i] = Some(LineOutcome::Failed(e)),
+            }
+        }
+        let writer = actor.clone();
+        let finish_all = move || -> Vec<(usize, Result<Prepared>)> {
+            pending.into_par_iter().map(|(i, p)| (i, finish(&writer, p, None))).collect()
+        };
+        let finished = if outcomes.len() < 64 {
+            finish_all()
+        } else {
+            match tokio::task::spawn_blocking(finish_all).await {
+                Ok(finished) => finished,
+                Err(e) => {
+                    let e = ServiceError::Internal(format!("validation task failed: {e}"));
+                    return PreparedBatch { outcomes: vec![Some(LineOutcome::Failed(e)); outcomes.len()], ready: vec![] };
+                }
+            }
+        };
+        let mut ready = Vec::with_capacity(finished.len());
+        let mut seen_batteries: HashMap<String, usize> = HashMap::new();
+        for (i, result) in finished {
+            match result {
+                Ok(p) => match seen_batteries.insert(p.new.head.battery_id.clone(), i) {
+                    Some(first) => {
                         outcomes[i] = Some(LineOutcome::Failed(ServiceError::Duplicate(format!(
                             "battery identifier `{}` repeats line {}",
                             p.new.head.battery_id,
                             first + 1
-                        ))));
-                    } else {
-                        ready.push((i, p));
+                        ))))
                     }
-                }
+                    None => ready.push((i, p)),
+                },
                 Err(e) => outcomes[i] = Some(LineOutcome::Failed(e)),
             }
         }
+        PreparedBatch { outcomes, ready }
+    }
+
+    /// Writes a prepared batch in one transaction (`atomic`: only if every line is good).
+    pub async fn commit_batch(&self, batch: PreparedBatch, atomic: bool) -> Vec<LineOutcome> {
+        let PreparedBatch { mut outcomes, mut ready } = batch;
         // Battery identifiers that already have an active passport (successors aside).
         let wanted: Vec<String> = ready
             .iter()
             .filter(|(_, p)| p.new.predecessors.is_empty())
             .map(|(_, p)| p.new.head.battery_id.clone())
             .collect();
-        match self.store.active_by_battery_ids(&wanted).await {
-            Ok(taken) => {
-                let taken: HashMap<String, String> =
-                    taken.into_iter().map(|h| (h.battery_id, h.id)).collect();
-                ready.retain(|(i, p)| match taken.get(&p.new.head.battery_id) {
-                    Some(existing) if p.new.predecessors.is_empty() => {
-                        outcomes[*i] = Some(LineOutcome::Failed(ServiceError::Duplicate(format!(
-                            "battery identifier `{}` already has passport {existing}",
-                            p.new.head.battery_id
-                        ))));
-                        false
-                    }
-                    _ => true,
-                });
-            }
+        let taken: HashMap<String, String> = match self.store.active_by_battery_ids(&wanted).await {
+            Ok(taken) => taken.into_iter().map(|h| (h.battery_id, h.id)).collect(),
             Err(e) => {
                 let e = ServiceError::from(e);
-                return outcomes
-                    .into_iter()
-                    .map(|o| o.unwrap_or(LineOutcome::Failed(e.clone())))
-                    .collect();
+                return outcomes.into_iter().map(|o| o.unwrap_or(LineOutcome::Failed(e.clone()))).collect();
             }
+        };
+        ready.retain(|(i, p)| match taken.get(&p.new.head.battery_id) {
+            Some(existing) if p.new.predecessors.is_empty() => {
+                outcomes[*i] = Some(LineOutcome::Failed(ServiceError::Duplicate(format!(
+                    "battery identifier `{}` already has passport {existing}",
+                    p.new.head.battery_id
+                ))));
+                false
+            }
+            _ => true,
+        });
+        if atomic && outcomes.iter().any(Option::is_some) {
+            return outcomes.into_iter().map(|o| o.unwrap_or(LineOutcome::NotWritten)).collect();
         }
-        let failed = outcomes.iter().any(Option::is_some);
-        if atomic && failed {
-            return outcomes
-                .into_iter()
-                .map(|o| o.unwrap_or(LineOutcome::NotWritten))
-                .collect();
-        }
-        let ids: Vec<(usize, String)> = ready
-            .iter()
-            .map(|(i, p)| (*i, p.new.head.id.clone()))
-            .collect();
-        let batch: Vec<NewPassportVersion> = ready.into_iter().map(|(_, p)| p.new).collect();
-        match self.store.append_passports(batch).await {
+        let ids: Vec<(usize, String)> = ready.iter().map(|(i, p)| (*i, p.new.head.id.clone())).collect();
+        let writes: Vec<NewPassportVersion> = ready.into_iter().map(|(_, p)| p.new).collect();
+        match self.store.append_passports(writes).await {
             Ok(_) => {
                 for (i, id) in ids {
                     outcomes[i] = Some(LineOutcome::Created { id });
                 }
             }
             Err(e) => {
-                // A concurrent writer took a battery id between the check and the write: nothing was written.
+                // Another writer took a battery id between the check and the write: nothing was written.
                 let e = ServiceError::from(e);
                 for (i, _) in ids {
                     outcomes[i] = Some(LineOutcome::Failed(e.clone()));
                 }
             }
         }
-        outcomes
-            .into_iter()
-            .map(|o| o.unwrap_or(LineOutcome::NotWritten))
-            .collect()
+        outcomes.into_iter().map(|o| o.unwrap_or(LineOutcome::NotWritten)).collect()
     }
 
     pub async fn head(&self, id: &str) -> Result<PassportHead> {
-        self.store
-            .passport_head(id)
-            .await?
-            .ok_or_else(|| ServiceError::NotFound(format!("passport {id} not found")))
+        self.store.passport_head(id).await?.ok_or_else(|| ServiceError::NotFound(format!("passport {id} not found")))
     }
 
     /// A passport, composed, at a version (latest when `None`).
     pub async fn passport(&self, id: &str, version: Option<i64>) -> Result<Passport> {
         let head = self.head(id).await?;
-        let stored = self
-            .store
-            .passport_version(id, version)
-            .await?
-            .ok_or_else(|| {
-                ServiceError::NotFound(format!(
-                    "passport {id} has no version {}",
-                    version.unwrap_or_default()
-                ))
-            })?;
-        let model = self
-            .model(&stored.model_id, Some(stored.model_version))
-            .await?;
+        let stored = self.store.passport_version(id, version).await?.ok_or_else(|| {
+            ServiceError::NotFound(format!("passport {id} has no version {}", version.unwrap_or_default()))
+        })?;
+        let model = self.model(&stored.model_id, Some(stored.model_version)).await?;
         let document = compose(&model.document, &stored.item);
-        Ok(Passport {
-            head,
-            version: stored,
-            document,
-        })
+        Ok(Passport { head, version: stored, document })
     }
 
     pub async fn history(&self, id: &str) -> Result<Vec<VersionMeta>> {
@@ -602,20 +510,72 @@ impl PassportService {
         Ok(self.store.passport_history(id).await?)
     }
 
-    pub async fn list(
-        &self,
-        filter: &PassportFilter,
-        after: Option<&str>,
-        limit: i64,
-    ) -> Result<Page> {
+    pub async fn list(&self, filter: &PassportFilter, after: Option<&str>, limit: i64) -> Result<Page> {
         let mut items = self.store.list_passports(filter, after, limit + 1).await?;
         let more = items.len() as i64 > limit;
         items.truncate(limit as usize);
-        let next_after = if more {
-            items.last().map(|h| h.id.clone())
-        } else {
-            None
-        };
+        let next_after = if more { items.last().map(|h| h.id.clone()) } else { None };
         Ok(Page { items, next_after })
     }
+}
+
+/// A write whose model is known, not yet validated.
+struct Pending {
+    id: String,
+    item: Value,
+    reason: Option<String>,
+    model: Arc<ModelVersion>,
+}
+
+/// The CPU half of preparing a write: validate the item against its model, check the writer, build the head.
+fn finish(actor: &Actor, pending: Pending, existing: Option<&PassportHead>) -> Result<Prepared> {
+    let Pending { id, item, reason, model } = pending;
+    validate_item(&item, &model.document).map_err(ServiceError::Invalid)?;
+    // Per-battery values come from the item, the rest from the model.
+    let field = |pointer: &str| -> String {
+        item.pointer(pointer).or_else(|| model.document.pointer(pointer)).and_then(Value::as_str).unwrap_or_default().to_string()
+    };
+
+    let battery_id = field(&format!("{GPI}/productIdentifier"));
+    let responsible = field(&format!("{GPI}/operatorInformation/identifier"));
+    may_write_for(actor, &responsible)?;
+    if let Some(head) = existing {
+        may_write_for(actor, &head.responsible)?;
+        if head.battery_id != battery_id {
+            return Err(ServiceError::Invalid(vec![Violation::new(
+                format!("{GPI}/productIdentifier"),
+                "immutable",
+                format!("the battery identifier `{}` cannot change", head.battery_id),
+            )]));
+        }
+    }
+    let predecessors: Vec<String> = item
+        .pointer(&format!("{GPI}/predecessorPassports"))
+        .and_then(Value::as_array)
+        .map(|list| list.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .unwrap_or_default();
+    let head = PassportHead {
+        id,
+        battery_id,
+        model_id: model.model_id.clone(),
+        model_version: model.meta.version,
+        category: Category::parse(&field(&format!("{GPI}/batteryCategory")))
+            .map(|c| c.as_str().to_string())
+            .unwrap_or_default(),
+        status: field(&format!("{GPI}/batteryStatus")),
+        manufacturer: field(&format!("{GPI}/manufacturerInformation/identifier")),
+        responsible,
+        version: existing.map_or(1, |h| h.version + 1),
+        successor_id: None,
+    };
+    let new = NewPassportVersion {
+        head,
+        item,
+        actor_id: actor.id.clone(),
+        reason,
+        predecessors: if existing.is_some() { Vec::new() } else { predecessors },
+        expected_version: existing.map_or(0, |h| h.version),
+    };
+    Ok(Prepared { new, model })
+
 }

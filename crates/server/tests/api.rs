@@ -13,11 +13,7 @@ use std::sync::Arc;
 use store::{SqliteStore, Store, testing};
 
 async fn sqlite() -> Option<Arc<dyn Store>> {
-    Some(Arc::new(
-        SqliteStore::open(&testing::fresh_sqlite_url())
-            .await
-            .unwrap(),
-    ))
+    Some(Arc::new(SqliteStore::open(&testing::fresh_sqlite_url()).await.unwrap()))
 }
 
 async fn postgres() -> Option<Arc<dyn Store>> {
@@ -45,48 +41,24 @@ on_both_backends!(
 async fn model_and_item_compose_on_read(store: Arc<dyn Store>) {
     let s = TestServer::start(store, Config::default()).await;
     s.create_demo_models().await;
-    let model: Value = s
-        .get("/api/v1/models/VOLTA-EV-NMC811-P96", Some(&s.admin))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let model: Value =
+        s.get("/api/v1/models/VOLTA-EV-NMC811-P96", Some(&s.admin)).send().await.unwrap().json().await.unwrap();
     assert_eq!(model["version"], 1);
 
     let doc = &documents(DemoModel::EvNmc811Pack, 1, 7)[0];
-    let response = s
-        .post("/api/v1/passports", Some(&s.operator))
-        .json(&item_body(doc))
-        .send()
-        .await
-        .unwrap();
+    let response = s.post("/api/v1/passports", Some(&s.operator)).json(&item_body(doc)).send().await.unwrap();
     assert_eq!(response.status(), 201);
     let location = response.headers()["location"].to_str().unwrap().to_string();
     assert_eq!(response.headers()["etag"], "\"1\"");
     let created: Value = response.json().await.unwrap();
-    let id = created["generalProductInformation"]["batteryPassportIdentifier"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = created["generalProductInformation"]["batteryPassportIdentifier"].as_str().unwrap().to_string();
     assert_eq!(location, format!("/api/v1/passports/{id}"));
     assert!(id.starts_with("urn:voltpass:"));
 
-    let read: Value = s
-        .get(&location, Some(&s.admin))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let read: Value = s.get(&location, Some(&s.admin)).send().await.unwrap().json().await.unwrap();
     let mut expected = doc.clone();
     expected["generalProductInformation"]["batteryPassportIdentifier"] = json!(id);
-    assert_eq!(
-        read, expected,
-        "the composed read equals the document the item was cut from"
-    );
+    assert_eq!(read, expected, "the composed read equals the document the item was cut from");
     assert_eq!(
         read,
         compose(&model["document"], &{
@@ -103,44 +75,16 @@ async fn full_documents_share_one_model_record(store: Arc<dyn Store>) {
     let s = TestServer::start(store, Config::default()).await;
     let docs = documents(DemoModel::LmtLfp, 3, 11);
     for doc in &docs {
-        let response = s
-            .post("/api/v1/passports", Some(&s.admin))
-            .json(doc)
-            .send()
-            .await
-            .unwrap();
+        let response = s.post("/api/v1/passports", Some(&s.admin)).json(doc).send().await.unwrap();
         assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
     }
-    let list: Value = s
-        .get("/api/v1/passports", Some(&s.admin))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let models: Vec<&str> = list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["modelId"].as_str().unwrap())
-        .collect();
+    let list: Value = s.get("/api/v1/passports", Some(&s.admin)).send().await.unwrap().json().await.unwrap();
+    let models: Vec<&str> = list["items"].as_array().unwrap().iter().map(|i| i["modelId"].as_str().unwrap()).collect();
     assert_eq!(models.len(), 3);
-    assert!(
-        models
-            .iter()
-            .all(|m| *m == models[0] && m.starts_with("auto-")),
-        "{models:?}"
-    );
+    assert!(models.iter().all(|m| *m == models[0] && m.starts_with("auto-")), "{models:?}");
     let id = list["items"][2]["id"].as_str().unwrap();
-    let read: Value = s
-        .get(&format!("/api/v1/passports/{id}"), Some(&s.admin))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let read: Value =
+        s.get(&format!("/api/v1/passports/{id}"), Some(&s.admin)).send().await.unwrap().json().await.unwrap();
     assert_eq!(
         read["generalProductInformation"]["productIdentifier"],
         docs[2]["generalProductInformation"]["productIdentifier"]
@@ -149,12 +93,7 @@ async fn full_documents_share_one_model_record(store: Arc<dyn Store>) {
 }
 
 async fn create_one(s: &TestServer, doc: &Value) -> String {
-    let response = s
-        .post("/api/v1/passports", Some(&s.operator))
-        .json(&item_body(doc))
-        .send()
-        .await
-        .unwrap();
+    let response = s.post("/api/v1/passports", Some(&s.operator)).json(&item_body(doc)).send().await.unwrap();
     assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
     response.headers()["location"].to_str().unwrap().to_string()
 }
@@ -168,225 +107,89 @@ async fn updates_append_versions_with_a_hash_chain(store: Arc<dyn Store>) {
     let mut body = item_body(doc);
     body["performance"]["batteryCondition"]["stateOfCharge"]["stateOfChargeValue"] = json!(12.5);
     body["reason"] = json!("BMS reading after first service");
-    let response = s
-        .put(&url, Some(&s.operator))
-        .header("if-match", "\"1\"")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let response = s.put(&url, Some(&s.operator)).header("if-match", "\"1\"").json(&body).send().await.unwrap();
     assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
     assert_eq!(response.headers()["etag"], "\"2\"");
 
     // Stale If-Match: 412, nothing written.
-    let response = s
-        .put(&url, Some(&s.operator))
-        .header("if-match", "\"1\"")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let response = s.put(&url, Some(&s.operator)).header("if-match", "\"1\"").json(&body).send().await.unwrap();
     problem(response, 412).await;
 
-    let history: Value = s
-        .get(&format!("{url}/versions"), Some(&s.admin))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let history: Value = s.get(&format!("{url}/versions"), Some(&s.admin)).send().await.unwrap().json().await.unwrap();
     let items = history["items"].as_array().unwrap();
     assert_eq!(items.len(), 2);
     assert_eq!(items[1]["reason"], "BMS reading after first service");
     assert_eq!(items[1]["prevHash"], items[0]["contentHash"]);
     assert!(items[0]["actorId"].as_str().unwrap().starts_with("actor:"));
-    let v1: Value = s
-        .get(&format!("{url}/versions/1"), Some(&s.admin))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let v2: Value = s
-        .get(&url, Some(&s.admin))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v1: Value = s.get(&format!("{url}/versions/1"), Some(&s.admin)).send().await.unwrap().json().await.unwrap();
+    let v2: Value = s.get(&url, Some(&s.admin)).send().await.unwrap().json().await.unwrap();
     assert_eq!(
         v1["performance"]["batteryCondition"]["stateOfCharge"],
         doc["performance"]["batteryCondition"]["stateOfCharge"]
     );
-    assert_eq!(
-        v2["performance"]["batteryCondition"]["stateOfCharge"]["stateOfChargeValue"],
-        12.5
-    );
-    problem(
-        s.get(&format!("{url}/versions/3"), Some(&s.admin))
-            .send()
-            .await
-            .unwrap(),
-        404,
-    )
-    .await;
+    assert_eq!(v2["performance"]["batteryCondition"]["stateOfCharge"]["stateOfChargeValue"], 12.5);
+    problem(s.get(&format!("{url}/versions/3"), Some(&s.admin)).send().await.unwrap(), 404).await;
 
     // The battery identifier cannot change.
     let mut moved = body.clone();
     moved["generalProductInformation"]["productIdentifier"] = json!("SOMETHING-ELSE");
-    let err = problem(
-        s.put(&url, Some(&s.operator))
-            .json(&moved)
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
-    assert!(
-        has_error(
-            &err,
-            "/generalProductInformation/productIdentifier",
-            "immutable"
-        ),
-        "{err}"
-    );
+    let err = problem(s.put(&url, Some(&s.operator)).json(&moved).send().await.unwrap(), 422).await;
+    assert!(has_error(&err, "/generalProductInformation/productIdentifier", "immutable"), "{err}");
 }
 
 async fn bad_input_is_refused_and_changes_nothing(store: Arc<dyn Store>) {
-    let s = TestServer::start(
-        store,
-        Config {
-            max_body_bytes: 64 * 1024,
-            ..Config::default()
-        },
-    )
-    .await;
+    let s = TestServer::start(store, Config { max_body_bytes: 64 * 1024, ..Config::default() }).await;
     s.create_demo_models().await;
     let docs = documents(DemoModel::EvNmc811Pack, 2, 5);
     let url = create_one(&s, &docs[0]).await;
     let post = |body: String| {
-        s.post("/api/v1/passports", Some(&s.operator))
-            .header("content-type", "application/json")
-            .body(body)
+        s.post("/api/v1/passports", Some(&s.operator)).header("content-type", "application/json").body(body)
     };
 
-    let err = problem(
-        post("{\"generalProductInformation\": ".into())
-            .send()
-            .await
-            .unwrap(),
-        400,
-    )
-    .await;
-    assert!(
-        err["detail"].as_str().unwrap().contains("malformed JSON"),
-        "{err}"
-    );
+    let err = problem(post("{\"generalProductInformation\": ".into()).send().await.unwrap(), 400).await;
+    assert!(err["detail"].as_str().unwrap().contains("malformed JSON"), "{err}");
 
     let mut wrong_type = item_body(&docs[1]);
     wrong_type["generalProductInformation"]["batteryStatus"] = json!(5);
     let err = problem(post(wrong_type.to_string()).send().await.unwrap(), 422).await;
     assert!(
-        has_error(
-            &err,
-            "/generalProductInformation/batteryStatus",
-            "schema:type"
-        ) || has_error(
-            &err,
-            "/generalProductInformation/batteryStatus",
-            "schema:enum"
-        ),
+        has_error(&err, "/generalProductInformation/batteryStatus", "schema:type")
+            || has_error(&err, "/generalProductInformation/batteryStatus", "schema:enum"),
         "{err}"
     );
 
     let mut unknown = item_body(&docs[1]);
     unknown["generalProductInformation"]["colour"] = json!("red");
     let err = problem(post(unknown.to_string()).send().await.unwrap(), 422).await;
-    assert!(
-        err.to_string().contains("colour"),
-        "unknown members are named: {err}"
-    );
+    assert!(err.to_string().contains("colour"), "unknown members are named: {err}");
 
     let mut out_of_range = item_body(&docs[1]);
-    out_of_range["performance"]["batteryCondition"]["stateOfCharge"]["stateOfChargeValue"] =
-        json!(140);
+    out_of_range["performance"]["batteryCondition"]["stateOfCharge"]["stateOfChargeValue"] = json!(140);
     let err = problem(post(out_of_range.to_string()).send().await.unwrap(), 422).await;
-    assert!(
-        has_error(
-            &err,
-            "/performance/batteryCondition/stateOfCharge/stateOfChargeValue",
-            "range"
-        ),
-        "{err}"
-    );
+    assert!(has_error(&err, "/performance/batteryCondition/stateOfCharge/stateOfChargeValue", "range"), "{err}");
 
     let huge = format!("{{\"reason\": \"{}\"}}", "x".repeat(70 * 1024));
     problem(post(huge).send().await.unwrap(), 413).await;
 
-    let duplicate = problem(
-        post(item_body(&docs[0]).to_string()).send().await.unwrap(),
-        409,
-    )
-    .await;
-    assert!(
-        duplicate["detail"]
-            .as_str()
-            .unwrap()
-            .contains("already has passport"),
-        "{duplicate}"
-    );
+    let duplicate = problem(post(item_body(&docs[0]).to_string()).send().await.unwrap(), 409).await;
+    assert!(duplicate["detail"].as_str().unwrap().contains("already has passport"), "{duplicate}");
 
-    let err = problem(
-        post(json!({"modelId": "NO-SUCH-MODEL"}).to_string())
+    let err = problem(post(json!({"modelId": "NO-SUCH-MODEL"}).to_string()).send().await.unwrap(), 422).await;
+    assert!(has_error(&err, "/modelId", "unknown-model"), "{err}");
+
+    problem(s.get("/api/v1/passports/urn:voltpass:nosuchpassport", Some(&s.admin)).send().await.unwrap(), 404).await;
+    problem(
+        s.put("/api/v1/passports/urn:voltpass:nosuchpassport", Some(&s.admin))
+            .json(&item_body(&docs[1]))
             .send()
             .await
             .unwrap(),
-        422,
-    )
-    .await;
-    assert!(has_error(&err, "/modelId", "unknown-model"), "{err}");
-
-    problem(
-        s.get(
-            "/api/v1/passports/urn:voltpass:nosuchpassport",
-            Some(&s.admin),
-        )
-        .send()
-        .await
-        .unwrap(),
-        404,
-    )
-    .await;
-    problem(
-        s.put(
-            "/api/v1/passports/urn:voltpass:nosuchpassport",
-            Some(&s.admin),
-        )
-        .json(&item_body(&docs[1]))
-        .send()
-        .await
-        .unwrap(),
         404,
     )
     .await;
 
-    assert_eq!(
-        s.passport_count().await,
-        1,
-        "no rejected request wrote anything"
-    );
-    let head: Value = s
-        .get(&format!("{url}/versions"), Some(&s.admin))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    assert_eq!(s.passport_count().await, 1, "no rejected request wrote anything");
+    let head: Value = s.get(&format!("{url}/versions"), Some(&s.admin)).send().await.unwrap().json().await.unwrap();
     assert_eq!(head["items"].as_array().unwrap().len(), 1);
 }
 
@@ -397,116 +200,29 @@ async fn authentication_and_roles(store: Arc<dyn Store>) {
     let url = create_one(&s, &docs[0]).await;
     let body = item_body(&docs[1]);
 
-    problem(
-        s.post("/api/v1/passports", None)
-            .json(&body)
-            .send()
-            .await
-            .unwrap(),
-        401,
-    )
-    .await;
-    problem(
-        s.post("/api/v1/passports", Some("vpk_not-a-key"))
-            .json(&body)
-            .send()
-            .await
-            .unwrap(),
-        401,
-    )
-    .await;
-    problem(
-        s.get(&url, Some("vpk_not-a-key")).send().await.unwrap(),
-        401,
-    )
-    .await;
-    problem(
-        s.post("/api/v1/passports", Some(&s.legitimate))
-            .json(&body)
-            .send()
-            .await
-            .unwrap(),
-        403,
-    )
-    .await;
-    problem(
-        s.post("/api/v1/passports", Some(&s.supplier))
-            .json(&body)
-            .send()
-            .await
-            .unwrap(),
-        403,
-    )
-    .await;
+    problem(s.post("/api/v1/passports", None).json(&body).send().await.unwrap(), 401).await;
+    problem(s.post("/api/v1/passports", Some("vpk_not-a-key")).json(&body).send().await.unwrap(), 401).await;
+    problem(s.get(&url, Some("vpk_not-a-key")).send().await.unwrap(), 401).await;
+    problem(s.post("/api/v1/passports", Some(&s.legitimate)).json(&body).send().await.unwrap(), 403).await;
+    problem(s.post("/api/v1/passports", Some(&s.supplier)).json(&body).send().await.unwrap(), 403).await;
     problem(s.get(&url, Some(&s.supplier)).send().await.unwrap(), 403).await;
-    let err = problem(
-        s.post("/api/v1/passports", Some(&s.other_operator))
-            .json(&body)
-            .send()
-            .await
-            .unwrap(),
-        403,
-    )
-    .await;
-    assert!(
-        err["detail"]
-            .as_str()
-            .unwrap()
-            .contains("may not write passports of operator"),
-        "{err}"
-    );
+    let err =
+        problem(s.post("/api/v1/passports", Some(&s.other_operator)).json(&body).send().await.unwrap(), 403).await;
+    assert!(err["detail"].as_str().unwrap().contains("may not write passports of operator"), "{err}");
+    problem(s.put(&url, Some(&s.other_operator)).json(&item_body(&docs[0])).send().await.unwrap(), 403).await;
     problem(
-        s.put(&url, Some(&s.other_operator))
-            .json(&item_body(&docs[0]))
-            .send()
-            .await
-            .unwrap(),
+        s.post("/api/v1/models", Some(&s.legitimate)).json(&model_body(DemoModel::LmtLfp)).send().await.unwrap(),
         403,
     )
     .await;
-    problem(
-        s.post("/api/v1/models", Some(&s.legitimate))
-            .json(&model_body(DemoModel::LmtLfp))
-            .send()
-            .await
-            .unwrap(),
-        403,
-    )
-    .await;
-    assert_eq!(
-        s.get(&url, Some(&s.legitimate))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(s.get(&url, Some(&s.legitimate)).send().await.unwrap().status(), 200);
     assert_eq!(s.passport_count().await, 1);
 
-    let health: Value = s
-        .get("/healthz", None)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health: Value = s.get("/healthz", None).send().await.unwrap().json().await.unwrap();
     assert_eq!(health["status"], "ok");
-    let openapi: Value = s
-        .get("/api/openapi.json", None)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    for path in [
-        "/api/v1/passports",
-        "/api/v1/passports/{id}",
-        "/api/v1/passports:bulk",
-        "/api/v1/models",
-        "/healthz",
-    ] {
+    let openapi: Value = s.get("/api/openapi.json", None).send().await.unwrap().json().await.unwrap();
+    for path in ["/api/v1/passports", "/api/v1/passports/{id}", "/api/v1/passports:bulk", "/api/v1/models", "/healthz"]
+    {
         assert!(openapi["paths"].get(path).is_some(), "OpenAPI lists {path}");
     }
 }
@@ -515,34 +231,19 @@ async fn listing_filters_and_cursor_paging(store: Arc<dyn Store>) {
     let s = TestServer::start(store, Config::default()).await;
     s.create_demo_models().await;
     let mut ndjson = String::new();
-    for doc in documents(DemoModel::EvNmc811Pack, 9, 1)
-        .iter()
-        .chain(documents(DemoModel::StationaryLfp, 8, 2).iter())
-    {
+    for doc in documents(DemoModel::EvNmc811Pack, 9, 1).iter().chain(documents(DemoModel::StationaryLfp, 8, 2).iter()) {
         ndjson.push_str(&item_body(doc).to_string());
         ndjson.push('\n');
     }
-    let response = s
-        .post("/api/v1/passports:bulk", Some(&s.admin))
-        .body(ndjson)
-        .send()
-        .await
-        .unwrap();
+    let response = s.post("/api/v1/passports:bulk", Some(&s.admin)).body(ndjson).send().await.unwrap();
     assert_eq!(response.status(), 200);
 
     let mut ids = Vec::new();
     let mut next = Some(String::new());
     while let Some(cursor) = next {
-        let q = if cursor.is_empty() {
-            String::new()
-        } else {
-            format!("&cursor={cursor}")
-        };
+        let q = if cursor.is_empty() { String::new() } else { format!("&cursor={cursor}") };
         let page: Value = s
-            .get(
-                &format!("/api/v1/passports?category=stationary&limit=3{q}"),
-                Some(&s.admin),
-            )
+            .get(&format!("/api/v1/passports?category=stationary&limit=3{q}"), Some(&s.admin))
             .send()
             .await
             .unwrap()
@@ -553,18 +254,12 @@ async fn listing_filters_and_cursor_paging(store: Arc<dyn Store>) {
             assert_eq!(i["category"], "stationary");
             i["id"].as_str().unwrap().to_string()
         }));
-        next = page
-            .get("nextCursor")
-            .and_then(Value::as_str)
-            .map(str::to_string);
+        next = page.get("nextCursor").and_then(Value::as_str).map(str::to_string);
     }
     assert_eq!(ids.len(), 8);
     assert!(ids.windows(2).all(|w| w[0] < w[1]));
     let page: Value = s
-        .get(
-            "/api/v1/passports?modelId=VOLTA-EV-NMC811-P96&limit=100",
-            Some(&s.admin),
-        )
+        .get("/api/v1/passports?modelId=VOLTA-EV-NMC811-P96&limit=100", Some(&s.admin))
         .send()
         .await
         .unwrap()
@@ -572,16 +267,10 @@ async fn listing_filters_and_cursor_paging(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(page["items"].as_array().unwrap().len(), 9);
-    assert!(
-        page.get("nextCursor").is_none(),
-        "no cursor on the last page"
-    );
+    assert!(page.get("nextCursor").is_none(), "no cursor on the last page");
     let battery = page["items"][0]["batteryId"].as_str().unwrap();
     let one: Value = s
-        .get(
-            &format!("/api/v1/passports?batteryId={}", urlencode(battery)),
-            Some(&s.admin),
-        )
+        .get(&format!("/api/v1/passports?batteryId={}", urlencode(battery)), Some(&s.admin))
         .send()
         .await
         .unwrap()
@@ -589,30 +278,9 @@ async fn listing_filters_and_cursor_paging(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(one["items"].as_array().unwrap().len(), 1);
-    problem(
-        s.get("/api/v1/passports?limit=0", Some(&s.admin))
-            .send()
-            .await
-            .unwrap(),
-        400,
-    )
-    .await;
-    problem(
-        s.get("/api/v1/passports?cursor=%%%", Some(&s.admin))
-            .send()
-            .await
-            .unwrap(),
-        400,
-    )
-    .await;
-    problem(
-        s.get("/api/v1/passports?colour=red", Some(&s.admin))
-            .send()
-            .await
-            .unwrap(),
-        400,
-    )
-    .await;
+    problem(s.get("/api/v1/passports?limit=0", Some(&s.admin)).send().await.unwrap(), 400).await;
+    problem(s.get("/api/v1/passports?cursor=%%%", Some(&s.admin)).send().await.unwrap(), 400).await;
+    problem(s.get("/api/v1/passports?colour=red", Some(&s.admin)).send().await.unwrap(), 400).await;
 }
 
 fn urlencode(s: &str) -> String {
@@ -642,67 +310,24 @@ async fn bulk_per_line_and_atomic(store: Arc<dyn Store>) {
     ];
 
     // all or nothing
-    let response = s
-        .post("/api/v1/passports:bulk?mode=atomic", Some(&s.operator))
-        .body(lines.join("\n"))
-        .send()
-        .await
-        .unwrap();
+    let response =
+        s.post("/api/v1/passports:bulk?mode=atomic", Some(&s.operator)).body(lines.join("\n")).send().await.unwrap();
     assert_eq!(response.status(), 422);
-    let results: Vec<Value> = response
-        .text()
-        .await
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    let statuses: Vec<u64> = results
-        .iter()
-        .map(|r| r["status"].as_u64().unwrap())
-        .collect();
+    let results: Vec<Value> =
+        response.text().await.unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let statuses: Vec<u64> = results.iter().map(|r| r["status"].as_u64().unwrap()).collect();
     assert_eq!(statuses, vec![424, 400, 422, 409, 424]);
-    assert!(
-        results[2]["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e["rule"] == "date"),
-        "{}",
-        results[2]
-    );
-    assert_eq!(
-        s.passport_count().await,
-        0,
-        "an atomic batch with a bad line writes nothing"
-    );
+    assert!(results[2]["errors"].as_array().unwrap().iter().any(|e| e["rule"] == "date"), "{}", results[2]);
+    assert_eq!(s.passport_count().await, 0, "an atomic batch with a bad line writes nothing");
 
     // per line
-    let response = s
-        .post("/api/v1/passports:bulk", Some(&s.operator))
-        .body(lines.join("\n"))
-        .send()
-        .await
-        .unwrap();
+    let response = s.post("/api/v1/passports:bulk", Some(&s.operator)).body(lines.join("\n")).send().await.unwrap();
     assert_eq!(response.status(), 200);
-    let results: Vec<Value> = response
-        .text()
-        .await
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    let statuses: Vec<u64> = results
-        .iter()
-        .map(|r| r["status"].as_u64().unwrap())
-        .collect();
+    let results: Vec<Value> =
+        response.text().await.unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let statuses: Vec<u64> = results.iter().map(|r| r["status"].as_u64().unwrap()).collect();
     assert_eq!(statuses, vec![201, 400, 422, 409, 201]);
-    assert_eq!(
-        results
-            .iter()
-            .map(|r| r["line"].as_u64().unwrap())
-            .collect::<Vec<_>>(),
-        vec![1, 2, 3, 4, 5]
-    );
+    assert_eq!(results.iter().map(|r| r["line"].as_u64().unwrap()).collect::<Vec<_>>(), vec![1, 2, 3, 4, 5]);
     assert_eq!(s.passport_count().await, 2);
     // again: both lines now duplicates of stored passports
     let response = s
@@ -712,20 +337,6 @@ async fn bulk_per_line_and_atomic(store: Arc<dyn Store>) {
         .await
         .unwrap();
     let text = response.text().await.unwrap();
-    assert_eq!(
-        text.lines()
-            .filter(|l| l.contains("\"status\":409"))
-            .count(),
-        2,
-        "{text}"
-    );
-    problem(
-        s.post("/api/v1/passports:bulk?mode=maybe", Some(&s.operator))
-            .body("")
-            .send()
-            .await
-            .unwrap(),
-        400,
-    )
-    .await;
+    assert_eq!(text.lines().filter(|l| l.contains("\"status\":409")).count(), 2, "{text}");
+    problem(s.post("/api/v1/passports:bulk?mode=maybe", Some(&s.operator)).body("").send().await.unwrap(), 400).await;
 }

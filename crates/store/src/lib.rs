@@ -25,19 +25,9 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("battery identifier `{battery_id}` already has passport {existing}")]
-    DuplicateBattery {
-        battery_id: String,
-        existing: String,
-    },
-    #[error(
-        "{kind} {id} changed meanwhile: expected version {expected}, current version is {current}"
-    )]
-    VersionConflict {
-        kind: &'static str,
-        id: String,
-        expected: i64,
-        current: i64,
-    },
+    DuplicateBattery { battery_id: String, existing: String },
+    #[error("{kind} {id} changed meanwhile: expected version {expected}, current version is {current}")]
+    VersionConflict { kind: &'static str, id: String, expected: i64, current: i64 },
     #[error("{kind} {id} not found")]
     NotFound { kind: &'static str, id: String },
     #[error("{0}")]
@@ -53,10 +43,9 @@ pub enum StoreError {
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         match e {
-            sqlx::Error::PoolTimedOut
-            | sqlx::Error::PoolClosed
-            | sqlx::Error::Io(_)
-            | sqlx::Error::Tls(_) => StoreError::Unavailable(e.to_string()),
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
+                StoreError::Unavailable(e.to_string())
+            }
             other => StoreError::Database(other.to_string()),
         }
     }
@@ -92,17 +81,10 @@ pub trait Store: Send + Sync + 'static {
     async fn model_by_hash(&self, hash: &str) -> Result<Option<ModelVersion>>;
 
     /// Appends passport versions in ONE transaction: all are written or none.
-    async fn append_passports(
-        &self,
-        batch: Vec<NewPassportVersion>,
-    ) -> Result<Vec<PassportVersion>>;
+    async fn append_passports(&self, batch: Vec<NewPassportVersion>) -> Result<Vec<PassportVersion>>;
     async fn passport_head(&self, id: &str) -> Result<Option<PassportHead>>;
     /// A passport version, the latest when `version` is `None`.
-    async fn passport_version(
-        &self,
-        id: &str,
-        version: Option<i64>,
-    ) -> Result<Option<PassportVersion>>;
+    async fn passport_version(&self, id: &str, version: Option<i64>) -> Result<Option<PassportVersion>>;
     async fn passport_history(&self, id: &str) -> Result<Vec<VersionMeta>>;
     /// Passports matching `filter`, ordered by id, starting after `after`.
     async fn list_passports(

@@ -1,10 +1,10 @@
 //! PostgreSQL implementation: for when one machine is outgrown. Servers stay stateless, so several
 //! can share one database; conflicts are settled by the database (row locks, the unique battery index).
 
-use crate::record::{canonical_record, record_hash};
+use crate::record::{Prepared, prepare_records, record_hash};
 use crate::{
-    Actor, ModelVersion, NewModelVersion, NewPassportVersion, PassportFilter, PassportHead,
-    PassportVersion, Result, Role, Store, StoreError, VersionMeta,
+    Actor, ModelVersion, NewModelVersion, NewPassportVersion, PassportFilter, PassportHead, PassportVersion, Result,
+    Role, Store, StoreError, VersionMeta,
 };
 use async_trait::async_trait;
 use passport::hash::canonical_json;
@@ -39,11 +39,8 @@ fn migrator() -> Migrator {
 impl PostgresStore {
     /// Connects to `postgres://...` and migrates the database.
     pub async fn open(url: &str) -> Result<PostgresStore> {
-        let pool = PgPoolOptions::new()
-            .max_connections(16)
-            .acquire_timeout(Duration::from_secs(5))
-            .connect(url)
-            .await?;
+        let pool =
+            PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(5)).connect(url).await?;
         migrator().run(&pool).await?;
         Ok(PostgresStore { pool })
     }
@@ -54,8 +51,7 @@ fn actor_from(row: &PgRow) -> Result<Actor> {
     Ok(Actor {
         id: row.try_get("id")?,
         name: row.try_get("name")?,
-        role: Role::parse(&role)
-            .ok_or_else(|| StoreError::Database(format!("unknown role {role} in actors")))?,
+        role: Role::parse(&role).ok_or_else(|| StoreError::Database(format!("unknown role {role} in actors")))?,
         organisation: row.try_get("organisation")?,
         subrole: row.try_get("subrole")?,
     })
@@ -111,14 +107,9 @@ fn version_from(row: &PgRow) -> Result<PassportVersion> {
     })
 }
 
-/// A passport version ready to insert: canonical text and hashes computed outside the transaction.
-struct Prepared {
-    new: NewPassportVersion,
-    item_text: String,
-    content_hash: String,
-}
 
-const HEAD_COLUMNS: &str = "id, battery_id, model_id, model_version, category, status, manufacturer, responsible, version, successor_id";
+const HEAD_COLUMNS: &str =
+    "id, battery_id, model_id, model_version, category, status, manufacturer, responsible, version, successor_id";
 
 #[async_trait]
 impl Store for PostgresStore {
@@ -132,30 +123,27 @@ impl Store for PostgresStore {
     }
 
     async fn create_actor(&self, actor: &Actor) -> Result<()> {
-        sqlx::query("INSERT INTO actors (id, name, role, organisation, subrole, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(&actor.id)
-            .bind(&actor.name)
-            .bind(actor.role.as_str())
-            .bind(&actor.organisation)
-            .bind(&actor.subrole)
-            .bind(OffsetDateTime::now_utc())
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "INSERT INTO actors (id, name, role, organisation, subrole, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&actor.id)
+        .bind(&actor.name)
+        .bind(actor.role.as_str())
+        .bind(&actor.organisation)
+        .bind(&actor.subrole)
+        .bind(OffsetDateTime::now_utc())
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
     async fn actor(&self, id: &str) -> Result<Option<Actor>> {
-        let row = sqlx::query("SELECT * FROM actors WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query("SELECT * FROM actors WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
         row.as_ref().map(actor_from).transpose()
     }
 
     async fn list_actors(&self) -> Result<Vec<Actor>> {
-        let rows = sqlx::query("SELECT * FROM actors ORDER BY id")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query("SELECT * FROM actors ORDER BY id").fetch_all(&self.pool).await?;
         rows.iter().map(actor_from).collect()
     }
 
@@ -170,12 +158,10 @@ impl Store for PostgresStore {
     }
 
     async fn actor_by_key_hash(&self, key_hash: &str) -> Result<Option<Actor>> {
-        let row = sqlx::query(
-            "SELECT a.* FROM api_keys k JOIN actors a ON a.id = k.actor_id WHERE k.key_hash = $1",
-        )
-        .bind(key_hash)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row = sqlx::query("SELECT a.* FROM api_keys k JOIN actors a ON a.id = k.actor_id WHERE k.key_hash = $1")
+            .bind(key_hash)
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(actor_from).transpose()
     }
 
@@ -183,10 +169,12 @@ impl Store for PostgresStore {
         let content_hash = record_hash(&canonical_json(&new.document));
         let document_text = canonical_json(&new.document);
         let mut tx = self.pool.begin().await?;
-        let current = sqlx::query("SELECT version, content_hash FROM model_versions WHERE model_id = $1 ORDER BY version DESC LIMIT 1")
-            .bind(&new.model_id)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let current = sqlx::query(
+            "SELECT version, content_hash FROM model_versions WHERE model_id = $1 ORDER BY version DESC LIMIT 1",
+        )
+        .bind(&new.model_id)
+        .fetch_optional(&mut *tx)
+        .await?;
         let (current_version, prev_hash): (i64, Option<String>) = match &current {
             Some(row) => (row.try_get("version")?, Some(row.try_get("content_hash")?)),
             None => (0, None),
@@ -225,25 +213,17 @@ impl Store for PostgresStore {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(ModelVersion {
-            model_id: new.model_id,
-            document: new.document,
-            owner: new.owner,
-            meta,
-        })
+        Ok(ModelVersion { model_id: new.model_id, document: new.document, owner: new.owner, meta })
     }
 
     async fn model(&self, id: &str, version: Option<i64>) -> Result<Option<ModelVersion>> {
         let row = match version {
             Some(v) => {
-                sqlx::query("SELECT * FROM model_versions WHERE model_id = $1 AND version = $2")
-                    .bind(id)
-                    .bind(v)
+                sqlx::query("SELECT * FROM model_versions WHERE model_id = $1 AND version = $2").bind(id).bind(v)
             }
-            None => sqlx::query(
-                "SELECT * FROM model_versions WHERE model_id = $1 ORDER BY version DESC LIMIT 1",
-            )
-            .bind(id),
+            None => {
+                sqlx::query("SELECT * FROM model_versions WHERE model_id = $1 ORDER BY version DESC LIMIT 1").bind(id)
+            }
         }
         .fetch_optional(&self.pool)
         .await?;
@@ -259,46 +239,27 @@ impl Store for PostgresStore {
     }
 
     async fn model_by_hash(&self, hash: &str) -> Result<Option<ModelVersion>> {
-        let row = sqlx::query("SELECT * FROM model_versions WHERE content_hash = $1 ORDER BY model_id, version DESC LIMIT 1")
-            .bind(hash)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row =
+            sqlx::query("SELECT * FROM model_versions WHERE content_hash = $1 ORDER BY model_id, version DESC LIMIT 1")
+                .bind(hash)
+                .fetch_optional(&self.pool)
+                .await?;
         row.as_ref().map(model_from).transpose()
     }
 
-    async fn append_passports(
-        &self,
-        batch: Vec<NewPassportVersion>,
-    ) -> Result<Vec<PassportVersion>> {
-        let prepared: Vec<Prepared> = batch
-            .into_iter()
-            .map(|new| {
-                let item_text = canonical_json(&new.item);
-                let content_hash = record_hash(&canonical_record(
-                    &new.head.model_id,
-                    new.head.model_version,
-                    &item_text,
-                ));
-                Prepared {
-                    new,
-                    item_text,
-                    content_hash,
-                }
-            })
-            .collect();
+    async fn append_passports(&self, batch: Vec<NewPassportVersion>) -> Result<Vec<PassportVersion>> {
+        let prepared = prepare_records(batch).await?;
         let now = OffsetDateTime::now_utc();
         let mut tx = self.pool.begin().await?;
 
         // Predecessors first: a successor may reuse its predecessor's battery identifier.
         for p in &prepared {
             for predecessor in &p.new.predecessors {
-                let done = sqlx::query(
-                    "UPDATE passports SET successor_id = $1 WHERE id = $2 AND successor_id IS NULL",
-                )
-                .bind(&p.new.head.id)
-                .bind(predecessor)
-                .execute(&mut *tx)
-                .await?;
+                let done = sqlx::query("UPDATE passports SET successor_id = $1 WHERE id = $2 AND successor_id IS NULL")
+                    .bind(&p.new.head.id)
+                    .bind(predecessor)
+                    .execute(&mut *tx)
+                    .await?;
                 if done.rows_affected() == 0 {
                     return Err(StoreError::Invalid(format!(
                         "predecessor passport {predecessor} does not exist or already has a successor"
@@ -310,8 +271,7 @@ impl Store for PostgresStore {
         let (creates, updates): (Vec<&Prepared>, Vec<&Prepared>) =
             prepared.iter().partition(|p| p.new.expected_version == 0);
         check_battery_ids_free(&mut tx, &creates).await?;
-        let mut prev_hashes: std::collections::HashMap<String, String> =
-            std::collections::HashMap::new();
+        let mut prev_hashes: std::collections::HashMap<String, String> = std::collections::HashMap::new();
         for p in &updates {
             let prev = bump_head(&mut tx, p, now).await?;
             prev_hashes.insert(p.new.head.id.clone(), prev);
@@ -336,11 +296,7 @@ impl Store for PostgresStore {
                     .push_bind(now)
                     .push_bind(now);
             });
-            insert
-                .build()
-                .execute(&mut *tx)
-                .await
-                .map_err(duplicate_battery)?;
+            insert.build().execute(&mut *tx).await.map_err(duplicate_battery)?;
         }
         let mut written = Vec::with_capacity(prepared.len());
         for chunk in prepared.chunks(INSERT_CHUNK) {
@@ -385,23 +341,20 @@ impl Store for PostgresStore {
     }
 
     async fn passport_head(&self, id: &str) -> Result<Option<PassportHead>> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {HEAD_COLUMNS} FROM passports WHERE id = $1"
-        )))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {HEAD_COLUMNS} FROM passports WHERE id = $1")))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(head_from).transpose()
     }
 
-    async fn passport_version(
-        &self,
-        id: &str,
-        version: Option<i64>,
-    ) -> Result<Option<PassportVersion>> {
+    async fn passport_version(&self, id: &str, version: Option<i64>) -> Result<Option<PassportVersion>> {
         let row = match version {
-            Some(v) => sqlx::query("SELECT * FROM passport_versions WHERE passport_id = $1 AND version = $2").bind(id).bind(v),
-            None => sqlx::query("SELECT * FROM passport_versions WHERE passport_id = $1 ORDER BY version DESC LIMIT 1").bind(id),
+            Some(v) => {
+                sqlx::query("SELECT * FROM passport_versions WHERE passport_id = $1 AND version = $2").bind(id).bind(v)
+            }
+            None => sqlx::query("SELECT * FROM passport_versions WHERE passport_id = $1 ORDER BY version DESC LIMIT 1")
+                .bind(id),
         }
         .fetch_optional(&self.pool)
         .await?;
@@ -424,9 +377,7 @@ impl Store for PostgresStore {
         after: Option<&str>,
         limit: i64,
     ) -> Result<Vec<PassportHead>> {
-        let mut query = QueryBuilder::<Postgres>::new(format!(
-            "SELECT {HEAD_COLUMNS} FROM passports WHERE 1 = 1"
-        ));
+        let mut query = QueryBuilder::<Postgres>::new(format!("SELECT {HEAD_COLUMNS} FROM passports WHERE 1 = 1"));
         let conditions = [
             ("battery_id", &filter.battery_id),
             ("model_id", &filter.model_id),
@@ -437,9 +388,7 @@ impl Store for PostgresStore {
         ];
         for (column, value) in conditions {
             if let Some(value) = value {
-                query
-                    .push(format!(" AND {column} = "))
-                    .push_bind(value.clone());
+                query.push(format!(" AND {column} = ")).push_bind(value.clone());
             }
         }
         if let Some(after) = after {
@@ -470,10 +419,7 @@ impl Store for PostgresStore {
 }
 
 /// Fails with `DuplicateBattery` if a new passport's battery identifier is taken (or repeated in the batch).
-async fn check_battery_ids_free(
-    tx: &mut sqlx::Transaction<'_, Postgres>,
-    creates: &[&Prepared],
-) -> Result<()> {
+async fn check_battery_ids_free(tx: &mut sqlx::Transaction<'_, Postgres>, creates: &[&Prepared]) -> Result<()> {
     let mut seen = std::collections::HashMap::new();
     for p in creates {
         if let Some(first) = seen.insert(p.new.head.battery_id.as_str(), p.new.head.id.as_str()) {
@@ -503,21 +449,14 @@ async fn check_battery_ids_free(
 }
 
 /// Moves a passport's head to the next version if it is still at the expected one; returns the old hash.
-async fn bump_head(
-    tx: &mut sqlx::Transaction<'_, Postgres>,
-    p: &Prepared,
-    now: OffsetDateTime,
-) -> Result<String> {
+async fn bump_head(tx: &mut sqlx::Transaction<'_, Postgres>, p: &Prepared, now: OffsetDateTime) -> Result<String> {
     let h = &p.new.head;
     let previous = sqlx::query("SELECT version, content_hash FROM passports WHERE id = $1")
         .bind(&h.id)
         .fetch_optional(&mut **tx)
         .await?;
     let Some(previous) = previous else {
-        return Err(StoreError::NotFound {
-            kind: "passport",
-            id: h.id.clone(),
-        });
+        return Err(StoreError::NotFound { kind: "passport", id: h.id.clone() });
     };
     let current: i64 = previous.try_get("version")?;
     if current != p.new.expected_version {
@@ -551,12 +490,10 @@ async fn bump_head(
 /// A concurrent writer won the race for a battery identifier: report it like the pre-check would.
 fn duplicate_battery(e: sqlx::Error) -> StoreError {
     match &e {
-        sqlx::Error::Database(db) if db.code().as_deref() == Some("23505") => {
-            StoreError::DuplicateBattery {
-                battery_id: "(one of this batch)".into(),
-                existing: "a passport written concurrently".into(),
-            }
-        }
+        sqlx::Error::Database(db) if db.code().as_deref() == Some("23505") => StoreError::DuplicateBattery {
+            battery_id: "(one of this batch)".into(),
+            existing: "a passport written concurrently".into(),
+        },
         _ => e.into(),
     }
 }

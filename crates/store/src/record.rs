@@ -1,7 +1,31 @@
 //! The canonical form of stored records and their hashes.
 
+use crate::{NewPassportVersion, StoreError};
 use passport::hash::{canonical_json, sha256_hex};
+use rayon::prelude::*;
 use serde_json::Value;
+
+/// A passport version ready to insert: canonical text and hash computed before the transaction.
+pub(crate) struct Prepared {
+    pub new: NewPassportVersion,
+    pub item_text: String,
+    pub content_hash: String,
+}
+
+/// Canonicalises and hashes a batch on all cores, off the async runtime (it is CPU-bound).
+pub(crate) async fn prepare_records(batch: Vec<NewPassportVersion>) -> Result<Vec<Prepared>, StoreError> {
+    let prepare = |new: NewPassportVersion| {
+        let item_text = canonical_json(&new.item);
+        let content_hash = record_hash(&canonical_record(&new.head.model_id, new.head.model_version, &item_text));
+        Prepared { new, item_text, content_hash }
+    };
+    if batch.len() < 64 {
+        return Ok(batch.into_iter().map(prepare).collect());
+    }
+    tokio::task::spawn_blocking(move || batch.into_par_iter().map(prepare).collect())
+        .await
+        .map_err(|e| StoreError::Database(format!("hashing task failed: {e}")))
+}
 
 /// RFC 8785 canonical JSON of `{"item": item, "modelId": .., "modelVersion": ..}`, built from the item's
 /// canonical text without canonicalising twice (the bulk path writes 100k of these a second).

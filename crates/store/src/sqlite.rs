@@ -2,18 +2,16 @@
 //! Writes go through a single-connection pool (SQLite has one writer anyway, and this keeps
 //! read-then-write transactions free of SQLITE_BUSY); reads use a small pool of their own.
 
-use crate::record::{canonical_record, record_hash};
+use crate::record::{Prepared, prepare_records, record_hash};
 use crate::{
-    Actor, ModelVersion, NewModelVersion, NewPassportVersion, PassportFilter, PassportHead,
-    PassportVersion, Result, Role, Store, StoreError, VersionMeta,
+    Actor, ModelVersion, NewModelVersion, NewPassportVersion, PassportFilter, PassportHead, PassportVersion, Result,
+    Role, Store, StoreError, VersionMeta,
 };
 use async_trait::async_trait;
 use passport::hash::canonical_json;
 use serde_json::Value;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
 use sqlx::{QueryBuilder, Row, SqlStr, Sqlite, SqlitePool};
 use std::borrow::Cow;
 use std::str::FromStr;
@@ -48,11 +46,7 @@ impl SqliteStore {
         let options = SqliteConnectOptions::from_str(url)
             .map_err(|e| StoreError::BadUrl(format!("{url} ({e})")))?
             .create_if_missing(true)
-            .journal_mode(if memory {
-                SqliteJournalMode::Memory
-            } else {
-                SqliteJournalMode::Wal
-            })
+            .journal_mode(if memory { SqliteJournalMode::Memory } else { SqliteJournalMode::Wal })
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
@@ -81,8 +75,7 @@ fn actor_from(row: &SqliteRow) -> Result<Actor> {
     Ok(Actor {
         id: row.try_get("id")?,
         name: row.try_get("name")?,
-        role: Role::parse(&role)
-            .ok_or_else(|| StoreError::Database(format!("unknown role {role} in actors")))?,
+        role: Role::parse(&role).ok_or_else(|| StoreError::Database(format!("unknown role {role} in actors")))?,
         organisation: row.try_get("organisation")?,
         subrole: row.try_get("subrole")?,
     })
@@ -101,8 +94,7 @@ fn meta_from(row: &SqliteRow) -> Result<VersionMeta> {
 
 fn json_from(row: &SqliteRow, column: &str) -> Result<Value> {
     let text: String = row.try_get(column)?;
-    serde_json::from_str(&text)
-        .map_err(|e| StoreError::Database(format!("stored {column} is not JSON: {e}")))
+    serde_json::from_str(&text).map_err(|e| StoreError::Database(format!("stored {column} is not JSON: {e}")))
 }
 
 fn model_from(row: &SqliteRow) -> Result<ModelVersion> {
@@ -139,14 +131,9 @@ fn version_from(row: &SqliteRow) -> Result<PassportVersion> {
     })
 }
 
-/// A passport version ready to insert: canonical text and hashes computed outside the transaction.
-struct Prepared {
-    new: NewPassportVersion,
-    item_text: String,
-    content_hash: String,
-}
 
-const HEAD_COLUMNS: &str = "id, battery_id, model_id, model_version, category, status, manufacturer, responsible, version, successor_id";
+const HEAD_COLUMNS: &str =
+    "id, battery_id, model_id, model_version, category, status, manufacturer, responsible, version, successor_id";
 
 #[async_trait]
 impl Store for SqliteStore {
@@ -160,30 +147,27 @@ impl Store for SqliteStore {
     }
 
     async fn create_actor(&self, actor: &Actor) -> Result<()> {
-        sqlx::query("INSERT INTO actors (id, name, role, organisation, subrole, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
-            .bind(&actor.id)
-            .bind(&actor.name)
-            .bind(actor.role.as_str())
-            .bind(&actor.organisation)
-            .bind(&actor.subrole)
-            .bind(OffsetDateTime::now_utc())
-            .execute(&self.writer)
-            .await?;
+        sqlx::query(
+            "INSERT INTO actors (id, name, role, organisation, subrole, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )
+        .bind(&actor.id)
+        .bind(&actor.name)
+        .bind(actor.role.as_str())
+        .bind(&actor.organisation)
+        .bind(&actor.subrole)
+        .bind(OffsetDateTime::now_utc())
+        .execute(&self.writer)
+        .await?;
         Ok(())
     }
 
     async fn actor(&self, id: &str) -> Result<Option<Actor>> {
-        let row = sqlx::query("SELECT * FROM actors WHERE id = ?1")
-            .bind(id)
-            .fetch_optional(&self.reader)
-            .await?;
+        let row = sqlx::query("SELECT * FROM actors WHERE id = ?1").bind(id).fetch_optional(&self.reader).await?;
         row.as_ref().map(actor_from).transpose()
     }
 
     async fn list_actors(&self) -> Result<Vec<Actor>> {
-        let rows = sqlx::query("SELECT * FROM actors ORDER BY id")
-            .fetch_all(&self.reader)
-            .await?;
+        let rows = sqlx::query("SELECT * FROM actors ORDER BY id").fetch_all(&self.reader).await?;
         rows.iter().map(actor_from).collect()
     }
 
@@ -198,12 +182,10 @@ impl Store for SqliteStore {
     }
 
     async fn actor_by_key_hash(&self, key_hash: &str) -> Result<Option<Actor>> {
-        let row = sqlx::query(
-            "SELECT a.* FROM api_keys k JOIN actors a ON a.id = k.actor_id WHERE k.key_hash = ?1",
-        )
-        .bind(key_hash)
-        .fetch_optional(&self.reader)
-        .await?;
+        let row = sqlx::query("SELECT a.* FROM api_keys k JOIN actors a ON a.id = k.actor_id WHERE k.key_hash = ?1")
+            .bind(key_hash)
+            .fetch_optional(&self.reader)
+            .await?;
         row.as_ref().map(actor_from).transpose()
     }
 
@@ -211,10 +193,12 @@ impl Store for SqliteStore {
         let content_hash = record_hash(&canonical_json(&new.document));
         let document_text = canonical_json(&new.document);
         let mut tx = self.writer.begin().await?;
-        let current = sqlx::query("SELECT version, content_hash FROM model_versions WHERE model_id = ?1 ORDER BY version DESC LIMIT 1")
-            .bind(&new.model_id)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let current = sqlx::query(
+            "SELECT version, content_hash FROM model_versions WHERE model_id = ?1 ORDER BY version DESC LIMIT 1",
+        )
+        .bind(&new.model_id)
+        .fetch_optional(&mut *tx)
+        .await?;
         let (current_version, prev_hash): (i64, Option<String>) = match &current {
             Some(row) => (row.try_get("version")?, Some(row.try_get("content_hash")?)),
             None => (0, None),
@@ -253,25 +237,17 @@ impl Store for SqliteStore {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(ModelVersion {
-            model_id: new.model_id,
-            document: new.document,
-            owner: new.owner,
-            meta,
-        })
+        Ok(ModelVersion { model_id: new.model_id, document: new.document, owner: new.owner, meta })
     }
 
     async fn model(&self, id: &str, version: Option<i64>) -> Result<Option<ModelVersion>> {
         let row = match version {
             Some(v) => {
-                sqlx::query("SELECT * FROM model_versions WHERE model_id = ?1 AND version = ?2")
-                    .bind(id)
-                    .bind(v)
+                sqlx::query("SELECT * FROM model_versions WHERE model_id = ?1 AND version = ?2").bind(id).bind(v)
             }
-            None => sqlx::query(
-                "SELECT * FROM model_versions WHERE model_id = ?1 ORDER BY version DESC LIMIT 1",
-            )
-            .bind(id),
+            None => {
+                sqlx::query("SELECT * FROM model_versions WHERE model_id = ?1 ORDER BY version DESC LIMIT 1").bind(id)
+            }
         }
         .fetch_optional(&self.reader)
         .await?;
@@ -287,46 +263,29 @@ impl Store for SqliteStore {
     }
 
     async fn model_by_hash(&self, hash: &str) -> Result<Option<ModelVersion>> {
-        let row = sqlx::query("SELECT * FROM model_versions WHERE content_hash = ?1 ORDER BY model_id, version DESC LIMIT 1")
-            .bind(hash)
-            .fetch_optional(&self.reader)
-            .await?;
+        let row =
+            sqlx::query("SELECT * FROM model_versions WHERE content_hash = ?1 ORDER BY model_id, version DESC LIMIT 1")
+                .bind(hash)
+                .fetch_optional(&self.reader)
+                .await?;
         row.as_ref().map(model_from).transpose()
     }
 
-    async fn append_passports(
-        &self,
-        batch: Vec<NewPassportVersion>,
-    ) -> Result<Vec<PassportVersion>> {
-        let prepared: Vec<Prepared> = batch
-            .into_iter()
-            .map(|new| {
-                let item_text = canonical_json(&new.item);
-                let content_hash = record_hash(&canonical_record(
-                    &new.head.model_id,
-                    new.head.model_version,
-                    &item_text,
-                ));
-                Prepared {
-                    new,
-                    item_text,
-                    content_hash,
-                }
-            })
-            .collect();
+    async fn append_passports(&self, batch: Vec<NewPassportVersion>) -> Result<Vec<PassportVersion>> {
+        let t0 = std::time::Instant::now();
+        let prepared = prepare_records(batch).await?;
+        let t1 = std::time::Instant::now();
         let now = OffsetDateTime::now_utc();
         let mut tx = self.writer.begin().await?;
 
         // Predecessors first: a successor may reuse its predecessor's battery identifier.
         for p in &prepared {
             for predecessor in &p.new.predecessors {
-                let done = sqlx::query(
-                    "UPDATE passports SET successor_id = ?1 WHERE id = ?2 AND successor_id IS NULL",
-                )
-                .bind(&p.new.head.id)
-                .bind(predecessor)
-                .execute(&mut *tx)
-                .await?;
+                let done = sqlx::query("UPDATE passports SET successor_id = ?1 WHERE id = ?2 AND successor_id IS NULL")
+                    .bind(&p.new.head.id)
+                    .bind(predecessor)
+                    .execute(&mut *tx)
+                    .await?;
                 if done.rows_affected() == 0 {
                     return Err(StoreError::Invalid(format!(
                         "predecessor passport {predecessor} does not exist or already has a successor"
@@ -338,8 +297,7 @@ impl Store for SqliteStore {
         let (creates, updates): (Vec<&Prepared>, Vec<&Prepared>) =
             prepared.iter().partition(|p| p.new.expected_version == 0);
         check_battery_ids_free(&mut tx, &creates).await?;
-        let mut prev_hashes: std::collections::HashMap<String, String> =
-            std::collections::HashMap::new();
+        let mut prev_hashes: std::collections::HashMap<String, String> = std::collections::HashMap::new();
         for p in &updates {
             let prev = bump_head(&mut tx, p, now).await?;
             prev_hashes.insert(p.new.head.id.clone(), prev);
@@ -386,7 +344,9 @@ impl Store for SqliteStore {
             });
             insert.build().execute(&mut *tx).await?;
         }
+        let t2 = std::time::Instant::now();
         tx.commit().await?;
+        eprintln!("TIMING hash {:?} sql {:?} commit {:?}", t1-t0, t2-t1, t2.elapsed());
         for p in prepared {
             let prev_hash = prev_hashes.remove(&p.new.head.id);
             written.push(PassportVersion {
@@ -408,23 +368,20 @@ impl Store for SqliteStore {
     }
 
     async fn passport_head(&self, id: &str) -> Result<Option<PassportHead>> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {HEAD_COLUMNS} FROM passports WHERE id = ?1"
-        )))
-        .bind(id)
-        .fetch_optional(&self.reader)
-        .await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {HEAD_COLUMNS} FROM passports WHERE id = ?1")))
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await?;
         row.as_ref().map(head_from).transpose()
     }
 
-    async fn passport_version(
-        &self,
-        id: &str,
-        version: Option<i64>,
-    ) -> Result<Option<PassportVersion>> {
+    async fn passport_version(&self, id: &str, version: Option<i64>) -> Result<Option<PassportVersion>> {
         let row = match version {
-            Some(v) => sqlx::query("SELECT * FROM passport_versions WHERE passport_id = ?1 AND version = ?2").bind(id).bind(v),
-            None => sqlx::query("SELECT * FROM passport_versions WHERE passport_id = ?1 ORDER BY version DESC LIMIT 1").bind(id),
+            Some(v) => {
+                sqlx::query("SELECT * FROM passport_versions WHERE passport_id = ?1 AND version = ?2").bind(id).bind(v)
+            }
+            None => sqlx::query("SELECT * FROM passport_versions WHERE passport_id = ?1 ORDER BY version DESC LIMIT 1")
+                .bind(id),
         }
         .fetch_optional(&self.reader)
         .await?;
@@ -447,9 +404,7 @@ impl Store for SqliteStore {
         after: Option<&str>,
         limit: i64,
     ) -> Result<Vec<PassportHead>> {
-        let mut query = QueryBuilder::<Sqlite>::new(format!(
-            "SELECT {HEAD_COLUMNS} FROM passports WHERE 1 = 1"
-        ));
+        let mut query = QueryBuilder::<Sqlite>::new(format!("SELECT {HEAD_COLUMNS} FROM passports WHERE 1 = 1"));
         let conditions = [
             ("battery_id", &filter.battery_id),
             ("model_id", &filter.model_id),
@@ -460,9 +415,7 @@ impl Store for SqliteStore {
         ];
         for (column, value) in conditions {
             if let Some(value) = value {
-                query
-                    .push(format!(" AND {column} = "))
-                    .push_bind(value.clone());
+                query.push(format!(" AND {column} = ")).push_bind(value.clone());
             }
         }
         if let Some(after) = after {
@@ -493,10 +446,7 @@ impl Store for SqliteStore {
 }
 
 /// Fails with `DuplicateBattery` if a new passport's battery identifier is taken (or repeated in the batch).
-async fn check_battery_ids_free(
-    tx: &mut sqlx::Transaction<'_, Sqlite>,
-    creates: &[&Prepared],
-) -> Result<()> {
+async fn check_battery_ids_free(tx: &mut sqlx::Transaction<'_, Sqlite>, creates: &[&Prepared]) -> Result<()> {
     let mut seen = std::collections::HashMap::new();
     for p in creates {
         if let Some(first) = seen.insert(p.new.head.battery_id.as_str(), p.new.head.id.as_str()) {
@@ -526,21 +476,14 @@ async fn check_battery_ids_free(
 }
 
 /// Moves a passport's head to the next version if it is still at the expected one; returns the old hash.
-async fn bump_head(
-    tx: &mut sqlx::Transaction<'_, Sqlite>,
-    p: &Prepared,
-    now: OffsetDateTime,
-) -> Result<String> {
+async fn bump_head(tx: &mut sqlx::Transaction<'_, Sqlite>, p: &Prepared, now: OffsetDateTime) -> Result<String> {
     let h = &p.new.head;
     let previous = sqlx::query("SELECT version, content_hash FROM passports WHERE id = ?1")
         .bind(&h.id)
         .fetch_optional(&mut **tx)
         .await?;
     let Some(previous) = previous else {
-        return Err(StoreError::NotFound {
-            kind: "passport",
-            id: h.id.clone(),
-        });
+        return Err(StoreError::NotFound { kind: "passport", id: h.id.clone() });
     };
     let current: i64 = previous.try_get("version")?;
     if current != p.new.expected_version {

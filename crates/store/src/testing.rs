@@ -19,17 +19,13 @@ pub async fn fresh_postgres_url() -> Option<String> {
     use sqlx::Connection;
     let mut admin = sqlx::PgConnection::connect(&base)
         .await
-        .unwrap_or_else(|e| {
-            panic!("{PG_URL_VAR}={base} is set but PostgreSQL is unreachable: {e}")
-        });
+        .unwrap_or_else(|e| panic!("{PG_URL_VAR}={base} is set but PostgreSQL is unreachable: {e}"));
     let name = format!("voltpass_test_{}", Uuid::now_v7().simple());
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .execute(&mut admin)
         .await
         .unwrap_or_else(|e| panic!("cannot create test database {name}: {e}"));
-    let (prefix, _) = base
-        .rsplit_once('/')
-        .expect("a PostgreSQL URL ends in /DATABASE");
+    let (prefix, _) = base.rsplit_once('/').expect("a PostgreSQL URL ends in /DATABASE");
     Some(format!("{prefix}/{name}"))
 }
 

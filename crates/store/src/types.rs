@@ -16,13 +16,8 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
-        Role::Admin,
-        Role::EconomicOperator,
-        Role::LegitimateInterest,
-        Role::Authority,
-        Role::Supplier,
-    ];
+    pub const ALL: [Role; 5] =
+        [Role::Admin, Role::EconomicOperator, Role::LegitimateInterest, Role::Authority, Role::Supplier];
 
     pub fn as_str(self) -> &'static str {
         match self {

@@ -7,9 +7,7 @@ use store::{PostgresStore, Store, testing};
 
 async fn fresh() -> Option<Arc<dyn Store>> {
     let url = testing::fresh_postgres_url().await?;
-    Some(Arc::new(
-        PostgresStore::open(&url).await.expect("open postgres"),
-    ))
+    Some(Arc::new(PostgresStore::open(&url).await.expect("open postgres")))
 }
 
 macro_rules! conformance {
@@ -38,21 +36,11 @@ async fn history_tables_refuse_update_and_delete() {
         return;
     };
     let store = PostgresStore::open(&url).await.unwrap();
-    store
-        .create_actor(&conformance::actor("actor:test", store::Role::Admin))
-        .await
-        .unwrap();
-    store
-        .append_passports(vec![conformance::new_passport("urn:t:1", "SN-1")])
-        .await
-        .unwrap();
+    store.create_actor(&conformance::actor("actor:test", store::Role::Admin)).await.unwrap();
+    store.append_passports(vec![conformance::new_passport("urn:t:1", "SN-1")]).await.unwrap();
     use sqlx::Connection;
     let mut raw = sqlx::PgConnection::connect(&url).await.unwrap();
-    for sql in [
-        "UPDATE passport_versions SET reason = 'x'",
-        "DELETE FROM passport_versions",
-        "DELETE FROM passports",
-    ] {
+    for sql in ["UPDATE passport_versions SET reason = 'x'", "DELETE FROM passport_versions", "DELETE FROM passports"] {
         let err = sqlx::query(sql).execute(&mut raw).await.unwrap_err();
         assert!(err.to_string().contains("append-only"), "{sql}: {err}");
     }

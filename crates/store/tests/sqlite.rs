@@ -6,11 +6,7 @@ use std::sync::Arc;
 use store::{SqliteStore, Store, testing};
 
 async fn fresh() -> Arc<dyn Store> {
-    Arc::new(
-        SqliteStore::open(&testing::fresh_sqlite_url())
-            .await
-            .expect("open sqlite"),
-    )
+    Arc::new(SqliteStore::open(&testing::fresh_sqlite_url()).await.expect("open sqlite"))
 }
 
 macro_rules! conformance {
@@ -35,26 +31,13 @@ conformance!(
 async fn history_tables_refuse_update_and_delete() {
     let url = testing::fresh_sqlite_url();
     let store = fresh_at(&url).await;
-    store
-        .create_actor(&conformance::actor("actor:test", store::Role::Admin))
-        .await
-        .unwrap();
-    store
-        .append_passports(vec![conformance::new_passport("urn:t:1", "SN-1")])
-        .await
-        .unwrap();
+    store.create_actor(&conformance::actor("actor:test", store::Role::Admin)).await.unwrap();
+    store.append_passports(vec![conformance::new_passport("urn:t:1", "SN-1")]).await.unwrap();
     use sqlx::Connection;
     let mut raw = sqlx::SqliteConnection::connect(&url).await.unwrap();
-    for sql in [
-        "UPDATE passport_versions SET reason = 'x'",
-        "DELETE FROM passport_versions",
-        "DELETE FROM passports",
-    ] {
+    for sql in ["UPDATE passport_versions SET reason = 'x'", "DELETE FROM passport_versions", "DELETE FROM passports"] {
         let err = sqlx::query(sql).execute(&mut raw).await.unwrap_err();
-        assert!(
-            err.to_string().contains("append-only") || err.to_string().contains("never deleted"),
-            "{sql}: {err}"
-        );
+        assert!(err.to_string().contains("append-only") || err.to_string().contains("never deleted"), "{sql}: {err}");
     }
 }
 

@@ -10,11 +10,7 @@ use clap::{Parser, Subcommand};
 pub const DEFAULT_DB: &str = "sqlite://voltpass.db";
 
 #[derive(Parser)]
-#[command(
-    name = "voltpass",
-    version,
-    about = "Digital Battery Passports (Regulation (EU) 2023/1542): server and CLI"
-)]
+#[command(name = "voltpass", version, about = "Digital Battery Passports (Regulation (EU) 2023/1542): server and CLI")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -40,16 +36,11 @@ enum Command {
 
 fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("VOLTPASS_LOG")
-                .unwrap_or_else(|_| "info".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("VOLTPASS_LOG").unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         match cli.command {
             Command::Serve(args) => cmd::serve::run(args).await,

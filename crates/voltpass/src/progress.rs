@@ -16,9 +16,7 @@ pub fn bar(len: Option<u64>, what: &str) -> ProgressBar {
     } else {
         "{spinner} {msg} {pos} ({per_sec})"
     };
-    bar.set_style(
-        ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
+    bar.set_style(ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()));
     bar.set_message(what.to_string());
     bar
 }

@@ -25,17 +25,7 @@ const fn row(
     requirement: [Requirement; 4],
     legal_source: &'static str,
 ) -> Attribute {
-    Attribute {
-        id,
-        name,
-        pointers,
-        unit,
-        access,
-        variability,
-        granularity,
-        requirement,
-        legal_source,
-    }
+    Attribute { id, name, pointers, unit, access, variability, granularity, requirement, legal_source }
 }
 
 /// Every passport attribute, longlist rows in order, then the regulation extras (1001+).

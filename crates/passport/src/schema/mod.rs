@@ -76,8 +76,7 @@ pub fn compiled() -> &'static [CompiledSection] {
         SECTIONS
             .iter()
             .map(|section| {
-                let upstream: Value =
-                    serde_json::from_str(section.source).expect("embedded schema is valid JSON");
+                let upstream: Value = serde_json::from_str(section.source).expect("embedded schema is valid JSON");
                 let mut schema = tighten::self_contained(&upstream);
                 tighten::drop_email_patterns(&mut schema);
                 extensions::add(section.member, &mut schema);
@@ -87,11 +86,41 @@ pub fn compiled() -> &'static [CompiledSection] {
                     .should_validate_formats(true)
                     .build(&schema)
                     .expect("embedded schema compiles");
-                CompiledSection {
-                    member: section.member,
-                    schema,
-                    validator,
-                }
+                CompiledSection { member: section.member, schema, validator }
+            })
+            .collect()
+    })
+}
+
+/// A per-battery place of the document with the part of the schema that describes it.
+pub struct ItemPlace {
+    pub pointer: String,
+    pub member: &'static str,
+    /// The schema of the enclosing object requires this member.
+    pub required: bool,
+    pub validator: jsonschema::Validator,
+}
+
+/// The item-level places (see `document::item_pointers`), compiled once.
+pub fn item_places() -> &'static [ItemPlace] {
+    static PLACES: OnceLock<Vec<ItemPlace>> = OnceLock::new();
+    PLACES.get_or_init(|| {
+        crate::document::item_pointers()
+            .iter()
+            .filter_map(|pointer| {
+                let node = node_at(pointer)?;
+                let (parent, leaf) = pointer.rsplit_once('/')?;
+                let required = node_at(parent)
+                    .and_then(|p| p.get("required"))
+                    .and_then(Value::as_array)
+                    .is_some_and(|r| r.iter().any(|name| name == leaf));
+                let member = compiled().iter().find(|s| pointer[1..].split('/').next() == Some(s.member))?.member;
+                let validator = jsonschema::options()
+                    .with_draft(jsonschema::Draft::Draft4)
+                    .should_validate_formats(true)
+                    .build(node)
+                    .expect("a part of an embedded schema compiles");
+                Some(ItemPlace { pointer: pointer.clone(), member, required, validator })
             })
             .collect()
     })
@@ -122,16 +151,9 @@ mod tests {
         let gpi = node_at("/generalProductInformation").unwrap();
         assert_eq!(gpi["additionalProperties"], Value::Bool(false));
         // allOf flattened: manufacturerInformation has its contact fields directly.
-        assert!(
-            node_at("/generalProductInformation/manufacturerInformation/postalAddress/postalCode")
-                .is_some()
-        );
-        assert!(
-            node_at("/carbonFootprint/carbonFootprintPerLifecycleStage/-/lifecycleStage").is_some()
-        );
-        assert!(
-            node_at("/performance/batteryCondition/internalResistance/-/ohmicResistance").is_some()
-        );
+        assert!(node_at("/generalProductInformation/manufacturerInformation/postalAddress/postalCode").is_some());
+        assert!(node_at("/carbonFootprint/carbonFootprintPerLifecycleStage/-/lifecycleStage").is_some());
+        assert!(node_at("/performance/batteryCondition/internalResistance/-/ohmicResistance").is_some());
         assert!(node_at("/generalProductInformation/noSuchThing").is_none());
         // Multi-language texts stay open maps.
         let meaning = node_at("/labels/labels/-/labelingMeaning").unwrap();

@@ -30,12 +30,7 @@ fn inline(node: &Value, root: &Value) -> Value {
                 }
             }
             // After the node's own keywords, so its `properties` and `required` are extended, not replaced.
-            for part in map
-                .get("allOf")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
+            for part in map.get("allOf").and_then(Value::as_array).into_iter().flatten() {
                 merge_object_schema(&mut out, inline(part, root));
             }
             Value::Object(out)
@@ -75,10 +70,7 @@ fn merge_object_schema(out: &mut Map<String, Value>, part: Value) {
 pub(super) fn close_objects(node: &mut Value) {
     match node {
         Value::Object(map) => {
-            let lists_properties = map
-                .get("properties")
-                .and_then(Value::as_object)
-                .is_some_and(|p| !p.is_empty());
+            let lists_properties = map.get("properties").and_then(Value::as_object).is_some_and(|p| !p.is_empty());
             if lists_properties {
                 map.insert("additionalProperties".into(), Value::Bool(false));
             }
@@ -98,11 +90,7 @@ pub(super) fn close_objects(node: &mut Value) {
 pub(super) fn drop_email_patterns(node: &mut Value) {
     match node {
         Value::Object(map) => {
-            if map
-                .get("pattern")
-                .and_then(Value::as_str)
-                .is_some_and(|p| p.contains('@'))
-            {
+            if map.get("pattern").and_then(Value::as_str).is_some_and(|p| p.contains('@')) {
                 map.remove("pattern");
             }
             map.values_mut().for_each(drop_email_patterns);

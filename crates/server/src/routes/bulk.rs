@@ -43,22 +43,14 @@ pub async fn bulk_create(
         None | Some("per-line") => false,
         Some("atomic") => true,
         Some(other) => {
-            return Err(Problem::bad_request(format!(
-                "mode `{other}`: use per-line or atomic"
-            )));
+            return Err(Problem::bad_request(format!("mode `{other}`: use per-line or atomic")));
         }
     };
-    let text =
-        std::str::from_utf8(&bytes).map_err(|_| Problem::bad_request("the body is not UTF-8"))?;
-    let lines: Vec<(usize, &str)> = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| (i + 1, l))
-        .collect();
+    let text = std::str::from_utf8(&bytes).map_err(|_| Problem::bad_request("the body is not UTF-8"))?;
+    let lines: Vec<(usize, &str)> =
+        text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()).map(|(i, l)| (i + 1, l)).collect();
     let parse = |line: &str| {
-        serde_json::from_str::<Value>(line)
-            .map_err(|e| ServiceError::BadRequest(format!("malformed JSON: {e}")))
+        serde_json::from_str::<Value>(line).map_err(|e| ServiceError::BadRequest(format!("malformed JSON: {e}")))
     };
     let mut outcomes = Vec::with_capacity(lines.len());
     if atomic {
@@ -81,8 +73,7 @@ pub async fn bulk_create(
             LineOutcome::Failed(e) => {
                 rejected = true;
                 let problem = Problem::from(e);
-                let mut v =
-                    json!({"line": line, "status": problem.status, "detail": problem.detail});
+                let mut v = json!({"line": line, "status": problem.status, "detail": problem.detail});
                 if !problem.errors.is_empty() {
                     v["errors"] = json!(problem.errors);
                 }
@@ -92,15 +83,8 @@ pub async fn bulk_create(
         out.push_str(&result.to_string());
         out.push('\n');
     }
-    let status = if atomic && rejected {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = if atomic && rejected { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let mut response = (status, out).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/x-ndjson"),
-    );
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/x-ndjson"));
     Ok(response)
 }

@@ -12,11 +12,6 @@ use crate::problem::Problem;
 ))]
 pub async fn healthz(State(state): State<AppState>) -> Result<Json<Value>, Problem> {
     let store = state.service.store();
-    store
-        .ping()
-        .await
-        .map_err(crate::service::ServiceError::from)?;
-    Ok(Json(
-        json!({"status": "ok", "store": store.backend(), "version": env!("CARGO_PKG_VERSION")}),
-    ))
+    store.ping().await.map_err(crate::service::ServiceError::from)?;
+    Ok(Json(json!({"status": "ok", "store": store.backend(), "version": env!("CARGO_PKG_VERSION")})))
 }

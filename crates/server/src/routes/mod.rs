@@ -71,35 +71,16 @@ pub fn router(state: AppState) -> Router {
     let bulk_limit = state.config.max_bulk_bytes;
     let api = Router::new()
         .route("/api/v1/models", post(models::create_model))
-        .route(
-            "/api/v1/models/{id}",
-            get(models::get_model).put(models::update_model),
-        )
+        .route("/api/v1/models/{id}", get(models::get_model).put(models::update_model))
         .route("/api/v1/models/{id}/versions", get(models::model_versions))
-        .route(
-            "/api/v1/models/{id}/versions/{version}",
-            get(models::model_version),
-        )
-        .route(
-            "/api/v1/passports",
-            post(passports::create_passport).get(passports::list_passports),
-        )
-        .route(
-            "/api/v1/passports/{id}",
-            get(passports::get_passport).put(passports::update_passport),
-        )
-        .route(
-            "/api/v1/passports/{id}/versions",
-            get(passports::passport_versions),
-        )
-        .route(
-            "/api/v1/passports/{id}/versions/{version}",
-            get(passports::passport_version),
-        )
+        .route("/api/v1/models/{id}/versions/{version}", get(models::model_version))
+        .route("/api/v1/passports", post(passports::create_passport).get(passports::list_passports))
+        .route("/api/v1/passports/{id}", get(passports::get_passport).put(passports::update_passport))
+        .route("/api/v1/passports/{id}/versions", get(passports::passport_versions))
+        .route("/api/v1/passports/{id}/versions/{version}", get(passports::passport_version))
         .layer(DefaultBodyLimit::max(single));
-    let bulk = Router::new()
-        .route("/api/v1/passports:bulk", post(bulk::bulk_create))
-        .layer(DefaultBodyLimit::max(bulk_limit));
+    let bulk =
+        Router::new().route("/api/v1/passports:bulk", post(bulk::bulk_create)).layer(DefaultBodyLimit::max(bulk_limit));
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/api/openapi.json", get(openapi_json))
@@ -124,15 +105,11 @@ pub(crate) fn if_match(headers: &HeaderMap) -> Result<Option<i64>, Problem> {
     if text == "*" {
         return Ok(None);
     }
-    text.trim_start_matches("W/")
-        .trim_matches('"')
-        .parse::<i64>()
-        .map(Some)
-        .map_err(|_| {
-            Problem::new(
-                axum::http::StatusCode::PRECONDITION_FAILED,
-                "stale-version",
-                format!("If-Match {text} matches no version"),
-            )
-        })
+    text.trim_start_matches("W/").trim_matches('"').parse::<i64>().map(Some).map_err(|_| {
+        Problem::new(
+            axum::http::StatusCode::PRECONDITION_FAILED,
+            "stale-version",
+            format!("If-Match {text} matches no version"),
+        )
+    })
 }

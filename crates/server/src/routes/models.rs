@@ -23,9 +23,7 @@ fn model_json(model: &ModelVersion) -> Value {
 
 fn model_response(status: StatusCode, model: &ModelVersion) -> Response {
     let mut response = (status, Json(model_json(model))).into_response();
-    response
-        .headers_mut()
-        .insert(header::ETAG, etag(model.meta.version));
+    response.headers_mut().insert(header::ETAG, etag(model.meta.version));
     if status == StatusCode::CREATED
         && let Ok(location) = format!("/api/v1/models/{}", model.model_id).parse()
     {
@@ -77,10 +75,7 @@ pub async fn update_model(
 ) -> Result<Response, Problem> {
     let actor = caller.require(WRITERS, "write battery models")?;
     let expected = if_match(&headers)?;
-    let model = state
-        .service
-        .update_model(actor, &id, body, expected)
-        .await?;
+    let model = state.service.update_model(actor, &id, body, expected).await?;
     Ok(model_response(StatusCode::OK, &model))
 }
 

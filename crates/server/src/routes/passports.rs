@@ -21,8 +21,7 @@ fn passport_response(status: StatusCode, passport: &Passport) -> Response {
     let headers = response.headers_mut();
     headers.insert(header::ETAG, etag(passport.version.meta.version));
     let base = format!("/api/v1/passports/{}", passport.head.id);
-    if let Ok(link) = HeaderValue::from_str(&format!("<{base}/versions>; rel=\"version-history\""))
-    {
+    if let Ok(link) = HeaderValue::from_str(&format!("<{base}/versions>; rel=\"version-history\"")) {
         headers.insert(header::LINK, link);
     }
     if status == StatusCode::CREATED
@@ -87,10 +86,7 @@ pub async fn update_passport(
 ) -> Result<Response, Problem> {
     let actor = caller.require(WRITERS, "write passports")?;
     let expected = if_match(&headers)?;
-    let passport = state
-        .service
-        .update_passport(actor, &id, body, expected)
-        .await?;
+    let passport = state.service.update_passport(actor, &id, body, expected).await?;
     Ok(passport_response(StatusCode::OK, &passport))
 }
 
@@ -152,10 +148,7 @@ pub async fn list_passports(
     let Query(q) = query.map_err(|e| Problem::bad_request(e.body_text()))?;
     let limit = q.limit.unwrap_or(100);
     if !(1..=state.config.max_page_size).contains(&limit) {
-        return Err(Problem::bad_request(format!(
-            "limit must be between 1 and {}",
-            state.config.max_page_size
-        )));
+        return Err(Problem::bad_request(format!("limit must be between 1 and {}", state.config.max_page_size)));
     }
     let after = match q.cursor {
         None => None,

@@ -26,10 +26,7 @@ pub struct TestServer {
 
 /// The operator identifier the demo data of `model` names in `operatorInformation.identifier`.
 pub fn operator_of(model: DemoModel) -> String {
-    operator_information(model)["identifier"]
-        .as_str()
-        .unwrap()
-        .to_string()
+    operator_information(model)["identifier"].as_str().unwrap().to_string()
 }
 
 async fn key_for(store: &Arc<dyn Store>, role: Role, organisation: Option<String>) -> String {
@@ -50,34 +47,15 @@ impl TestServer {
     pub async fn start(store: Arc<dyn Store>, config: Config) -> TestServer {
         let admin = key_for(&store, Role::Admin, None).await;
         // The demo EV model's operator; the tests write EV passports as this operator.
-        let operator = key_for(
-            &store,
-            Role::EconomicOperator,
-            Some(operator_of(DemoModel::EvNmc811Pack)),
-        )
-        .await;
-        let other_operator = key_for(
-            &store,
-            Role::EconomicOperator,
-            Some("OTHER-OPERATOR-1".into()),
-        )
-        .await;
+        let operator = key_for(&store, Role::EconomicOperator, Some(operator_of(DemoModel::EvNmc811Pack))).await;
+        let other_operator = key_for(&store, Role::EconomicOperator, Some("OTHER-OPERATOR-1".into())).await;
         let legitimate = key_for(&store, Role::LegitimateInterest, None).await;
         let supplier = key_for(&store, Role::Supplier, Some("SUPPLIER-1".into())).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let state = AppState::new(store.clone(), config);
         tokio::spawn(async move { axum::serve(listener, server::app(state)).await.unwrap() });
-        TestServer {
-            base,
-            client: Client::new(),
-            store,
-            admin,
-            operator,
-            other_operator,
-            legitimate,
-            supplier,
-        }
+        TestServer { base, client: Client::new(), store, admin, operator, other_operator, legitimate, supplier }
     }
 
     pub fn get(&self, path: &str, key: Option<&str>) -> RequestBuilder {
@@ -102,26 +80,16 @@ impl TestServer {
     /// Creates the three demo models as admin.
     pub async fn create_demo_models(&self) {
         for model in DemoModel::ALL {
-            let response = self
-                .post("/api/v1/models", Some(&self.admin))
-                .json(&fixtures::model_body(model))
-                .send()
-                .await
-                .unwrap();
+            let response =
+                self.post("/api/v1/models", Some(&self.admin)).json(&fixtures::model_body(model)).send().await.unwrap();
             assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
         }
     }
 
     /// Number of passports the list endpoint returns (up to 1000).
     pub async fn passport_count(&self) -> usize {
-        let body: Value = self
-            .get("/api/v1/passports?limit=1000", Some(&self.admin))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let body: Value =
+            self.get("/api/v1/passports?limit=1000", Some(&self.admin)).send().await.unwrap().json().await.unwrap();
         body["items"].as_array().unwrap().len()
     }
 }
@@ -148,10 +116,7 @@ pub fn documents(model: DemoModel, n: usize, seed: u64) -> Vec<Value> {
 /// Asserts a problem+json response with `status`, returns its body.
 pub async fn problem(response: Response, status: u16) -> Value {
     assert_eq!(response.status().as_u16(), status, "unexpected status");
-    let content_type = response.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .to_string();
+    let content_type = response.headers()["content-type"].to_str().unwrap().to_string();
     assert_eq!(content_type, "application/problem+json");
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["status"], status);
@@ -161,9 +126,5 @@ pub async fn problem(response: Response, status: u16) -> Value {
 
 /// True if the problem's errors contain `(pointer, rule)`.
 pub fn has_error(body: &Value, pointer: &str, rule: &str) -> bool {
-    body["errors"].as_array().is_some_and(|errors| {
-        errors
-            .iter()
-            .any(|e| e["pointer"] == pointer && e["rule"] == rule)
-    })
+    body["errors"].as_array().is_some_and(|errors| errors.iter().any(|e| e["pointer"] == pointer && e["rule"] == rule))
 }

@@ -65,7 +65,7 @@ CREATE TABLE passport_versions (
     reason        TEXT,
     created_at    TEXT NOT NULL,
     PRIMARY KEY (passport_id, version)
-) WITHOUT ROWID;
+);
 
 -- History is never rewritten.
 CREATE TRIGGER passport_versions_append_only_u BEFORE UPDATE ON passport_versions

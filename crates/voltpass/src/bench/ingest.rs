@@ -8,6 +8,7 @@ use passport::demo::{self, DemoModel};
 use passport::hash::canonical_json;
 use serde_json::{Value, json};
 use server::PassportService;
+use server::import::Importer;
 use server::service::{LineOutcome, ServiceError};
 use sqlx::Connection;
 use std::time::{Duration, Instant};
@@ -32,11 +33,7 @@ pub struct Args {
 fn chunks(count: usize) -> impl Iterator<Item = Vec<String>> {
     let mut docs = demo::passports(count, SEED);
     std::iter::from_fn(move || {
-        let chunk: Vec<String> = docs
-            .by_ref()
-            .take(CHUNK)
-            .map(|d| item_body(&d).to_string())
-            .collect();
+        let chunk: Vec<String> = docs.by_ref().take(CHUNK).map(|d| item_body(&d).to_string()).collect();
         (!chunk.is_empty()).then_some(chunk)
     })
 }
@@ -47,25 +44,26 @@ async fn voltpass_run(url: &str, count: usize) -> anyhow::Result<Duration> {
     let service = PassportService::new(store);
     let actor = local_actor(service.store()).await?;
     for model in DemoModel::ALL {
-        service
-            .create_model(&actor, model_body(model))
-            .await
-            .context("bench model")?;
+        service.create_model(&actor, model_body(model)).await.context("bench model")?;
     }
+    let mut importer = Importer::new(service, actor);
     let mut elapsed = Duration::ZERO;
+    let mut outcomes = Vec::with_capacity(count);
     for lines in chunks(count) {
         let started = Instant::now();
-        let bodies: Vec<Result<Value, ServiceError>> = lines
-            .iter()
-            .map(|l| serde_json::from_str(l).map_err(|e| ServiceError::BadRequest(e.to_string())))
-            .collect();
-        for outcome in service.create_passports(&actor, bodies, false).await {
-            if let LineOutcome::Failed(e) = outcome {
-                anyhow::bail!("bench passport rejected: {e:?}");
-            }
-        }
+        let bodies: Vec<Result<Value, ServiceError>> =
+            lines.iter().map(|l| serde_json::from_str(l).map_err(|e| ServiceError::BadRequest(e.to_string()))).collect();
+        outcomes.extend(importer.push(bodies).await);
         elapsed += started.elapsed();
     }
+    let started = Instant::now();
+    outcomes.extend(importer.finish().await);
+    elapsed += started.elapsed();
+    let created = outcomes.iter().filter(|o| matches!(o, LineOutcome::Created { .. })).count();
+    if let Some(LineOutcome::Failed(e)) = outcomes.iter().find(|o| !matches!(o, LineOutcome::Created { .. })) {
+        anyhow::bail!("bench passport rejected: {e:?}");
+    }
+    anyhow::ensure!(created == count, "only {created} of {count} passports were written");
     Ok(elapsed)
 }
 
@@ -92,19 +90,13 @@ async fn sqlite_baseline(path: &std::path::Path, count: usize) -> anyhow::Result
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Full);
     let mut conn = sqlx::SqliteConnection::connect_with(&options).await?;
-    sqlx::query("CREATE TABLE bare (id TEXT PRIMARY KEY, body TEXT NOT NULL)")
-        .execute(&mut conn)
-        .await?;
+    sqlx::query("CREATE TABLE bare (id TEXT PRIMARY KEY, body TEXT NOT NULL)").execute(&mut conn).await?;
     let mut elapsed = Duration::ZERO;
     let mut tx = conn.begin().await?;
     for rows in canonical_chunks(count) {
         let started = Instant::now();
         for (id, body) in &rows {
-            sqlx::query("INSERT INTO bare (id, body) VALUES (?1, ?2)")
-                .bind(id)
-                .bind(body)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query("INSERT INTO bare (id, body) VALUES (?1, ?2)").bind(id).bind(body).execute(&mut *tx).await?;
         }
         elapsed += started.elapsed();
     }
@@ -115,9 +107,7 @@ async fn sqlite_baseline(path: &std::path::Path, count: usize) -> anyhow::Result
 
 async fn postgres_baseline(url: &str, count: usize) -> anyhow::Result<Duration> {
     let mut conn = sqlx::PgConnection::connect(url).await?;
-    sqlx::query("CREATE TABLE bare (id TEXT PRIMARY KEY, body JSONB NOT NULL)")
-        .execute(&mut conn)
-        .await?;
+    sqlx::query("CREATE TABLE bare (id TEXT PRIMARY KEY, body JSONB NOT NULL)").execute(&mut conn).await?;
     let mut elapsed = Duration::ZERO;
     let mut tx = conn.begin().await?;
     for rows in canonical_chunks(count) {
@@ -138,26 +128,19 @@ async fn postgres_baseline(url: &str, count: usize) -> anyhow::Result<Duration> 
 
 /// Creates a scratch database next to `base` and returns its URL and name.
 async fn scratch_pg(base: &str, tag: &str) -> anyhow::Result<(String, String)> {
-    let mut admin = sqlx::PgConnection::connect(base)
-        .await
-        .with_context(|| format!("cannot reach PostgreSQL at {base}"))?;
+    let mut admin =
+        sqlx::PgConnection::connect(base).await.with_context(|| format!("cannot reach PostgreSQL at {base}"))?;
     let name = format!("voltpass_bench_{tag}_{}", uuid::Uuid::now_v7().simple());
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut admin)
-        .await?;
-    let (prefix, _) = base
-        .rsplit_once('/')
-        .context("a PostgreSQL URL ends in /DATABASE")?;
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut admin).await?;
+    let (prefix, _) = base.rsplit_once('/').context("a PostgreSQL URL ends in /DATABASE")?;
     Ok((format!("{prefix}/{name}"), name))
 }
 
 async fn drop_pg(base: &str, name: &str) {
     if let Ok(mut admin) = sqlx::PgConnection::connect(base).await {
-        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-        )))
-        .execute(&mut admin)
-        .await;
+        let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+            .execute(&mut admin)
+            .await;
     }
 }
 
@@ -166,13 +149,10 @@ fn per_s(count: usize, d: Duration) -> f64 {
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
-    let dir =
-        std::env::temp_dir().join(format!("voltpass-bench-{}", uuid::Uuid::now_v7().simple()));
+    let dir = std::env::temp_dir().join(format!("voltpass-bench-{}", uuid::Uuid::now_v7().simple()));
     std::fs::create_dir_all(&dir)?;
     let n = args.count;
-    println!(
-        "ingest benchmark: {n} item passports (model-referencing), chunks of {CHUNK}, SQLite synchronous=FULL"
-    );
+    println!("ingest benchmark: {n} item passports (model-referencing), chunks of {CHUNK}, SQLite synchronous=FULL");
 
     let base = sqlite_baseline(&dir.join("bare.db"), n).await?;
     let base_rate = per_s(n, base);
@@ -180,21 +160,14 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         "  baseline  sqlite bare insert (1 prepared stmt, 1 tx): {base_rate:>10} rows/s  ({:.2} s)",
         base.as_secs_f64()
     );
-    let ours = voltpass_run(
-        &format!("sqlite://{}", dir.join("voltpass.db").display()),
-        n,
-    )
-    .await?;
+    let ours = voltpass_run(&format!("sqlite://{}", dir.join("voltpass.db").display()), n).await?;
     let our_rate = per_s(n, ours);
     let ratio = our_rate / base_rate;
     println!(
         "  voltpass  sqlite import (validate+compose+hash+append): {our_rate:>10} passports/s ({:.2} s)",
         ours.as_secs_f64()
     );
-    println!(
-        "  ratio voltpass / bare insert: {:.1} % (target >= 50 %)",
-        ratio * 100.0
-    );
+    println!("  ratio voltpass / bare insert: {:.1} % (target >= 50 %)", ratio * 100.0);
     let _ = std::fs::remove_dir_all(&dir);
 
     let mut figures = json!({

@@ -24,27 +24,15 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let store = open_store(&args.db).await?;
     let service = PassportService::new(store);
     let created = seed(&service, args.count).await?;
-    println!(
-        "seeded {} battery models and {created} passports into {}",
-        DemoModel::ALL.len(),
-        args.db
-    );
+    println!("seeded {} battery models and {created} passports into {}", DemoModel::ALL.len(), args.db);
     Ok(())
 }
 
 /// Seeds unless passports exist already (so `serve --demo` can be restarted).
 pub async fn seed_if_empty(service: &PassportService, count: usize) -> anyhow::Result<()> {
-    if service
-        .store()
-        .list_passports(&PassportFilter::default(), None, 1)
-        .await?
-        .is_empty()
-    {
+    if service.store().list_passports(&PassportFilter::default(), None, 1).await?.is_empty() {
         let created = seed(service, count).await?;
-        eprintln!(
-            "demo: seeded {} battery models and {created} passports",
-            DemoModel::ALL.len()
-        );
+        eprintln!("demo: seeded {} battery models and {created} passports", DemoModel::ALL.len());
     }
     Ok(())
 }
@@ -52,12 +40,7 @@ pub async fn seed_if_empty(service: &PassportService, count: usize) -> anyhow::R
 async fn seed(service: &PassportService, count: usize) -> anyhow::Result<usize> {
     let actor = local_actor(service.store()).await?;
     for model in DemoModel::ALL {
-        if service
-            .store()
-            .model(model.model_id(), None)
-            .await?
-            .is_none()
-        {
+        if service.store().model(model.model_id(), None).await?.is_none() {
             service
                 .create_model(&actor, model_body(model))
                 .await

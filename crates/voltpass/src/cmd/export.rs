@@ -26,11 +26,7 @@ pub struct Args {
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let store = open_store(&args.db).await?;
     let service = PassportService::new(store);
-    let filter = PassportFilter {
-        model_id: args.model,
-        category: args.category,
-        ..Default::default()
-    };
+    let filter = PassportFilter { model_id: args.model, category: args.category, ..Default::default() };
     let mut out: Box<dyn Write> = match &args.out {
         Some(path) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(path).with_context(|| format!("cannot create {path}"))?,

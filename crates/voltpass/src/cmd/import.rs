@@ -32,9 +32,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let (reader, size): (Box<dyn tokio::io::AsyncRead + Unpin>, Option<u64>) = if args.file == "-" {
         (Box::new(tokio::io::stdin()), None)
     } else {
-        let file = tokio::fs::File::open(&args.file)
-            .await
-            .with_context(|| format!("cannot open {}", args.file))?;
+        let file = tokio::fs::File::open(&args.file).await.with_context(|| format!("cannot open {}", args.file))?;
         let size = file.metadata().await.ok().map(|m| m.len());
         (Box::new(file), size)
     };
@@ -44,11 +42,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     loop {
         let mut chunk: Vec<(usize, Result<Value, ServiceError>)> = Vec::with_capacity(CHUNK);
         while chunk.len() < CHUNK {
-            let Some(line) = lines
-                .next_line()
-                .await
-                .with_context(|| format!("reading {}", args.file))?
-            else {
+            let Some(line) = lines.next_line().await.with_context(|| format!("reading {}", args.file))? else {
                 break;
             };
             line_no += 1;
@@ -56,8 +50,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             if line.trim().is_empty() {
                 continue;
             }
-            let parsed = serde_json::from_str(&line)
-                .map_err(|e| ServiceError::BadRequest(format!("malformed JSON: {e}")));
+            let parsed =
+                serde_json::from_str(&line).map_err(|e| ServiceError::BadRequest(format!("malformed JSON: {e}")));
             chunk.push((line_no, parsed));
         }
         if chunk.is_empty() {
@@ -77,9 +71,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             }
             out
         } else {
-            service
-                .create_passports(&actor, chunk.into_iter().map(|(_, b)| b).collect(), false)
-                .await
+            service.create_passports(&actor, chunk.into_iter().map(|(_, b)| b).collect(), false).await
         };
         for (n, outcome) in numbers.into_iter().zip(outcomes) {
             match outcome {
@@ -90,10 +82,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                     bar.suspend(|| report(&args.file, n, &e));
                     if args.fail_fast {
                         bar.finish_and_clear();
-                        bail!(
-                            "stopped at line {n} of {}; {created} written before it",
-                            args.file
-                        );
+                        bail!("stopped at line {n} of {}; {created} written before it", args.file);
                     }
                 }
             }
@@ -101,10 +90,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     }
     bar.finish_and_clear();
     let what = if args.models { "models" } else { "passports" };
-    println!(
-        "imported {created} {what} from {} ({rejected} lines rejected)",
-        args.file
-    );
+    println!("imported {created} {what} from {} ({rejected} lines rejected)", args.file);
     if rejected > 0 {
         bail!("{rejected} lines were rejected (see above); the others were imported");
     }

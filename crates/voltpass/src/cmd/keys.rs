@@ -38,16 +38,10 @@ pub async fn run(command: KeysCommand) -> anyhow::Result<()> {
     match command {
         KeysCommand::Create(args) => {
             let role = Role::parse(&args.role).with_context(|| {
-                format!(
-                    "unknown role `{}`: use one of {}",
-                    args.role,
-                    Role::ALL.map(Role::as_str).join(", ")
-                )
+                format!("unknown role `{}`: use one of {}", args.role, Role::ALL.map(Role::as_str).join(", "))
             })?;
             if role == Role::EconomicOperator && args.organisation.is_none() {
-                bail!(
-                    "an economic-operator key needs --organisation (the operator identifier in its passports)"
-                );
+                bail!("an economic-operator key needs --organisation (the operator identifier in its passports)");
             }
             let store = open_store(&args.db).await?;
             let actor = Actor {
@@ -60,22 +54,13 @@ pub async fn run(command: KeysCommand) -> anyhow::Result<()> {
             let key = generate_key();
             store.create_actor(&actor).await?;
             store.add_key(&actor.id, &key_hash(&key)).await?;
-            eprintln!(
-                "created {} ({}) with role {}; the key is shown once:",
-                actor.id, actor.name, actor.role
-            );
+            eprintln!("created {} ({}) with role {}; the key is shown once:", actor.id, actor.name, actor.role);
             println!("{key}");
         }
         KeysCommand::List { db } => {
             let store = open_store(&db).await?;
             for a in store.list_actors().await? {
-                println!(
-                    "{}\t{}\t{}\t{}",
-                    a.id,
-                    a.role,
-                    a.organisation.as_deref().unwrap_or("-"),
-                    a.name
-                );
+                println!("{}\t{}\t{}\t{}", a.id, a.role, a.organisation.as_deref().unwrap_or("-"), a.name);
             }
         }
     }

@@ -12,9 +12,7 @@ use store::{Actor, Role, Store};
 
 /// Opens the store at `url` with a readable error.
 pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
-    store::open(url)
-        .await
-        .with_context(|| format!("cannot open the store at {url}"))
+    store::open(url).await.with_context(|| format!("cannot open the store at {url}"))
 }
 
 /// The actor CLI writes are recorded under: `local:<user>`, an admin (whoever runs the CLI on the
@@ -25,16 +23,8 @@ pub async fn local_actor(store: &Arc<dyn Store>) -> anyhow::Result<Actor> {
     if let Some(actor) = store.actor(&id).await? {
         return Ok(actor);
     }
-    let actor = Actor {
-        id,
-        name: format!("{user} (command line)"),
-        role: Role::Admin,
-        organisation: None,
-        subrole: None,
-    };
-    store
-        .create_actor(&actor)
-        .await
-        .context("cannot record the local actor")?;
+    let actor =
+        Actor { id, name: format!("{user} (command line)"), role: Role::Admin, organisation: None, subrole: None };
+    store.create_actor(&actor).await.context("cannot record the local actor")?;
     Ok(actor)
 }

@@ -25,22 +25,16 @@ pub struct Args {
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let store = open_store(&args.db).await?;
-    let config = Config {
-        max_body_bytes: args.max_body_bytes,
-        max_bulk_bytes: args.max_bulk_bytes,
-        ..Config::default()
-    };
+    let config =
+        Config { max_body_bytes: args.max_body_bytes, max_bulk_bytes: args.max_bulk_bytes, ..Config::default() };
     let state = AppState::new(store.clone(), config);
     if args.demo {
         super::demo::seed_if_empty(&state.service, 1000).await?;
         let key = super::demo::demo_admin_key(&store).await?;
         println!("demo admin key (shown once): {key}");
     }
-    let listener = tokio::net::TcpListener::bind(&args.addr)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.addr))?;
+    let listener =
+        tokio::net::TcpListener::bind(&args.addr).await.with_context(|| format!("cannot listen on {}", args.addr))?;
     println!("voltpass listening on http://{}", listener.local_addr()?);
-    server::serve(listener, state)
-        .await
-        .context("server failed")
+    server::serve(listener, state).await.context("server failed")
 }

@@ -1,0 +1,45 @@
+//! Pipelined bulk import: while one batch commits, the next is parsed and validated, so validation (all
+//! cores) and the database write overlap. Batches still commit one after the other, in input order, and
+//! each commit checks battery identifiers against everything committed before it.
+
+use serde_json::Value;
+use store::Actor;
+use tokio::task::JoinHandle;
+
+use crate::service::{LineOutcome, PassportService, ServiceError};
+
+pub struct Importer {
+    service: PassportService,
+    actor: Actor,
+    in_flight: Option<JoinHandle<Vec<LineOutcome>>>,
+}
+
+impl Importer {
+    pub fn new(service: PassportService, actor: Actor) -> Self {
+        Importer { service, actor, in_flight: None }
+    }
+
+    /// Prepares `bodies` and starts committing them; returns the outcomes of the batch pushed before
+    /// (empty on the first push), in the order its bodies were given.
+    pub async fn push(&mut self, bodies: Vec<Result<Value, ServiceError>>) -> Vec<LineOutcome> {
+        let batch = self.service.prepare_batch(&self.actor, bodies).await;
+        let previous = self.wait().await;
+        let service = self.service.clone();
+        self.in_flight = Some(tokio::spawn(async move { service.commit_batch(batch, false).await }));
+        previous
+    }
+
+    /// Waits for the last batch and returns its outcomes.
+    pub async fn finish(mut self) -> Vec<LineOutcome> {
+        self.wait().await
+    }
+
+    async fn wait(&mut self) -> Vec<LineOutcome> {
+        match self.in_flight.take() {
+            None => Vec::new(),
+            Some(handle) => handle.await.unwrap_or_else(|e| {
+                vec![LineOutcome::Failed(ServiceError::Internal(format!("commit task failed: {e}")))]
+            }),
+        }
+    }
+}
