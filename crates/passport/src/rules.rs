@@ -167,7 +167,12 @@ fn mandatory(doc: &Value, scope: Scope, out: &mut Vec<Violation>) {
             out.push(Violation::new(
                 attribute.pointers[0],
                 format!("mandatory:{}", category.as_str()),
-                format!("`{}` is mandatory for {} batteries ({})", attribute.name, category.as_str(), attribute.legal_source),
+                format!(
+                    "`{}` is mandatory for {} batteries ({})",
+                    attribute.name,
+                    category.as_str(),
+                    attribute.legal_source
+                ),
             ));
         }
     }

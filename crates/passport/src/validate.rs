@@ -107,7 +107,9 @@ fn item_schema_violations(item: &Value) -> Vec<Violation> {
     let mut out = Vec::new();
     for place in schema::item_places() {
         match item.pointer(&place.pointer) {
-            Some(value) => push_schema_errors(&place.validator, value, &place.pointer, place.member, Scope::Item, &mut out),
+            Some(value) => {
+                push_schema_errors(&place.validator, value, &place.pointer, place.member, Scope::Item, &mut out)
+            }
             None if place.required => {
                 out.push(Violation::new(place.pointer.clone(), "schema:required", "required member is missing"))
             }

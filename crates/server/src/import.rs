@@ -2,11 +2,10 @@
 //! cores) and the database write overlap. Batches still commit one after the other, in input order, and
 //! each commit checks battery identifiers against everything committed before it.
 
-use serde_json::Value;
 use store::Actor;
 use tokio::task::JoinHandle;
 
-use crate::service::{LineOutcome, PassportService, ServiceError};
+use crate::service::{BulkLine, LineOutcome, PassportService, ServiceError};
 
 pub struct Importer {
     service: PassportService,
@@ -19,10 +18,10 @@ impl Importer {
         Importer { service, actor, in_flight: None }
     }
 
-    /// Prepares `bodies` and starts committing them; returns the outcomes of the batch pushed before
-    /// (empty on the first push), in the order its bodies were given.
-    pub async fn push(&mut self, bodies: Vec<Result<Value, ServiceError>>) -> Vec<LineOutcome> {
-        let batch = self.service.prepare_batch(&self.actor, bodies).await;
+    /// Prepares `lines` and starts committing them; returns the outcomes of the batch pushed before
+    /// (empty on the first push), in the order its lines were given.
+    pub async fn push(&mut self, lines: Vec<BulkLine>) -> Vec<LineOutcome> {
+        let batch = self.service.prepare_batch(&self.actor, lines).await;
         let previous = self.wait().await;
         let service = self.service.clone();
         self.in_flight = Some(tokio::spawn(async move { service.commit_batch(batch, false).await }));

@@ -6,8 +6,8 @@ use passport::document::compose;
 use passport::input::{Envelope, ModelSource, PassportInput};
 use passport::validate::{validate_item, validate_model};
 use passport::{Violation, hash, ids};
-use serde_json::Value;
 use rayon::prelude::*;
+use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use store::{
@@ -79,6 +79,26 @@ pub enum LineOutcome {
 pub struct PreparedBatch {
     outcomes: Vec<Option<LineOutcome>>,
     ready: Vec<(usize, Prepared)>,
+}
+
+impl PreparedBatch {
+    fn failed(count: usize, stage: &str) -> PreparedBatch {
+        let e = ServiceError::Internal(format!("the {stage} task failed"));
+        PreparedBatch { outcomes: vec![Some(LineOutcome::Failed(e)); count], ready: Vec::new() }
+    }
+}
+
+/// One line of a bulk write: JSON text (parsed on the worker threads), a parsed value, or a line that
+/// already failed (e.g. unreadable).
+pub enum BulkLine {
+    Text(String),
+    Json(Value),
+    Failed(ServiceError),
+}
+
+/// Runs CPU-bound batch work on the blocking pool (small batches inline); `None` if the task panicked.
+async fn off_runtime<T: Send + 'static>(count: usize, work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    if count < 64 { Some(work()) } else { tokio::task::spawn_blocking(work).await.ok() }
 }
 
 /// A page of passports.
@@ -295,37 +315,18 @@ impl PassportService {
         existing: Option<&PassportHead>,
         resolved: &mut ResolvedModels,
     ) -> Result<Pending> {
-        let PassportInput { model, mut item, reason } =
-            Envelope::parse(body).and_then(Envelope::into_passport).map_err(ServiceError::Invalid)?;
-        let id = match existing {
-            Some(head) => head.id.clone(),
-            None => ids::new_passport_id(),
-        };
-        let sent_id = item.pointer(&format!("{GPI}/batteryPassportIdentifier")).cloned();
-        match (sent_id, existing) {
-            (None, _) => {}
-            (Some(Value::String(s)), Some(head)) if s == head.id => {}
-            (Some(_), None) => {
-                return Err(ServiceError::Invalid(vec![Violation::new(
-                    format!("{GPI}/batteryPassportIdentifier"),
-                    "server-assigned",
-                    "the passport identifier is assigned by the server: leave it out",
-                )]));
-            }
-            (Some(_), Some(head)) => {
-                return Err(ServiceError::Invalid(vec![Violation::new(
-                    format!("{GPI}/batteryPassportIdentifier"),
-                    "immutable",
-                    format!("this is passport {}, the identifier cannot change", head.id),
-                )]));
-            }
-        }
-        let gpi = item.as_object_mut().and_then(|o| {
-            o.entry("generalProductInformation").or_insert_with(passport::input::empty_object).as_object_mut()
-        });
-        if let Some(gpi) = gpi {
-            gpi.insert("batteryPassportIdentifier".into(), Value::String(id.clone()));
-        }
+        let parsed = parse_write(body, existing)?;
+        self.resolve_model(actor, parsed, resolved).await
+    }
+
+    /// Finds (or, for a full document, stores) the model a parsed write refers to.
+    async fn resolve_model(
+        &self,
+        actor: &Actor,
+        parsed: ParsedWrite,
+        resolved: &mut ResolvedModels,
+    ) -> Result<Pending> {
+        let ParsedWrite { id, input: PassportInput { model, item, reason } } = parsed;
         let model = match model {
             ModelSource::Reference { id: model_id, version } => match resolved.get(&(model_id.clone(), version)) {
                 Some(model) => model.clone(),
@@ -380,26 +381,38 @@ impl PassportService {
 
     /// Creates many passports. `atomic`: all or nothing; otherwise each valid line is written.
     /// Lines are written in one transaction per call; callers stream large inputs in chunks.
-    pub async fn create_passports(
-        &self,
-        actor: &Actor,
-        bodies: Vec<Result<Value, ServiceError>>,
-        atomic: bool,
-    ) -> Vec<LineOutcome> {
-        let batch = self.prepare_batch(actor, bodies).await;
+    pub async fn create_passports(&self, actor: &Actor, lines: Vec<BulkLine>, atomic: bool) -> Vec<LineOutcome> {
+        let batch = self.prepare_batch(actor, lines).await;
         self.commit_batch(batch, atomic).await
     }
 
-    /// Resolves and validates a batch of new passports (validation runs on all cores). Nothing is written:
-    /// an importer can prepare the next batch while the previous one commits.
-    pub async fn prepare_batch(&self, actor: &Actor, bodies: Vec<Result<Value, ServiceError>>) -> PreparedBatch {
-        let mut outcomes: Vec<Option<LineOutcome>> = vec![None; bodies.len()];
+    /// Parses, resolves and validates a batch of new passports. Parsing and validation run on all cores;
+    /// only model look-ups are sequential. Nothing is written: an importer can prepare the next batch while
+    /// the previous one commits.
+    pub async fn prepare_batch(&self, actor: &Actor, lines: Vec<BulkLine>) -> PreparedBatch {
+        let count = lines.len();
+        let parse_all = move || -> Vec<Result<ParsedWrite>> {
+            lines
+                .into_par_iter()
+                .map(|line| match line {
+                    BulkLine::Json(value) => parse_write(value, None),
+                    BulkLine::Text(text) => serde_json::from_str(&text)
+                        .map_err(|e| ServiceError::BadRequest(format!("malformed JSON: {e}")))
+                        .and_then(|value| parse_write(value, None)),
+                    BulkLine::Failed(e) => Err(e),
+                })
+                .collect()
+        };
+        let Some(parsed) = off_runtime(count, parse_all).await else {
+            return PreparedBatch::failed(count, "parsing");
+        };
+        let mut outcomes: Vec<Option<LineOutcome>> = vec![None; count];
         // "Latest version of model M" means the same version for every line of one batch.
         let mut resolved = ResolvedModels::new();
-        let mut pending = Vec::with_capacity(bodies.len());
-        for (i, body) in bodies.into_iter().enumerate() {
-            let result = match body {
-                Ok(body) => self.resolve(actor, body, None, &mut resolved).await,
+        let mut pending = Vec::with_capacity(count);
+        for (i, parsed) in parsed.into_iter().enumerate() {
+            let result = match parsed {
+                Ok(parsed) => self.resolve_model(actor, parsed, &mut resolved).await,
                 Err(e) => Err(e),
             };
             match result {
@@ -411,16 +424,8 @@ impl PassportService {
         let finish_all = move || -> Vec<(usize, Result<Prepared>)> {
             pending.into_par_iter().map(|(i, p)| (i, finish(&writer, p, None))).collect()
         };
-        let finished = if outcomes.len() < 64 {
-            finish_all()
-        } else {
-            match tokio::task::spawn_blocking(finish_all).await {
-                Ok(finished) => finished,
-                Err(e) => {
-                    let e = ServiceError::Internal(format!("validation task failed: {e}"));
-                    return PreparedBatch { outcomes: vec![Some(LineOutcome::Failed(e)); outcomes.len()], ready: vec![] };
-                }
-            }
+        let Some(finished) = off_runtime(count, finish_all).await else {
+            return PreparedBatch::failed(count, "validation");
         };
         let mut ready = Vec::with_capacity(finished.len());
         let mut seen_batteries: HashMap<String, usize> = HashMap::new();
@@ -533,7 +538,11 @@ fn finish(actor: &Actor, pending: Pending, existing: Option<&PassportHead>) -> R
     validate_item(&item, &model.document).map_err(ServiceError::Invalid)?;
     // Per-battery values come from the item, the rest from the model.
     let field = |pointer: &str| -> String {
-        item.pointer(pointer).or_else(|| model.document.pointer(pointer)).and_then(Value::as_str).unwrap_or_default().to_string()
+        item.pointer(pointer)
+            .or_else(|| model.document.pointer(pointer))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
     };
 
     let battery_id = field(&format!("{GPI}/productIdentifier"));
@@ -577,5 +586,46 @@ fn finish(actor: &Actor, pending: Pending, existing: Option<&PassportHead>) -> R
         expected_version: existing.map_or(0, |h| h.version),
     };
     Ok(Prepared { new, model })
+}
 
+/// A write body parsed into its parts, with its passport id; the model is not looked up yet.
+struct ParsedWrite {
+    id: String,
+    input: PassportInput,
+}
+
+/// The pure first step of a write: parse the envelope, split model and item, assign or check the id.
+fn parse_write(body: Value, existing: Option<&PassportHead>) -> Result<ParsedWrite> {
+    let mut input = Envelope::parse(body).and_then(Envelope::into_passport).map_err(ServiceError::Invalid)?;
+    let item = &mut input.item;
+    let id = match existing {
+        Some(head) => head.id.clone(),
+        None => ids::new_passport_id(),
+    };
+    let sent_id = item.pointer(&format!("{GPI}/batteryPassportIdentifier")).cloned();
+    match (sent_id, existing) {
+        (None, _) => {}
+        (Some(Value::String(s)), Some(head)) if s == head.id => {}
+        (Some(_), None) => {
+            return Err(ServiceError::Invalid(vec![Violation::new(
+                format!("{GPI}/batteryPassportIdentifier"),
+                "server-assigned",
+                "the passport identifier is assigned by the server: leave it out",
+            )]));
+        }
+        (Some(_), Some(head)) => {
+            return Err(ServiceError::Invalid(vec![Violation::new(
+                format!("{GPI}/batteryPassportIdentifier"),
+                "immutable",
+                format!("this is passport {}, the identifier cannot change", head.id),
+            )]));
+        }
+    }
+    let gpi = item.as_object_mut().and_then(|o| {
+        o.entry("generalProductInformation").or_insert_with(passport::input::empty_object).as_object_mut()
+    });
+    if let Some(gpi) = gpi {
+        gpi.insert("batteryPassportIdentifier".into(), Value::String(id.clone()));
+    }
+    Ok(ParsedWrite { id, input })
 }

@@ -107,7 +107,6 @@ fn version_from(row: &PgRow) -> Result<PassportVersion> {
     })
 }
 
-
 const HEAD_COLUMNS: &str =
     "id, battery_id, model_id, model_version, category, status, manufacturer, responsible, version, successor_id";
 
@@ -131,7 +130,7 @@ impl Store for PostgresStore {
         .bind(actor.role.as_str())
         .bind(&actor.organisation)
         .bind(&actor.subrole)
-        .bind(OffsetDateTime::now_utc())
+        .bind(crate::record::now())
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -151,7 +150,7 @@ impl Store for PostgresStore {
         sqlx::query("INSERT INTO api_keys (key_hash, actor_id, created_at) VALUES ($1, $2, $3)")
             .bind(key_hash)
             .bind(actor_id)
-            .bind(OffsetDateTime::now_utc())
+            .bind(crate::record::now())
             .execute(&self.pool)
             .await?;
         Ok(())
@@ -166,8 +165,8 @@ impl Store for PostgresStore {
     }
 
     async fn append_model(&self, new: NewModelVersion) -> Result<ModelVersion> {
-        let content_hash = record_hash(&canonical_json(&new.document));
         let document_text = canonical_json(&new.document);
+        let content_hash = record_hash(&document_text);
         let mut tx = self.pool.begin().await?;
         let current = sqlx::query(
             "SELECT version, content_hash FROM model_versions WHERE model_id = $1 ORDER BY version DESC LIMIT 1",
@@ -192,7 +191,7 @@ impl Store for PostgresStore {
         let meta = VersionMeta {
             version: current_version + 1,
             actor_id: new.actor_id.clone(),
-            created_at: OffsetDateTime::now_utc(),
+            created_at: crate::record::now(),
             reason: new.reason.clone(),
             content_hash,
             prev_hash,
@@ -213,7 +212,9 @@ impl Store for PostgresStore {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(ModelVersion { model_id: new.model_id, document: new.document, owner: new.owner, meta })
+        // Return the document as stored (canonical numbers: 410.0 reads back as 410).
+        let document = serde_json::from_str(&document_text).unwrap_or(new.document);
+        Ok(ModelVersion { model_id: new.model_id, document, owner: new.owner, meta })
     }
 
     async fn model(&self, id: &str, version: Option<i64>) -> Result<Option<ModelVersion>> {
@@ -249,7 +250,7 @@ impl Store for PostgresStore {
 
     async fn append_passports(&self, batch: Vec<NewPassportVersion>) -> Result<Vec<PassportVersion>> {
         let prepared = prepare_records(batch).await?;
-        let now = OffsetDateTime::now_utc();
+        let now = crate::record::now();
         let mut tx = self.pool.begin().await?;
 
         // Predecessors first: a successor may reuse its predecessor's battery identifier.

@@ -53,3 +53,10 @@ mod tests {
         assert_eq!(built, canonical_json(&passport_record("M-1:é", 7, &item)));
     }
 }
+
+/// The current time at the precision both databases keep (microseconds), so what a write returns
+/// equals what a later read gives.
+pub(crate) fn now() -> time::OffsetDateTime {
+    let t = time::OffsetDateTime::now_utc();
+    t.replace_nanosecond(t.nanosecond() / 1000 * 1000).unwrap_or(t)
+}

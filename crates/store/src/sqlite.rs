@@ -131,7 +131,6 @@ fn version_from(row: &SqliteRow) -> Result<PassportVersion> {
     })
 }
 
-
 const HEAD_COLUMNS: &str =
     "id, battery_id, model_id, model_version, category, status, manufacturer, responsible, version, successor_id";
 
@@ -155,7 +154,7 @@ impl Store for SqliteStore {
         .bind(actor.role.as_str())
         .bind(&actor.organisation)
         .bind(&actor.subrole)
-        .bind(OffsetDateTime::now_utc())
+        .bind(crate::record::now())
         .execute(&self.writer)
         .await?;
         Ok(())
@@ -175,7 +174,7 @@ impl Store for SqliteStore {
         sqlx::query("INSERT INTO api_keys (key_hash, actor_id, created_at) VALUES (?1, ?2, ?3)")
             .bind(key_hash)
             .bind(actor_id)
-            .bind(OffsetDateTime::now_utc())
+            .bind(crate::record::now())
             .execute(&self.writer)
             .await?;
         Ok(())
@@ -190,8 +189,8 @@ impl Store for SqliteStore {
     }
 
     async fn append_model(&self, new: NewModelVersion) -> Result<ModelVersion> {
-        let content_hash = record_hash(&canonical_json(&new.document));
         let document_text = canonical_json(&new.document);
+        let content_hash = record_hash(&document_text);
         let mut tx = self.writer.begin().await?;
         let current = sqlx::query(
             "SELECT version, content_hash FROM model_versions WHERE model_id = ?1 ORDER BY version DESC LIMIT 1",
@@ -216,7 +215,7 @@ impl Store for SqliteStore {
         let meta = VersionMeta {
             version: current_version + 1,
             actor_id: new.actor_id.clone(),
-            created_at: OffsetDateTime::now_utc(),
+            created_at: crate::record::now(),
             reason: new.reason.clone(),
             content_hash,
             prev_hash,
@@ -237,7 +236,9 @@ impl Store for SqliteStore {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(ModelVersion { model_id: new.model_id, document: new.document, owner: new.owner, meta })
+        // Return the document as stored (canonical numbers: 410.0 reads back as 410).
+        let document = serde_json::from_str(&document_text).unwrap_or(new.document);
+        Ok(ModelVersion { model_id: new.model_id, document, owner: new.owner, meta })
     }
 
     async fn model(&self, id: &str, version: Option<i64>) -> Result<Option<ModelVersion>> {
@@ -272,10 +273,8 @@ impl Store for SqliteStore {
     }
 
     async fn append_passports(&self, batch: Vec<NewPassportVersion>) -> Result<Vec<PassportVersion>> {
-        let t0 = std::time::Instant::now();
         let prepared = prepare_records(batch).await?;
-        let t1 = std::time::Instant::now();
-        let now = OffsetDateTime::now_utc();
+        let now = crate::record::now();
         let mut tx = self.writer.begin().await?;
 
         // Predecessors first: a successor may reuse its predecessor's battery identifier.
@@ -344,9 +343,7 @@ impl Store for SqliteStore {
             });
             insert.build().execute(&mut *tx).await?;
         }
-        let t2 = std::time::Instant::now();
         tx.commit().await?;
-        eprintln!("TIMING hash {:?} sql {:?} commit {:?}", t1-t0, t2-t1, t2.elapsed());
         for p in prepared {
             let prev_hash = prev_hashes.remove(&p.new.head.id);
             written.push(PassportVersion {

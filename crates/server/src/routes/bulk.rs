@@ -4,13 +4,14 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::AppState;
 use crate::auth::{Caller, WRITERS};
 use crate::body::RawBody;
+use crate::import::Importer;
 use crate::problem::Problem;
-use crate::service::{LineOutcome, ServiceError};
+use crate::service::{BulkLine, LineOutcome};
 
 /// Lines per store transaction in per-line mode.
 const CHUNK: usize = 1000;
@@ -49,18 +50,16 @@ pub async fn bulk_create(
     let text = std::str::from_utf8(&bytes).map_err(|_| Problem::bad_request("the body is not UTF-8"))?;
     let lines: Vec<(usize, &str)> =
         text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()).map(|(i, l)| (i + 1, l)).collect();
-    let parse = |line: &str| {
-        serde_json::from_str::<Value>(line).map_err(|e| ServiceError::BadRequest(format!("malformed JSON: {e}")))
-    };
+    let batch = |chunk: &[(usize, &str)]| chunk.iter().map(|(_, l)| BulkLine::Text(l.to_string())).collect::<Vec<_>>();
     let mut outcomes = Vec::with_capacity(lines.len());
     if atomic {
-        let bodies = lines.iter().map(|(_, l)| parse(l)).collect();
-        outcomes = state.service.create_passports(actor, bodies, true).await;
+        outcomes = state.service.create_passports(actor, batch(&lines), true).await;
     } else {
+        let mut importer = Importer::new(state.service.clone(), actor.clone());
         for chunk in lines.chunks(CHUNK) {
-            let bodies = chunk.iter().map(|(_, l)| parse(l)).collect();
-            outcomes.extend(state.service.create_passports(actor, bodies, false).await);
+            outcomes.extend(importer.push(batch(chunk)).await);
         }
+        outcomes.extend(importer.finish().await);
     }
     let mut rejected = false;
     let mut out = String::new();

@@ -9,7 +9,7 @@ use passport::hash::canonical_json;
 use serde_json::{Value, json};
 use server::PassportService;
 use server::import::Importer;
-use server::service::{LineOutcome, ServiceError};
+use server::service::{BulkLine, LineOutcome};
 use sqlx::Connection;
 use std::time::{Duration, Instant};
 
@@ -51,9 +51,7 @@ async fn voltpass_run(url: &str, count: usize) -> anyhow::Result<Duration> {
     let mut outcomes = Vec::with_capacity(count);
     for lines in chunks(count) {
         let started = Instant::now();
-        let bodies: Vec<Result<Value, ServiceError>> =
-            lines.iter().map(|l| serde_json::from_str(l).map_err(|e| ServiceError::BadRequest(e.to_string()))).collect();
-        outcomes.extend(importer.push(bodies).await);
+        outcomes.extend(importer.push(lines.into_iter().map(BulkLine::Text).collect()).await);
         elapsed += started.elapsed();
     }
     let started = Instant::now();

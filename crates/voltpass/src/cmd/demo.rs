@@ -5,7 +5,7 @@ use passport::fixtures::{item_body, model_body};
 use serde_json::Value;
 use server::PassportService;
 use server::auth::{generate_key, key_hash};
-use server::service::LineOutcome;
+use server::service::{BulkLine, LineOutcome};
 use std::sync::Arc;
 use store::{Actor, PassportFilter, Role, Store};
 
@@ -51,7 +51,7 @@ async fn seed(service: &PassportService, count: usize) -> anyhow::Result<usize> 
     let mut created = 0;
     let docs: Vec<Value> = demo::passports(count, seed).collect();
     for chunk in docs.chunks(1000) {
-        let bodies = chunk.iter().map(|d| Ok(item_body(d))).collect();
+        let bodies = chunk.iter().map(|d| BulkLine::Json(item_body(d))).collect();
         for outcome in service.create_passports(&actor, bodies, false).await {
             match outcome {
                 LineOutcome::Created { .. } => created += 1,

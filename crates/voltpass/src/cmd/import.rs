@@ -1,8 +1,9 @@
 use anyhow::{Context, bail};
 use clap::Args as ClapArgs;
-use serde_json::Value;
 use server::PassportService;
-use server::service::{LineOutcome, ServiceError};
+use server::import::Importer;
+use server::service::{BulkLine, LineOutcome, ServiceError};
+use std::collections::VecDeque;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 use super::{local_actor, open_store};
@@ -20,9 +21,26 @@ pub struct Args {
     /// The lines are battery model records (each with modelId) instead of passports.
     #[arg(long)]
     models: bool,
-    /// Stop at the first rejected line (lines before it stay written).
-    #[arg(long)]
-    fail_fast: bool,
+}
+
+/// Counts and reports outcomes as they come back, with the input line they belong to.
+struct Tally<'a> {
+    file: &'a str,
+    created: usize,
+    rejected: usize,
+}
+
+impl Tally<'_> {
+    fn record(&mut self, line: usize, outcome: LineOutcome) {
+        match outcome {
+            LineOutcome::Created { .. } => self.created += 1,
+            LineOutcome::NotWritten => {}
+            LineOutcome::Failed(e) => {
+                self.rejected += 1;
+                report(self.file, line, &e);
+            }
+        }
+    }
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
@@ -38,63 +56,64 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     };
     let bar = progress::bar(size, "importing");
     let mut lines = BufReader::new(reader).lines();
-    let (mut line_no, mut created, mut rejected) = (0usize, 0usize, 0usize);
+    let mut tally = Tally { file: &args.file, created: 0, rejected: 0 };
+    let mut importer = Importer::new(service.clone(), actor.clone());
+    // Line numbers of the batches whose outcomes have not come back yet.
+    let mut numbers: VecDeque<usize> = VecDeque::new();
+    let mut line_no = 0usize;
     loop {
-        let mut chunk: Vec<(usize, Result<Value, ServiceError>)> = Vec::with_capacity(CHUNK);
+        let mut chunk = Vec::with_capacity(CHUNK);
         while chunk.len() < CHUNK {
-            let Some(line) = lines.next_line().await.with_context(|| format!("reading {}", args.file))? else {
-                break;
-            };
+            let Some(line) = lines.next_line().await.with_context(|| format!("reading {}", args.file))? else { break };
             line_no += 1;
             bar.inc(line.len() as u64 + 1);
-            if line.trim().is_empty() {
-                continue;
+            if !line.trim().is_empty() {
+                numbers.push_back(line_no);
+                chunk.push(BulkLine::Text(line));
             }
-            let parsed =
-                serde_json::from_str(&line).map_err(|e| ServiceError::BadRequest(format!("malformed JSON: {e}")));
-            chunk.push((line_no, parsed));
         }
         if chunk.is_empty() {
             break;
         }
-        let numbers: Vec<usize> = chunk.iter().map(|(n, _)| *n).collect();
-        let outcomes: Vec<LineOutcome> = if args.models {
-            let mut out = Vec::new();
-            for (_, body) in chunk {
-                out.push(match body {
-                    Ok(body) => match service.create_model(&actor, body).await {
-                        Ok(m) => LineOutcome::Created { id: m.model_id },
-                        Err(e) => LineOutcome::Failed(e),
-                    },
-                    Err(e) => LineOutcome::Failed(e),
-                });
-            }
-            out
-        } else {
-            service.create_passports(&actor, chunk.into_iter().map(|(_, b)| b).collect(), false).await
-        };
-        for (n, outcome) in numbers.into_iter().zip(outcomes) {
-            match outcome {
-                LineOutcome::Created { .. } => created += 1,
-                LineOutcome::NotWritten => {}
-                LineOutcome::Failed(e) => {
-                    rejected += 1;
-                    bar.suspend(|| report(&args.file, n, &e));
-                    if args.fail_fast {
-                        bar.finish_and_clear();
-                        bail!("stopped at line {n} of {}; {created} written before it", args.file);
-                    }
-                }
-            }
+        let outcomes =
+            if args.models { create_models(&service, &actor, chunk).await } else { importer.push(chunk).await };
+        for outcome in outcomes {
+            let line = numbers.pop_front().unwrap_or_default();
+            bar.suspend(|| tally.record(line, outcome));
         }
+    }
+    for outcome in importer.finish().await {
+        let line = numbers.pop_front().unwrap_or_default();
+        bar.suspend(|| tally.record(line, outcome));
     }
     bar.finish_and_clear();
     let what = if args.models { "models" } else { "passports" };
-    println!("imported {created} {what} from {} ({rejected} lines rejected)", args.file);
-    if rejected > 0 {
-        bail!("{rejected} lines were rejected (see above); the others were imported");
+    println!("imported {} {what} from {} ({} lines rejected)", tally.created, args.file, tally.rejected);
+    if tally.rejected > 0 {
+        bail!("{} lines were rejected (see above); the others were imported", tally.rejected);
     }
     Ok(())
+}
+
+async fn create_models(service: &PassportService, actor: &store::Actor, lines: Vec<BulkLine>) -> Vec<LineOutcome> {
+    let mut out = Vec::with_capacity(lines.len());
+    for line in lines {
+        let body = match line {
+            BulkLine::Text(text) => {
+                serde_json::from_str(&text).map_err(|e| ServiceError::BadRequest(format!("malformed JSON: {e}")))
+            }
+            BulkLine::Json(value) => Ok(value),
+            BulkLine::Failed(e) => Err(e),
+        };
+        out.push(match body {
+            Ok(body) => match service.create_model(actor, body).await {
+                Ok(m) => LineOutcome::Created { id: m.model_id },
+                Err(e) => LineOutcome::Failed(e),
+            },
+            Err(e) => LineOutcome::Failed(e),
+        });
+    }
+    out
 }
 
 fn report(file: &str, line: usize, e: &ServiceError) {
