@@ -40,6 +40,13 @@ pub fn record_hash(canonical: &str) -> String {
     sha256_hex(canonical.as_bytes())
 }
 
+/// The current time at the precision both databases keep (microseconds), so what a write returns
+/// equals what a later read gives.
+pub(crate) fn now() -> time::OffsetDateTime {
+    let t = time::OffsetDateTime::now_utc();
+    t.replace_nanosecond(t.nanosecond() / 1000 * 1000).unwrap_or(t)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -52,11 +59,4 @@ mod tests {
         let built = canonical_record("M-1:é", 7, &canonical_json(&item));
         assert_eq!(built, canonical_json(&passport_record("M-1:é", 7, &item)));
     }
-}
-
-/// The current time at the precision both databases keep (microseconds), so what a write returns
-/// equals what a later read gives.
-pub(crate) fn now() -> time::OffsetDateTime {
-    let t = time::OffsetDateTime::now_utc();
-    t.replace_nanosecond(t.nanosecond() / 1000 * 1000).unwrap_or(t)
 }
