@@ -44,3 +44,21 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
 pub fn parse_json(bytes: &[u8]) -> Result<Value, Problem> {
     serde_json::from_slice(bytes).map_err(|e| Problem::bad_request(format!("malformed JSON: {e}")))
 }
+
+/// Path parameters; one that does not parse (e.g. a version that is not a number) is a 400 problem.
+pub struct PathParams<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for PathParams<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Problem> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(t)| PathParams(t))
+            .map_err(|e| Problem::bad_request(e.body_text()))
+    }
+}

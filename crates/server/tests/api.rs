@@ -178,6 +178,8 @@ async fn bad_input_is_refused_and_changes_nothing(store: Arc<dyn Store>) {
     assert!(has_error(&err, "/modelId", "unknown-model"), "{err}");
 
     problem(s.get("/api/v1/passports/urn:voltpass:nosuchpassport", Some(&s.admin)).send().await.unwrap(), 404).await;
+    problem(s.get(&format!("{url}/versions/first"), Some(&s.admin)).send().await.unwrap(), 400).await;
+    problem(s.get("/api/v1/no-such-route", Some(&s.admin)).send().await.unwrap(), 404).await;
     problem(
         s.put("/api/v1/passports/urn:voltpass:nosuchpassport", Some(&s.admin))
             .json(&item_body(&docs[1]))

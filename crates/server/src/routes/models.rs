@@ -1,5 +1,5 @@
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
@@ -7,7 +7,7 @@ use store::{ModelVersion, VersionMeta};
 
 use crate::AppState;
 use crate::auth::{Caller, READERS, WRITERS};
-use crate::body::JsonBody;
+use crate::body::{JsonBody, PathParams};
 use crate::problem::Problem;
 use crate::routes::{etag, if_match};
 
@@ -55,7 +55,7 @@ pub async fn create_model(
 pub async fn get_model(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
 ) -> Result<Response, Problem> {
     caller.require(READERS, "read battery models")?;
     let model = state.service.model(&id, None).await?;
@@ -69,7 +69,7 @@ pub async fn get_model(
 pub async fn update_model(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
     headers: HeaderMap,
     JsonBody(body): JsonBody,
 ) -> Result<Response, Problem> {
@@ -86,7 +86,7 @@ pub async fn update_model(
 pub async fn model_versions(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
 ) -> Result<Json<Value>, Problem> {
     caller.require(READERS, "read battery models")?;
     let items: Vec<VersionMeta> = state.service.model_history(&id).await?;
@@ -100,7 +100,7 @@ pub async fn model_versions(
 pub async fn model_version(
     State(state): State<AppState>,
     caller: Caller,
-    Path((id, version)): Path<(String, i64)>,
+    PathParams((id, version)): PathParams<(String, i64)>,
 ) -> Result<Response, Problem> {
     caller.require(READERS, "read battery models")?;
     let model = state.service.model(&id, Some(version)).await?;

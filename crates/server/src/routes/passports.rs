@@ -1,5 +1,5 @@
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
@@ -10,7 +10,7 @@ use store::PassportFilter;
 
 use crate::AppState;
 use crate::auth::{Caller, READERS, WRITERS};
-use crate::body::JsonBody;
+use crate::body::{JsonBody, PathParams};
 use crate::problem::Problem;
 use crate::routes::{etag, if_match};
 use crate::service::Passport;
@@ -60,7 +60,7 @@ pub async fn create_passport(
 pub async fn get_passport(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
 ) -> Result<Response, Problem> {
     caller.require(READERS, "read passports")?;
     let passport = state.service.passport(&id, None).await?;
@@ -80,7 +80,7 @@ pub async fn get_passport(
 pub async fn update_passport(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
     headers: HeaderMap,
     JsonBody(body): JsonBody,
 ) -> Result<Response, Problem> {
@@ -97,7 +97,7 @@ pub async fn update_passport(
 pub async fn passport_versions(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
 ) -> Result<Json<Value>, Problem> {
     caller.require(READERS, "read passports")?;
     let items = state.service.history(&id).await?;
@@ -111,7 +111,7 @@ pub async fn passport_versions(
 pub async fn passport_version(
     State(state): State<AppState>,
     caller: Caller,
-    Path((id, version)): Path<(String, i64)>,
+    PathParams((id, version)): PathParams<(String, i64)>,
 ) -> Result<Response, Problem> {
     caller.require(READERS, "read passports")?;
     let passport = state.service.passport(&id, Some(version)).await?;

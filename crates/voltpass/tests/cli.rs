@@ -1,0 +1,156 @@
+//! The `voltpass` binary end to end: keys, import, export, and durability of an acknowledged write across
+//! kill -9.
+
+use passport::demo::{self, DemoModel};
+use passport::fixtures::{item_body, model_body};
+use serde_json::Value;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn voltpass(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_voltpass")).args(args).env("VOLTPASS_LOG", "warn").output().expect("run voltpass")
+}
+
+fn temp_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("voltpass-cli-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn db_url(dir: &Path) -> String {
+    format!("sqlite://{}", dir.join("voltpass.db").display())
+}
+
+fn create_key(db: &str, role: &str) -> String {
+    let out = voltpass(&["keys", "create", "--role", role, "--name", "tester", "--db", db]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let key = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert!(key.starts_with("vpk_"), "the key is printed on stdout: {key}");
+    key
+}
+
+#[test]
+fn keys_are_printed_once_and_listed_without_secrets() {
+    let dir = temp_dir();
+    let db = db_url(&dir);
+    let key = create_key(&db, "admin");
+    let list = voltpass(&["keys", "list", "--db", &db]);
+    let listed = String::from_utf8(list.stdout).unwrap();
+    assert!(listed.contains("admin") && listed.contains("tester"), "{listed}");
+    assert!(!listed.contains(&key[4..]), "keys are never listed");
+    let raw = std::fs::read(dir.join("voltpass.db")).unwrap();
+    assert!(!raw.windows(key.len()).any(|w| w == key.as_bytes()), "the database holds only the key's hash");
+
+    let bad = voltpass(&["keys", "create", "--role", "wizard", "--name", "x", "--db", &db]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown role `wizard`"));
+    let no_org = voltpass(&["keys", "create", "--role", "economic-operator", "--name", "x", "--db", &db]);
+    assert!(String::from_utf8_lossy(&no_org.stderr).contains("--organisation"));
+}
+
+#[test]
+fn import_reports_bad_lines_and_keeps_the_good_ones_then_export_streams_them() {
+    let dir = temp_dir();
+    let db = db_url(&dir);
+    let models = dir.join("models.ndjson");
+    let mut file = std::fs::File::create(&models).unwrap();
+    for model in DemoModel::ALL {
+        writeln!(file, "{}", model_body(model)).unwrap();
+    }
+    let out = voltpass(&["import", "--models", models.to_str().unwrap(), "--db", &db]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let items = dir.join("items.ndjson");
+    let mut file = std::fs::File::create(&items).unwrap();
+    let docs: Vec<Value> = demo::passports(40, 3).collect();
+    for (i, doc) in docs.iter().enumerate() {
+        if i == 7 {
+            writeln!(file, "{{\"modelId\": \"VOLTA-EV-NMC811-P96\", \"generalProductInformation\": 3}}").unwrap();
+        }
+        writeln!(file, "{}", item_body(doc)).unwrap();
+    }
+    let out = voltpass(&["import", items.to_str().unwrap(), "--db", &db]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "a rejected line makes the import fail");
+    assert!(stderr.contains("items.ndjson:8: /generalProductInformation"), "the bad line is named: {stderr}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("imported 40 passports"));
+
+    let exported = dir.join("export.ndjson");
+    let out = voltpass(&["export", "--out", exported.to_str().unwrap(), "--db", &db]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&exported).unwrap();
+    assert_eq!(text.lines().count(), 40);
+    for line in text.lines() {
+        let doc: Value = serde_json::from_str(line).unwrap();
+        passport::validate::validate_passport(&doc).expect("exported documents are complete, valid passports");
+    }
+    let again = voltpass(&["import", items.to_str().unwrap(), "--db", &db]);
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("already has passport"),
+        "re-import: duplicates are refused"
+    );
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+fn start_server(db: &str) -> Server {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let addr = format!("127.0.0.1:{port}");
+    let child = Command::new(env!("CARGO_BIN_EXE_voltpass"))
+        .args(["serve", "--db", db, "--addr", &addr])
+        .env("VOLTPASS_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://{addr}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if std::net::TcpStream::connect(&addr).is_ok() {
+            return Server { child, base };
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("voltpass serve did not start on {addr}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_acknowledged_write_survives_kill_9() {
+    let dir = temp_dir();
+    let db = db_url(&dir);
+    let key = create_key(&db, "admin");
+    let client = reqwest::Client::new();
+    let mut server = start_server(&db);
+
+    let model = client
+        .post(format!("{}/api/v1/models", server.base))
+        .bearer_auth(&key)
+        .json(&model_body(DemoModel::StationaryLfp));
+    assert_eq!(model.send().await.unwrap().status(), 201);
+    let doc =
+        demo::passports(3, 9).find(|d| d["generalProductInformation"]["batteryCategory"] == "stationary").unwrap();
+    let response = client
+        .post(format!("{}/api/v1/passports", server.base))
+        .bearer_auth(&key)
+        .json(&item_body(&doc))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let location = response.headers()["location"].to_str().unwrap().to_string();
+    let created: Value = response.json().await.unwrap();
+    server.child.kill().unwrap(); // SIGKILL: no shutdown, no flush
+    server.child.wait().unwrap();
+
+    let mut server = start_server(&db);
+    let read = client.get(format!("{}{location}", server.base)).bearer_auth(&key).send().await.unwrap();
+    assert_eq!(read.status(), 200, "the passport acknowledged with 201 is there after kill -9");
+    assert_eq!(read.json::<Value>().await.unwrap(), created);
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+}
