@@ -98,10 +98,25 @@ struct Server {
     base: String,
 }
 
+impl Server {
+    /// SIGKILL: no shutdown, no flush.
+    fn kill_9(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 fn start_server(db: &str) -> Server {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let addr = format!("127.0.0.1:{port}");
-    let child = Command::new(env!("CARGO_BIN_EXE_voltpass"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_voltpass"))
         .args(["serve", "--db", db, "--addr", &addr])
         .env("VOLTPASS_LOG", "warn")
         .stdout(Stdio::null())
@@ -116,6 +131,8 @@ fn start_server(db: &str) -> Server {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("voltpass serve did not start on {addr}");
 }
 
@@ -144,13 +161,11 @@ async fn an_acknowledged_write_survives_kill_9() {
     assert_eq!(response.status(), 201);
     let location = response.headers()["location"].to_str().unwrap().to_string();
     let created: Value = response.json().await.unwrap();
-    server.child.kill().unwrap(); // SIGKILL: no shutdown, no flush
-    server.child.wait().unwrap();
+    server.kill_9();
 
     let mut server = start_server(&db);
     let read = client.get(format!("{}{location}", server.base)).bearer_auth(&key).send().await.unwrap();
     assert_eq!(read.status(), 200, "the passport acknowledged with 201 is there after kill -9");
     assert_eq!(read.json::<Value>().await.unwrap(), created);
-    server.child.kill().unwrap();
-    server.child.wait().unwrap();
+    server.kill_9();
 }
