@@ -1,7 +1,7 @@
 //! PostgreSQL implementation: for when one machine is outgrown. Servers stay stateless, so several
 //! can share one database; conflicts are settled by the database (row locks, the unique battery index).
 
-use crate::record::{Prepared, prepare_records, record_hash};
+use crate::record::{Prepared, prepare_records, record_hash, repeated_battery_ids, written_versions};
 use crate::{
     Actor, ModelVersion, NewModelVersion, NewPassportVersion, PassportFilter, PassportHead, PassportVersion, Result,
     Role, Store, StoreError, VersionMeta,
@@ -299,7 +299,6 @@ impl Store for PostgresStore {
             });
             insert.build().execute(&mut *tx).await.map_err(duplicate_battery)?;
         }
-        let mut written = Vec::with_capacity(prepared.len());
         for chunk in prepared.chunks(INSERT_CHUNK) {
             let mut insert = QueryBuilder::<Postgres>::new(
                 "INSERT INTO passport_versions (passport_id, version, model_id, model_version, item, content_hash, prev_hash, actor_id, reason, created_at) ",
@@ -321,24 +320,7 @@ impl Store for PostgresStore {
             insert.build().execute(&mut *tx).await?;
         }
         tx.commit().await?;
-        for p in prepared {
-            let prev_hash = prev_hashes.remove(&p.new.head.id);
-            written.push(PassportVersion {
-                passport_id: p.new.head.id,
-                model_id: p.new.head.model_id,
-                model_version: p.new.head.model_version,
-                item: p.new.item,
-                meta: VersionMeta {
-                    version: p.new.expected_version + 1,
-                    actor_id: p.new.actor_id,
-                    created_at: now,
-                    reason: p.new.reason,
-                    content_hash: p.content_hash,
-                    prev_hash,
-                },
-            });
-        }
-        Ok(written)
+        Ok(written_versions(prepared, prev_hashes, now))
     }
 
     async fn passport_head(&self, id: &str) -> Result<Option<PassportHead>> {
@@ -421,15 +403,7 @@ impl Store for PostgresStore {
 
 /// Fails with `DuplicateBattery` if a new passport's battery identifier is taken (or repeated in the batch).
 async fn check_battery_ids_free(tx: &mut sqlx::Transaction<'_, Postgres>, creates: &[&Prepared]) -> Result<()> {
-    let mut seen = std::collections::HashMap::new();
-    for p in creates {
-        if let Some(first) = seen.insert(p.new.head.battery_id.as_str(), p.new.head.id.as_str()) {
-            return Err(StoreError::DuplicateBattery {
-                battery_id: p.new.head.battery_id.clone(),
-                existing: first.to_string(),
-            });
-        }
-    }
+    repeated_battery_ids(creates)?;
     for chunk in creates.chunks(INSERT_CHUNK) {
         let mut query = QueryBuilder::<Postgres>::new(
             "SELECT battery_id, id FROM passports WHERE successor_id IS NULL AND battery_id IN (",

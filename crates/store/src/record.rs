@@ -47,6 +47,48 @@ pub(crate) fn now() -> time::OffsetDateTime {
     t.replace_nanosecond(t.nanosecond() / 1000 * 1000).unwrap_or(t)
 }
 
+/// Fails if a battery identifier appears twice among new passports of one batch.
+pub(crate) fn repeated_battery_ids(creates: &[&Prepared]) -> Result<(), StoreError> {
+    let mut seen = std::collections::HashMap::new();
+    for p in creates {
+        if let Some(first) = seen.insert(p.new.head.battery_id.as_str(), p.new.head.id.as_str()) {
+            return Err(StoreError::DuplicateBattery {
+                battery_id: p.new.head.battery_id.clone(),
+                existing: first.to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// What a committed batch wrote, as the store will read it back.
+pub(crate) fn written_versions(
+    prepared: Vec<Prepared>,
+    mut prev_hashes: std::collections::HashMap<String, String>,
+    now: time::OffsetDateTime,
+) -> Vec<crate::PassportVersion> {
+    prepared
+        .into_iter()
+        .map(|p| {
+            let prev_hash = prev_hashes.remove(&p.new.head.id);
+            crate::PassportVersion {
+                passport_id: p.new.head.id,
+                model_id: p.new.head.model_id,
+                model_version: p.new.head.model_version,
+                item: p.new.item,
+                meta: crate::VersionMeta {
+                    version: p.new.expected_version + 1,
+                    actor_id: p.new.actor_id,
+                    created_at: now,
+                    reason: p.new.reason,
+                    content_hash: p.content_hash,
+                    prev_hash,
+                },
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,7 +2,7 @@
 //! Writes go through a single-connection pool (SQLite has one writer anyway, and this keeps
 //! read-then-write transactions free of SQLITE_BUSY); reads use a small pool of their own.
 
-use crate::record::{Prepared, prepare_records, record_hash};
+use crate::record::{Prepared, prepare_records, record_hash, repeated_battery_ids, written_versions};
 use crate::{
     Actor, ModelVersion, NewModelVersion, NewPassportVersion, PassportFilter, PassportHead, PassportVersion, Result,
     Role, Store, StoreError, VersionMeta,
@@ -323,7 +323,6 @@ impl Store for SqliteStore {
             });
             insert.build().execute(&mut *tx).await?;
         }
-        let mut written = Vec::with_capacity(prepared.len());
         for chunk in prepared.chunks(INSERT_CHUNK) {
             let mut insert = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO passport_versions (passport_id, version, model_id, model_version, item, content_hash, prev_hash, actor_id, reason, created_at) ",
@@ -344,24 +343,7 @@ impl Store for SqliteStore {
             insert.build().execute(&mut *tx).await?;
         }
         tx.commit().await?;
-        for p in prepared {
-            let prev_hash = prev_hashes.remove(&p.new.head.id);
-            written.push(PassportVersion {
-                passport_id: p.new.head.id,
-                model_id: p.new.head.model_id,
-                model_version: p.new.head.model_version,
-                item: p.new.item,
-                meta: VersionMeta {
-                    version: p.new.expected_version + 1,
-                    actor_id: p.new.actor_id,
-                    created_at: now,
-                    reason: p.new.reason,
-                    content_hash: p.content_hash,
-                    prev_hash,
-                },
-            });
-        }
-        Ok(written)
+        Ok(written_versions(prepared, prev_hashes, now))
     }
 
     async fn passport_head(&self, id: &str) -> Result<Option<PassportHead>> {
@@ -444,15 +426,7 @@ impl Store for SqliteStore {
 
 /// Fails with `DuplicateBattery` if a new passport's battery identifier is taken (or repeated in the batch).
 async fn check_battery_ids_free(tx: &mut sqlx::Transaction<'_, Sqlite>, creates: &[&Prepared]) -> Result<()> {
-    let mut seen = std::collections::HashMap::new();
-    for p in creates {
-        if let Some(first) = seen.insert(p.new.head.battery_id.as_str(), p.new.head.id.as_str()) {
-            return Err(StoreError::DuplicateBattery {
-                battery_id: p.new.head.battery_id.clone(),
-                existing: first.to_string(),
-            });
-        }
-    }
+    repeated_battery_ids(creates)?;
     for chunk in creates.chunks(INSERT_CHUNK) {
         let mut query = QueryBuilder::<Sqlite>::new(
             "SELECT battery_id, id FROM passports WHERE successor_id IS NULL AND battery_id IN (",
