@@ -13,6 +13,13 @@ pub fn new_passport_id() -> String {
     format!("{URN_PREFIX}{}", Uuid::now_v7().simple())
 }
 
+/// True for identifiers the Battery Pass schema accepts: `urn:<nid>:<nss>`, lower-case letters and digits.
+pub fn is_passport_id(id: &str) -> bool {
+    let parts: Vec<&str> = id.splitn(3, ':').collect();
+    let token_ok = |t: &str| !t.is_empty() && t.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    parts.len() == 3 && parts[0] == "urn" && token_ok(parts[1]) && token_ok(parts[2])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -28,6 +35,10 @@ mod tests {
             assert!(ns.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
             assert!(rest.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
             assert_eq!(rest.len(), 32);
+            assert!(is_passport_id(id));
         }
+        assert!(!is_passport_id("urn:voltpass:ABC"));
+        assert!(!is_passport_id("urn:voltpass:01-23"));
+        assert!(!is_passport_id("voltpass:0123"));
     }
 }

@@ -5,23 +5,30 @@
 use store::Actor;
 use tokio::task::JoinHandle;
 
-use crate::service::{BulkLine, LineOutcome, PassportService, ServiceError};
+use crate::service::{BulkLine, IdPolicy, LineOutcome, PassportService, ServiceError};
 
 pub struct Importer {
     service: PassportService,
     actor: Actor,
+    ids: IdPolicy,
     in_flight: Option<JoinHandle<Vec<LineOutcome>>>,
 }
 
 impl Importer {
     pub fn new(service: PassportService, actor: Actor) -> Self {
-        Importer { service, actor, in_flight: None }
+        Importer { service, actor, ids: IdPolicy::Assign, in_flight: None }
+    }
+
+    /// Keep the passport identifiers the documents carry (migrating between stores).
+    pub fn keeping_ids(mut self) -> Self {
+        self.ids = IdPolicy::Keep;
+        self
     }
 
     /// Prepares `lines` and starts committing them; returns the outcomes of the batch pushed before
     /// (empty on the first push), in the order its lines were given.
     pub async fn push(&mut self, lines: Vec<BulkLine>) -> Vec<LineOutcome> {
-        let batch = self.service.prepare_batch(&self.actor, lines).await;
+        let batch = self.service.prepare_batch(&self.actor, lines, self.ids).await;
         let previous = self.wait().await;
         let service = self.service.clone();
         self.in_flight = Some(tokio::spawn(async move { service.commit_batch(batch, false).await }));

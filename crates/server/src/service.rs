@@ -88,6 +88,14 @@ impl PreparedBatch {
     }
 }
 
+/// Who names a new passport: the server (always, for API writes), or the document being imported
+/// (`voltpass import --keep-ids`, to move passports between stores without changing their identifiers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdPolicy {
+    Assign,
+    Keep,
+}
+
 /// One line of a bulk write: JSON text (parsed on the worker threads), a parsed value, or a line that
 /// already failed (e.g. unreadable).
 pub enum BulkLine {
@@ -315,7 +323,7 @@ impl PassportService {
         existing: Option<&PassportHead>,
         resolved: &mut ResolvedModels,
     ) -> Result<Pending> {
-        let parsed = parse_write(body, existing)?;
+        let parsed = parse_write(body, existing, IdPolicy::Assign)?;
         self.resolve_model(actor, parsed, resolved).await
     }
 
@@ -382,23 +390,23 @@ impl PassportService {
     /// Creates many passports. `atomic`: all or nothing; otherwise each valid line is written.
     /// Lines are written in one transaction per call; callers stream large inputs in chunks.
     pub async fn create_passports(&self, actor: &Actor, lines: Vec<BulkLine>, atomic: bool) -> Vec<LineOutcome> {
-        let batch = self.prepare_batch(actor, lines).await;
+        let batch = self.prepare_batch(actor, lines, IdPolicy::Assign).await;
         self.commit_batch(batch, atomic).await
     }
 
     /// Parses, resolves and validates a batch of new passports. Parsing and validation run on all cores;
     /// only model look-ups are sequential. Nothing is written: an importer can prepare the next batch while
     /// the previous one commits.
-    pub async fn prepare_batch(&self, actor: &Actor, lines: Vec<BulkLine>) -> PreparedBatch {
+    pub async fn prepare_batch(&self, actor: &Actor, lines: Vec<BulkLine>, ids: IdPolicy) -> PreparedBatch {
         let count = lines.len();
         let parse_all = move || -> Vec<Result<ParsedWrite>> {
             lines
                 .into_par_iter()
                 .map(|line| match line {
-                    BulkLine::Json(value) => parse_write(value, None),
+                    BulkLine::Json(value) => parse_write(value, None, ids),
                     BulkLine::Text(text) => serde_json::from_str(&text)
                         .map_err(|e| ServiceError::BadRequest(format!("malformed JSON: {e}")))
-                        .and_then(|value| parse_write(value, None)),
+                        .and_then(|value| parse_write(value, None, ids)),
                     BulkLine::Failed(e) => Err(e),
                 })
                 .collect()
@@ -595,14 +603,17 @@ struct ParsedWrite {
 }
 
 /// The pure first step of a write: parse the envelope, split model and item, assign or check the id.
-fn parse_write(body: Value, existing: Option<&PassportHead>) -> Result<ParsedWrite> {
+fn parse_write(body: Value, existing: Option<&PassportHead>, policy: IdPolicy) -> Result<ParsedWrite> {
     let mut input = Envelope::parse(body).and_then(Envelope::into_passport).map_err(ServiceError::Invalid)?;
     let item = &mut input.item;
-    let id = match existing {
-        Some(head) => head.id.clone(),
-        None => ids::new_passport_id(),
-    };
     let sent_id = item.pointer(&format!("{GPI}/batteryPassportIdentifier")).cloned();
+    let id = match (existing, policy, &sent_id) {
+        (Some(head), _, _) => head.id.clone(),
+        (None, IdPolicy::Keep, Some(Value::String(kept))) if ids::is_passport_id(kept) => {
+            return Ok(ParsedWrite { id: kept.clone(), input });
+        }
+        _ => ids::new_passport_id(),
+    };
     match (sent_id, existing) {
         (None, _) => {}
         (Some(Value::String(s)), Some(head)) if s == head.id => {}

@@ -169,3 +169,37 @@ async fn an_acknowledged_write_survives_kill_9() {
     assert_eq!(read.json::<Value>().await.unwrap(), created);
     server.kill_9();
 }
+
+#[test]
+fn export_and_import_move_passports_to_another_store_unchanged() {
+    let (a, b) = (temp_dir(), temp_dir());
+    let (db_a, db_b) = (db_url(&a), db_url(&b));
+    let seeded = voltpass(&["demo", "--count", "30", "--db", &db_a]);
+    assert!(seeded.status.success(), "{}", String::from_utf8_lossy(&seeded.stderr));
+    let models = a.join("models.ndjson");
+    let passports = a.join("passports.ndjson");
+    assert!(voltpass(&["export", "--models", "--out", models.to_str().unwrap(), "--db", &db_a]).status.success());
+    assert!(voltpass(&["export", "--out", passports.to_str().unwrap(), "--db", &db_a]).status.success());
+    assert_eq!(std::fs::read_to_string(&models).unwrap().lines().count(), 3);
+
+    let out = voltpass(&["import", "--models", models.to_str().unwrap(), "--db", &db_b]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = voltpass(&["import", "--keep-ids", passports.to_str().unwrap(), "--db", &db_b]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let again = b.join("passports.ndjson");
+    assert!(voltpass(&["export", "--out", again.to_str().unwrap(), "--db", &db_b]).status.success());
+    let lines = |p: &Path| {
+        let mut v: Vec<String> = std::fs::read_to_string(p).unwrap().lines().map(str::to_string).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(lines(&passports), lines(&again), "same identifiers, same documents");
+    let models_b = b.join("models.ndjson");
+    assert!(voltpass(&["export", "--models", "--out", models_b.to_str().unwrap(), "--db", &db_b]).status.success());
+    assert_eq!(lines(&models), lines(&models_b), "model records keep their ids");
+
+    // Without --keep-ids the document's identifier is refused: the server assigns identifiers.
+    let out = voltpass(&["import", passports.to_str().unwrap(), "--db", &db_b]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("assigned by the server"));
+}

@@ -20,6 +20,10 @@ pub struct Args {
     /// Only this category (ev, lmt, industrial, stationary).
     #[arg(long)]
     category: Option<String>,
+    /// Write the battery model records the selected passports use (latest versions, as `import --models`
+    /// reads them) instead of the passports.
+    #[arg(long)]
+    models: bool,
 }
 
 /// Streams composed documents page by page: memory stays flat whatever the store's size.
@@ -36,9 +40,21 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let bar = progress::bar(None, "exporting");
     let mut after: Option<String> = None;
     let mut count = 0usize;
+    let mut seen_models = std::collections::HashSet::new();
     loop {
         let page = service.list(&filter, after.as_deref(), 500).await?;
         for head in &page.items {
+            if args.models {
+                if seen_models.insert(head.model_id.clone()) {
+                    let model = service.model(&head.model_id, None).await?;
+                    let mut body = model.document.clone();
+                    body["modelId"] = serde_json::Value::String(model.model_id.clone());
+                    serde_json::to_writer(&mut out, &body)?;
+                    out.write_all(b"\n")?;
+                    count += 1;
+                }
+                continue;
+            }
             let passport = service.passport(&head.id, None).await?;
             serde_json::to_writer(&mut out, &passport.document)?;
             out.write_all(b"\n")?;
@@ -52,6 +68,6 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     }
     out.flush()?;
     bar.finish_and_clear();
-    eprintln!("exported {count} passports");
+    eprintln!("exported {count} {}", if args.models { "battery models" } else { "passports" });
     Ok(())
 }

@@ -21,6 +21,10 @@ pub struct Args {
     /// The lines are battery model records (each with modelId) instead of passports.
     #[arg(long)]
     models: bool,
+    /// Keep the passport identifiers the documents carry (e.g. moving an `export` to another store);
+    /// by default the store assigns new ones.
+    #[arg(long)]
+    keep_ids: bool,
 }
 
 /// Counts and reports outcomes as they come back, with the input line they belong to.
@@ -58,6 +62,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let mut lines = BufReader::new(reader).lines();
     let mut tally = Tally { file: &args.file, created: 0, rejected: 0 };
     let mut importer = Importer::new(service.clone(), actor.clone());
+    if args.keep_ids {
+        importer = importer.keeping_ids();
+    }
     // Line numbers of the batches whose outcomes have not come back yet.
     let mut numbers: VecDeque<usize> = VecDeque::new();
     let mut line_no = 0usize;
