@@ -44,7 +44,11 @@ pub fn is_item_level(pointer: &str) -> bool {
 
 /// Splits a canonical document into (model part, item part). Members absent from `doc` stay absent.
 pub fn split(doc: &Value) -> (Value, Value) {
-    let mut model = doc.clone();
+    split_owned(doc.clone())
+}
+
+/// [`split`] without copying the document.
+pub fn split_owned(mut model: Value) -> (Value, Value) {
     let mut item = Value::Object(Map::new());
     for pointer in item_pointers() {
         if let Some(value) = take(&mut model, pointer) {
@@ -85,7 +89,7 @@ fn take(doc: &mut Value, pointer: &str) -> Option<Value> {
 }
 
 /// Writes `value` at an object-only pointer, creating intermediate objects.
-pub(crate) fn put(doc: &mut Value, pointer: &str, value: Value) {
+fn put(doc: &mut Value, pointer: &str, value: Value) {
     let mut node = doc;
     let segments: Vec<&str> = pointer.trim_start_matches('/').split('/').collect();
     for segment in &segments[..segments.len() - 1] {

@@ -107,7 +107,7 @@ impl Envelope {
 
     /// Interprets the envelope as a passport write.
     pub fn into_passport(self) -> Result<PassportInput, Vec<Violation>> {
-        let (model_part, item) = document::split(&self.document);
+        let (model_part, item) = document::split_owned(self.document);
         let model = match self.model_id {
             Some(id) => {
                 let stray = leaves(&model_part);
@@ -138,7 +138,7 @@ impl Envelope {
         let Some(id) = self.model_id else {
             return Err(vec![Violation::new("/modelId", "schema:required", "a battery model record needs a modelId")]);
         };
-        let (model, item) = document::split(&self.document);
+        let (model, item) = document::split_owned(self.document);
         let stray = leaves(&item);
         if !stray.is_empty() {
             return Err(stray

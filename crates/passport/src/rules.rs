@@ -86,20 +86,21 @@ const INTEGERS: &[&str] = &[
 
 const TECH: &str = "/performance/batteryTechicalProperties";
 
-/// Model values the item-level rules read; `check_item` copies them next to the item.
-pub(crate) const MODEL_VALUES_FOR_ITEMS: [&str; 2] =
-    ["/generalProductInformation/batteryCategory", "/performance/batteryTechicalProperties/ratedCapacity"];
-
-/// Runs every rule. With `Scope::Item`, `doc` holds only an item record plus `MODEL_VALUES_FOR_ITEMS`:
-/// rules whose inputs are model-level find nothing to check, so only per-battery rules apply.
-pub(crate) fn check(doc: &Value, scope: Scope, now: OffsetDateTime) -> Vec<Violation> {
+/// Runs every rule. With `Scope::Item`, `doc` is an item record and `model` its (valid) model record:
+/// rules whose inputs are model-level find nothing to check in the item, so only per-battery rules apply,
+/// reading the two model values they need (category, rated capacity) from `model`.
+pub(crate) fn check(doc: &Value, model: Option<&Value>, scope: Scope, now: OffsetDateTime) -> Vec<Violation> {
+    let category = lookup(doc, model, "/generalProductInformation/batteryCategory")
+        .and_then(Value::as_str)
+        .and_then(Category::parse);
+    let rated_capacity = lookup(doc, model, &format!("{TECH}/ratedCapacity")).and_then(Value::as_f64);
     let mut out = Vec::new();
     ranges(doc, &mut out);
-    mandatory(doc, scope, &mut out);
+    mandatory(doc, category, scope, &mut out);
     lifecycle_shares(doc, &mut out);
     voltages_and_temperatures(doc, &mut out);
     energy_consistency(doc, &mut out);
-    remaining_capacity(doc, &mut out);
+    remaining_capacity(doc, rated_capacity, &mut out);
     category_limits(doc, &mut out);
     material_masses(doc, &mut out);
     dates(doc, now, &mut out);
@@ -109,21 +110,50 @@ pub(crate) fn check(doc: &Value, scope: Scope, now: OffsetDateTime) -> Vec<Viola
 
 /// Every (pointer, value) matching a pattern in which `-` stands for each array element.
 pub(crate) fn values_at<'a>(doc: &'a Value, pattern: &str) -> Vec<(String, &'a Value)> {
-    let mut found = vec![(String::new(), doc)];
-    for segment in pattern.trim_start_matches('/').split('/') {
-        let mut next = Vec::new();
-        for (at, value) in found {
-            if segment == "-" {
-                for (i, item) in value.as_array().into_iter().flatten().enumerate() {
-                    next.push((format!("{at}/{i}"), item));
-                }
-            } else if let Some(child) = value.get(segment) {
-                next.push((format!("{at}/{segment}"), child));
-            }
-        }
-        found = next;
-    }
+    let mut found = Vec::new();
+    visit(doc, pattern, &mut |at, value| found.push((at(), value)));
     found
+}
+
+/// Calls `f` for every value matching `pattern` (`-` = each array element) with a function that builds
+/// its pointer: the walk itself allocates nothing, the pointer is only built when a rule reports it.
+fn visit<'a>(doc: &'a Value, pattern: &str, f: &mut dyn FnMut(&dyn Fn() -> String, &'a Value)) {
+    fn walk<'a>(
+        value: &'a Value,
+        rest: &str,
+        pattern: &str,
+        indices: &mut Vec<usize>,
+        f: &mut dyn FnMut(&dyn Fn() -> String, &'a Value),
+    ) {
+        let rest = rest.strip_prefix('/').unwrap_or(rest);
+        if rest.is_empty() {
+            let at = || {
+                let mut next = indices.iter();
+                pattern
+                    .split('/')
+                    .map(|s| if s == "-" { next.next().map_or(s.to_string(), usize::to_string) } else { s.to_string() })
+                    .collect::<Vec<_>>()
+                    .join("/")
+            };
+            return f(&at, value);
+        }
+        let (segment, tail) = rest.split_once('/').map_or((rest, ""), |(a, b)| (a, b));
+        if segment == "-" {
+            for (i, item) in value.as_array().into_iter().flatten().enumerate() {
+                indices.push(i);
+                walk(item, tail, pattern, indices, f);
+                indices.pop();
+            }
+        } else if let Some(child) = value.get(segment) {
+            walk(child, tail, pattern, indices, f);
+        }
+    }
+    walk(doc, pattern, pattern, &mut Vec::new(), f);
+}
+
+/// A value from the document, or else from its model record.
+fn lookup<'a>(doc: &'a Value, model: Option<&'a Value>, pointer: &str) -> Option<&'a Value> {
+    doc.pointer(pointer).or_else(|| model?.pointer(pointer))
 }
 
 fn number(doc: &Value, pointer: &str) -> Option<f64> {
@@ -132,26 +162,24 @@ fn number(doc: &Value, pointer: &str) -> Option<f64> {
 
 fn ranges(doc: &Value, out: &mut Vec<Violation>) {
     for (pattern, min, max, unit) in RANGES {
-        for (at, value) in values_at(doc, pattern) {
-            let Some(x) = value.as_f64() else { continue };
+        visit(doc, pattern, &mut |at, value| {
+            let Some(x) = value.as_f64() else { return };
             if !(*min..=*max).contains(&x) {
                 out.push(Violation::new(
-                    at,
+                    at(),
                     "range",
                     format!("{x} {unit} is outside the plausible range {min} to {max} {unit}").replace("  ", " "),
                 ));
             } else if INTEGERS.contains(pattern) && x.fract() != 0.0 {
-                out.push(Violation::new(at, "integer", format!("{x} must be a whole number")));
+                out.push(Violation::new(at(), "integer", format!("{x} must be a whole number")));
             }
-        }
+        });
     }
 }
 
 /// Attributes the catalogue marks mandatory for the document's battery category must be present.
-fn mandatory(doc: &Value, scope: Scope, out: &mut Vec<Violation>) {
-    let Some(category) =
-        doc.pointer("/generalProductInformation/batteryCategory").and_then(Value::as_str).and_then(Category::parse)
-    else {
+fn mandatory(doc: &Value, category: Option<Category>, scope: Scope, out: &mut Vec<Violation>) {
+    let Some(category) = category else {
         return; // the schema reports a missing or unknown category
     };
     for (attribute, facts) in ATTRIBUTES.iter().zip(attribute_facts()) {
@@ -313,10 +341,9 @@ fn energy_consistency(doc: &Value, out: &mut Vec<Violation>) {
 }
 
 /// The remaining capacity (per battery) cannot exceed the model's rated capacity by much.
-fn remaining_capacity(doc: &Value, out: &mut Vec<Violation>) {
+fn remaining_capacity(doc: &Value, rated_capacity: Option<f64>, out: &mut Vec<Violation>) {
     let remaining_at = "/performance/batteryCondition/remainingCapacity/remainingCapacityValue";
-    let (Some(remaining), Some(capacity)) = (number(doc, remaining_at), number(doc, &format!("{TECH}/ratedCapacity")))
-    else {
+    let (Some(remaining), Some(capacity)) = (number(doc, remaining_at), rated_capacity) else {
         return;
     };
     if remaining > capacity * 1.1 {
@@ -456,16 +483,18 @@ fn identifiers_and_addresses(doc: &Value, out: &mut Vec<Violation>) {
             }
         }
     }
-    for (at, value) in all_uri_values(doc) {
-        if let Some(url) = value.as_str()
-            && !(url.starts_with("https://") || url.starts_with("http://"))
-        {
-            out.push(Violation::new(
-                at,
-                "url",
-                format!("`{url}` must be an http(s) link that a passport reader can open"),
-            ));
-        }
+    for pattern in uri_patterns() {
+        visit(doc, pattern, &mut |at, value| {
+            if let Some(url) = value.as_str()
+                && !(url.starts_with("https://") || url.starts_with("http://"))
+            {
+                out.push(Violation::new(
+                    at(),
+                    "url",
+                    format!("`{url}` must be an http(s) link that a passport reader can open"),
+                ));
+            }
+        });
     }
     for (at, value) in values_at(doc, "/labels/labels/-/labelingMeaning") {
         let Some(texts) = value.as_object() else {
@@ -484,11 +513,6 @@ fn identifiers_and_addresses(doc: &Value, out: &mut Vec<Violation>) {
             }
         }
     }
-}
-
-/// Every value the schemas declare as `format: uri`.
-fn all_uri_values(doc: &Value) -> Vec<(String, &Value)> {
-    uri_patterns().iter().flat_map(|pattern| values_at(doc, pattern)).collect()
 }
 
 /// Patterns (with `-` for array elements) of every `format: uri` place in the schemas, found once.

@@ -60,20 +60,14 @@ pub fn validate_item(item: &Value, model: &Value) -> Result<(), Vec<Violation>> 
 /// [`validate_item`] against a given clock.
 pub fn validate_item_at(item: &Value, model: &Value, now: OffsetDateTime) -> Result<(), Vec<Violation>> {
     let mut violations = item_schema_violations(item);
-    let mut thin = item.clone();
-    for pointer in rules::MODEL_VALUES_FOR_ITEMS {
-        if let Some(value) = model.pointer(pointer) {
-            document::put(&mut thin, pointer, value.clone());
-        }
-    }
-    violations.extend(rules::check(&thin, Scope::Item, now));
+    violations.extend(rules::check(item, Some(model), Scope::Item, now));
     if violations.is_empty() { Ok(()) } else { Err(violations) }
 }
 
 /// Validation against a given clock (for tests and for re-validating history).
 pub fn validate_at(doc: &Value, scope: Scope, now: OffsetDateTime) -> Result<(), Vec<Violation>> {
     let mut violations = schema_violations(doc, scope);
-    violations.extend(rules::check(doc, scope, now));
+    violations.extend(rules::check(doc, None, scope, now));
     if violations.is_empty() { Ok(()) } else { Err(violations) }
 }
 
