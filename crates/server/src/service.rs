@@ -17,7 +17,7 @@ use store::{
 
 const GPI: &str = "/generalProductInformation";
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ServiceError {
     #[error("invalid document ({} violations)", .0.len())]
     Invalid(Vec<Violation>),
@@ -137,23 +137,6 @@ struct Prepared {
 impl Prepared {
     fn document(&self) -> Value {
         compose(&self.model.document, &self.new.item)
-    }
-}
-
-impl Clone for ServiceError {
-    fn clone(&self) -> Self {
-        use ServiceError::*;
-        match self {
-            Invalid(v) => Invalid(v.clone()),
-            BadRequest(s) => BadRequest(s.clone()),
-            NotFound(s) => NotFound(s.clone()),
-            Forbidden(s) => Forbidden(s.clone()),
-            Duplicate(s) => Duplicate(s.clone()),
-            Concurrent(s) => Concurrent(s.clone()),
-            Stale(s) => Stale(s.clone()),
-            Unavailable(s) => Unavailable(s.clone()),
-            Internal(s) => Internal(s.clone()),
-        }
     }
 }
 

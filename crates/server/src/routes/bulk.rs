@@ -1,5 +1,6 @@
 //! `POST /api/v1/passports:bulk`: NDJSON in, one NDJSON result line per input line out.
 
+use crate::import::BATCH_LINES as CHUNK;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -12,9 +13,6 @@ use crate::body::RawBody;
 use crate::import::Importer;
 use crate::problem::Problem;
 use crate::service::{BulkLine, LineOutcome};
-
-/// Lines per store transaction in per-line mode.
-const CHUNK: usize = 1000;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]

@@ -8,6 +8,7 @@ use passport::demo::{self, DemoModel};
 use passport::hash::canonical_json;
 use serde_json::{Value, json};
 use server::PassportService;
+use server::import::BATCH_LINES as CHUNK;
 use server::import::Importer;
 use server::service::{BulkLine, LineOutcome};
 use sqlx::Connection;
@@ -16,7 +17,6 @@ use std::time::{Duration, Instant};
 use crate::cmd::local_actor;
 use passport::fixtures::{item_body, model_body};
 
-const CHUNK: usize = 1000;
 const SEED: u64 = 2027;
 
 #[derive(ClapArgs)]

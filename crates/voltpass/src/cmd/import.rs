@@ -1,6 +1,7 @@
 use anyhow::{Context, bail};
 use clap::Args as ClapArgs;
 use server::PassportService;
+use server::import::BATCH_LINES as CHUNK;
 use server::import::Importer;
 use server::service::{BulkLine, LineOutcome, ServiceError};
 use std::collections::VecDeque;
@@ -8,9 +9,6 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 
 use super::{local_actor, open_store};
 use crate::progress;
-
-/// Lines per transaction.
-const CHUNK: usize = 1000;
 
 #[derive(ClapArgs)]
 pub struct Args {
