@@ -166,7 +166,16 @@ impl PassportService {
 
     /// Creates a battery model record (version 1) from a write body with `modelId`.
     pub async fn create_model(&self, actor: &Actor, body: Value) -> Result<ModelVersion> {
-        self.write_model(actor, body, None, Some(0)).await
+        // The creating economic operator owns the model; admins create unowned (admin-managed) models.
+        let owner =
+            match actor.role {
+                Role::Admin => None,
+                Role::EconomicOperator => Some(actor.organisation.clone().ok_or_else(|| {
+                    ServiceError::Forbidden("this economic-operator key names no organisation".into())
+                })?),
+                role => return Err(ServiceError::Forbidden(format!("role {role} may not write battery models"))),
+            };
+        self.write_model(actor, body, None, Some(0), owner).await
     }
 
     /// Appends a new version of a model; `expected` comes from `If-Match`.
@@ -187,10 +196,16 @@ impl PassportService {
                 current.meta.version
             )));
         }
-        if let Some(owner) = &current.owner {
-            may_write_for(actor, owner)?;
+        match &current.owner {
+            Some(owner) => may_write_for(actor, owner)?,
+            None if actor.role != Role::Admin => {
+                return Err(ServiceError::Forbidden(format!("model {id} is managed by an administrator")));
+            }
+            None => {}
         }
-        self.write_model(actor, body, Some(id), Some(expected.unwrap_or(current.meta.version))).await
+        // Ownership stays with the model, whoever writes the new version.
+        self.write_model(actor, body, Some(id), Some(expected.unwrap_or(current.meta.version)), current.owner.clone())
+            .await
     }
 
     async fn write_model(
@@ -199,6 +214,7 @@ impl PassportService {
         body: Value,
         path_id: Option<&str>,
         expected: Option<i64>,
+        owner: Option<String>,
     ) -> Result<ModelVersion> {
         let mut envelope = Envelope::parse(body).map_err(ServiceError::Invalid)?;
         if let Some(path_id) = path_id {
@@ -215,16 +231,6 @@ impl PassportService {
         }
         let input = envelope.into_model().map_err(ServiceError::Invalid)?;
         validate_model(&input.document).map_err(ServiceError::Invalid)?;
-        let owner =
-            match actor.role {
-                Role::Admin => None,
-                Role::EconomicOperator => Some(actor.organisation.clone().ok_or_else(|| {
-                    ServiceError::Forbidden("this economic-operator key names no organisation".into())
-                })?),
-                role => {
-                    return Err(ServiceError::Forbidden(format!("role {role} may not write battery models")));
-                }
-            };
         let new = NewModelVersion {
             model_id: input.id.clone(),
             document: input.document,

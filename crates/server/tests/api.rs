@@ -30,6 +30,7 @@ macro_rules! on_both_backends {
 
 on_both_backends!(
     model_and_item_compose_on_read,
+    model_records_are_versioned_and_owned,
     full_documents_share_one_model_record,
     updates_append_versions_with_a_hash_chain,
     bad_input_is_refused_and_changes_nothing,
@@ -69,6 +70,43 @@ async fn model_and_item_compose_on_read(store: Arc<dyn Store>) {
         })
     );
     passport::validate::validate_passport(&read).expect("what is served validates");
+}
+
+async fn model_records_are_versioned_and_owned(store: Arc<dyn Store>) {
+    let s = TestServer::start(store, Config::default()).await;
+    let body = model_body(DemoModel::EvNmc811Pack);
+    let created = s.post("/api/v1/models", Some(&s.operator)).json(&body).send().await.unwrap();
+    assert_eq!(created.status(), 201);
+    assert_eq!(created.headers()["location"], "/api/v1/models/VOLTA-EV-NMC811-P96");
+    problem(s.post("/api/v1/models", Some(&s.operator)).json(&body).send().await.unwrap(), 409).await;
+
+    let url = "/api/v1/models/VOLTA-EV-NMC811-P96";
+    let mut changed = body.clone();
+    changed["carbonFootprint"]["batteryCarbonFootprint"] = json!(70.1);
+    changed["reason"] = json!("updated LCA");
+    problem(s.put(url, Some(&s.other_operator)).json(&changed).send().await.unwrap(), 403).await;
+    let updated = s.put(url, Some(&s.admin)).header("if-match", "\"1\"").json(&changed).send().await.unwrap();
+    assert_eq!(updated.status(), 200);
+    assert_eq!(updated.headers()["etag"], "\"2\"");
+    let v2: Value = updated.json().await.unwrap();
+    assert_eq!(v2["owner"], common::operator_of(DemoModel::EvNmc811Pack), "ownership stays with the operator");
+    problem(s.put(url, Some(&s.operator)).header("if-match", "\"1\"").json(&changed).send().await.unwrap(), 412).await;
+
+    let mut item_value = body.clone();
+    item_value["generalProductInformation"]["productIdentifier"] = json!("SN-1");
+    let err = problem(s.put(url, Some(&s.operator)).json(&item_value).send().await.unwrap(), 422).await;
+    assert!(has_error(&err, "/generalProductInformation/productIdentifier", "item-level"), "{err}");
+
+    let history: Value = s.get(&format!("{url}/versions"), Some(&s.admin)).send().await.unwrap().json().await.unwrap();
+    let items = history["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[1]["prevHash"], items[0]["contentHash"]);
+    let v1: Value = s.get(&format!("{url}/versions/1"), Some(&s.admin)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(
+        v1["document"]["carbonFootprint"]["batteryCarbonFootprint"],
+        body["carbonFootprint"]["batteryCarbonFootprint"]
+    );
+    problem(s.get("/api/v1/models/NOPE", Some(&s.admin)).send().await.unwrap(), 404).await;
 }
 
 async fn full_documents_share_one_model_record(store: Arc<dyn Store>) {
