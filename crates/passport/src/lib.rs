@@ -1,5 +1,6 @@
 //! The battery passport domain (Regulation (EU) 2023/1542, Art. 77-78, Annex XIII).
 //!
+//! - [`access`]: which attributes each access group may read (the one filter every read path uses);
 //! - [`catalogue`]: every passport attribute with its pointer, unit, access group and obligations;
 //! - [`document`]: the canonical document (Battery Pass Data Model v1.2), split into the model-level record
 //!   (stored once per battery model) and the item-level record (one per battery), and composed again on read;
@@ -10,6 +11,7 @@
 //!
 //! No HTTP, no SQL: this crate is pure and fast to test.
 
+pub mod access;
 pub mod catalogue;
 pub mod demo;
 pub mod document;
