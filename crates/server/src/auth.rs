@@ -42,6 +42,14 @@ impl Caller {
         }
     }
 
+    /// The actor, or `None` for the public.
+    pub fn actor_or_public(&self) -> Option<&Actor> {
+        match self {
+            Caller::Actor(a) => Some(a),
+            Caller::Public => None,
+        }
+    }
+
     /// The actor if its role is one of `roles`; 401 for the public, 403 for other roles.
     pub fn require(&self, roles: &[Role], what: &str) -> Result<&Actor, Problem> {
         let actor = self.actor()?;

@@ -1,6 +1,7 @@
 //! The passport service: what the REST API and the CLI do, without HTTP. It parses writes, resolves and
 //! caches battery models, validates composed documents, checks who may write, and appends to the store.
 
+use passport::access::{self, Audience};
 use passport::catalogue::Category;
 use passport::document::compose;
 use passport::input::{Envelope, ModelSource, PassportInput};
@@ -137,6 +138,19 @@ struct Prepared {
 impl Prepared {
     fn document(&self) -> Value {
         compose(&self.model.document, &self.new.item)
+    }
+}
+
+/// The access group a reader belongs to for one passport: the one place roles meet Annex XIII.
+/// Economic operators see everything of the passports they are responsible for, and what the public
+/// sees of the others; suppliers see what the public sees.
+pub fn audience(reader: Option<&Actor>, head: &PassportHead) -> Audience {
+    match reader.map(|a| (a.role, a.organisation.as_deref())) {
+        Some((Role::Admin, _)) => Audience::Operator,
+        Some((Role::EconomicOperator, Some(org))) if org == head.responsible => Audience::Operator,
+        Some((Role::LegitimateInterest, _)) => Audience::LegitimateInterest,
+        Some((Role::Authority, _)) => Audience::Authority,
+        _ => Audience::Public,
     }
 }
 
@@ -496,14 +510,14 @@ impl PassportService {
         self.store.passport_head(id).await?.ok_or_else(|| ServiceError::NotFound(format!("passport {id} not found")))
     }
 
-    /// A passport, composed, at a version (latest when `None`).
-    pub async fn passport(&self, id: &str, version: Option<i64>) -> Result<Passport> {
+    /// A passport, composed, at a version (latest when `None`), as `reader` may see it (`None` = the public).
+    pub async fn passport(&self, id: &str, version: Option<i64>, reader: Option<&Actor>) -> Result<Passport> {
         let head = self.head(id).await?;
         let stored = self.store.passport_version(id, version).await?.ok_or_else(|| {
             ServiceError::NotFound(format!("passport {id} has no version {}", version.unwrap_or_default()))
         })?;
         let model = self.model(&stored.model_id, Some(stored.model_version)).await?;
-        let document = compose(&model.document, &stored.item);
+        let document = access::visible(&compose(&model.document, &stored.item), audience(reader, &head));
         Ok(Passport { head, version: stored, document })
     }
 

@@ -245,7 +245,29 @@ async fn authentication_and_roles(store: Arc<dyn Store>) {
     problem(s.get(&url, Some("vpk_not-a-key")).send().await.unwrap(), 401).await;
     problem(s.post("/api/v1/passports", Some(&s.legitimate)).json(&body).send().await.unwrap(), 403).await;
     problem(s.post("/api/v1/passports", Some(&s.supplier)).json(&body).send().await.unwrap(), 403).await;
-    problem(s.get(&url, Some(&s.supplier)).send().await.unwrap(), 403).await;
+    // Reads are filtered by access group (Annex XIII): one filter, driven by the catalogue.
+    let read = |key: Option<String>| {
+        let request = s.get(&url, key.as_deref());
+        async move {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), 200);
+            assert_eq!(response.headers()["vary"], "authorization");
+            response.json::<Value>().await.unwrap()
+        }
+    };
+    let public = read(None).await;
+    assert!(public.pointer("/carbonFootprint/batteryCarbonFootprint").is_some());
+    assert!(public.pointer("/performance/batteryCondition").is_none(), "dynamic data is not public");
+    assert!(public.pointer("/labels/resultOfTestReport").is_none(), "test reports are for authorities");
+    assert_eq!(read(Some(s.supplier.clone())).await, public);
+    assert_eq!(read(Some(s.other_operator.clone())).await, public, "another operator's passport: the public view");
+    let legitimate = read(Some(s.legitimate.clone())).await;
+    assert!(legitimate.pointer("/performance/batteryCondition/stateOfCharge").is_some());
+    assert!(legitimate.pointer("/labels/resultOfTestReport").is_none());
+    let own = read(Some(s.operator.clone())).await;
+    assert!(
+        own.pointer("/labels/resultOfTestReport").is_some() && own.pointer("/performance/batteryCondition").is_some()
+    );
     let err =
         problem(s.post("/api/v1/passports", Some(&s.other_operator)).json(&body).send().await.unwrap(), 403).await;
     assert!(err["detail"].as_str().unwrap().contains("may not write passports of operator"), "{err}");
@@ -255,7 +277,8 @@ async fn authentication_and_roles(store: Arc<dyn Store>) {
         403,
     )
     .await;
-    assert_eq!(s.get(&url, Some(&s.legitimate)).send().await.unwrap().status(), 200);
+    problem(s.get("/api/v1/passports", None).send().await.unwrap(), 401).await;
+    problem(s.get("/api/v1/passports", Some(&s.supplier)).send().await.unwrap(), 403).await;
     assert_eq!(s.passport_count().await, 1);
 
     let health: Value = s.get("/healthz", None).send().await.unwrap().json().await.unwrap();

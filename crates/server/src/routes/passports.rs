@@ -20,6 +20,8 @@ fn passport_response(status: StatusCode, passport: &Passport) -> Response {
     let mut response = (status, Json(&passport.document)).into_response();
     let headers = response.headers_mut();
     headers.insert(header::ETAG, etag(passport.version.meta.version));
+    // What a reader sees depends on their key.
+    headers.insert(header::VARY, HeaderValue::from_static("authorization"));
     let base = format!("/api/v1/passports/{}", passport.head.id);
     if let Ok(link) = HeaderValue::from_str(&format!("<{base}/versions>; rel=\"version-history\"")) {
         headers.insert(header::LINK, link);
@@ -53,7 +55,8 @@ pub async fn create_passport(
     Ok(passport_response(StatusCode::CREATED, &passport))
 }
 
-/// The latest version of a passport, composed from its item and model records.
+/// The latest version of a passport, composed from its item and model records, with the attributes the
+/// caller's access group may read (no key: the public, Annex XIII point 1).
 #[utoipa::path(get, path = "/api/v1/passports/{id}", tag = "passports", security(("apiKey" = [])),
     params(("id" = String, Path, description = "Passport identifier (URN)")),
     responses((status = 200, description = "The composed canonical document; ETag = version"), (status = 404, description = "Unknown passport")))]
@@ -62,8 +65,7 @@ pub async fn get_passport(
     caller: Caller,
     PathParams(id): PathParams<String>,
 ) -> Result<Response, Problem> {
-    caller.require(READERS, "read passports")?;
-    let passport = state.service.passport(&id, None).await?;
+    let passport = state.service.passport(&id, None, caller.actor_or_public()).await?;
     Ok(passport_response(StatusCode::OK, &passport))
 }
 
@@ -113,8 +115,7 @@ pub async fn passport_version(
     caller: Caller,
     PathParams((id, version)): PathParams<(String, i64)>,
 ) -> Result<Response, Problem> {
-    caller.require(READERS, "read passports")?;
-    let passport = state.service.passport(&id, Some(version)).await?;
+    let passport = state.service.passport(&id, Some(version), caller.actor_or_public()).await?;
     Ok(passport_response(StatusCode::OK, &passport))
 }
 

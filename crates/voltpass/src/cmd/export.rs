@@ -30,6 +30,7 @@ pub struct Args {
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let store = open_store(&args.db).await?;
     let service = PassportService::new(store);
+    let actor = super::local_actor(service.store()).await?;
     let filter = PassportFilter { model_id: args.model, category: args.category, ..Default::default() };
     let mut out: Box<dyn Write> = match &args.out {
         Some(path) => Box::new(std::io::BufWriter::new(
@@ -55,7 +56,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 }
                 continue;
             }
-            let passport = service.passport(&head.id, None).await?;
+            let passport = service.passport(&head.id, None, Some(&actor)).await?;
             serde_json::to_writer(&mut out, &passport.document)?;
             out.write_all(b"\n")?;
             count += 1;
