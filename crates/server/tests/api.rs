@@ -261,6 +261,17 @@ async fn authentication_and_roles(store: Arc<dyn Store>) {
     assert!(public.pointer("/labels/resultOfTestReport").is_none(), "test reports are for authorities");
     assert_eq!(read(Some(s.supplier.clone())).await, public);
     assert_eq!(read(Some(s.other_operator.clone())).await, public, "another operator's passport: the public view");
+    // The public resolver serves the same public view, cacheable, with conditional GET.
+    let resolver = url.replace("/api/v1/passports/", "/p/");
+    let resolved = s.get(&resolver, None).send().await.unwrap();
+    assert_eq!(resolved.status(), 200);
+    assert_eq!(resolved.headers()["cache-control"], "public, max-age=60");
+    let tag = resolved.headers()["etag"].to_str().unwrap().to_string();
+    assert_eq!(resolved.json::<Value>().await.unwrap(), public);
+    let again = s.get(&resolver, Some(&s.admin)).header("if-none-match", &tag).send().await.unwrap();
+    assert_eq!(again.status(), 304, "unchanged: 304, even for a key holder (the resolver is public)");
+    assert_eq!(s.get(&resolver, None).header("if-none-match", "\"99\"").send().await.unwrap().status(), 200);
+    problem(s.get("/p/urn:voltpass:nosuchpassport", None).send().await.unwrap(), 404).await;
     let legitimate = read(Some(s.legitimate.clone())).await;
     assert!(legitimate.pointer("/performance/batteryCondition/stateOfCharge").is_some());
     assert!(legitimate.pointer("/labels/resultOfTestReport").is_none());

@@ -4,6 +4,7 @@ mod bulk;
 mod health;
 mod models;
 mod passports;
+mod resolver;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -35,11 +36,13 @@ use crate::problem::Problem;
         passports::passport_versions,
         passports::passport_version,
         bulk::bulk_create,
+        resolver::resolve,
     ),
     modifiers(&BearerAuth),
     tags(
         (name = "models", description = "Battery model records (Annex XIII points 1-3, one per model and plant)"),
         (name = "passports", description = "Item passports, one per battery, composed with their model on read"),
+        (name = "resolver", description = "Public resolver: where a battery's QR code leads"),
     )
 )]
 struct ApiDoc;
@@ -83,6 +86,7 @@ pub fn router(state: AppState) -> Router {
         Router::new().route("/api/v1/passports:bulk", post(bulk::bulk_create)).layer(DefaultBodyLimit::max(bulk_limit));
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/p/{id}", get(resolver::resolve))
         .route("/api/openapi.json", get(openapi_json))
         .merge(api)
         .merge(bulk)
