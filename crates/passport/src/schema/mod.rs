@@ -81,15 +81,20 @@ pub fn compiled() -> &'static [CompiledSection] {
                 tighten::drop_email_patterns(&mut schema);
                 extensions::add(section.member, &mut schema);
                 tighten::close_objects(&mut schema);
-                let validator = jsonschema::options()
-                    .with_draft(jsonschema::Draft::Draft4)
-                    .should_validate_formats(true)
-                    .build(&schema)
-                    .expect("embedded schema compiles");
+                let validator = compile(&schema);
                 CompiledSection { member: section.member, schema, validator }
             })
             .collect()
     })
+}
+
+/// Compiles a (part of an) embedded schema: draft-04, with `format` checked.
+fn compile(schema: &Value) -> jsonschema::Validator {
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft4)
+        .should_validate_formats(true)
+        .build(schema)
+        .expect("the embedded schemas compile")
 }
 
 /// A per-battery place of the document with the part of the schema that describes it.
@@ -115,11 +120,7 @@ pub fn item_places() -> &'static [ItemPlace] {
                     .and_then(Value::as_array)
                     .is_some_and(|r| r.iter().any(|name| name == leaf));
                 let member = compiled().iter().find(|s| pointer[1..].split('/').next() == Some(s.member))?.member;
-                let validator = jsonschema::options()
-                    .with_draft(jsonschema::Draft::Draft4)
-                    .should_validate_formats(true)
-                    .build(node)
-                    .expect("a part of an embedded schema compiles");
+                let validator = compile(node);
                 Some(ItemPlace { pointer: pointer.clone(), member, required, validator })
             })
             .collect()
