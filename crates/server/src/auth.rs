@@ -61,7 +61,7 @@ impl Caller {
     }
 }
 
-/// Roles that read the full operator view (until the access filter narrows it per attribute).
+/// Roles that may list passports and read version histories (documents themselves go through the access filter).
 pub const READERS: &[Role] = &[Role::Admin, Role::EconomicOperator, Role::LegitimateInterest, Role::Authority];
 /// Roles that write passports and models (economic operators only their own).
 pub const WRITERS: &[Role] = &[Role::Admin, Role::EconomicOperator];

@@ -16,6 +16,11 @@ use store::Store;
 pub use routes::openapi_document;
 pub use service::PassportService;
 
+/// Default largest body of a single write (1 MiB).
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Default largest NDJSON body of a bulk write (256 MiB).
+pub const DEFAULT_MAX_BULK_BYTES: usize = 256 * 1024 * 1024;
+
 /// Server settings.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -29,7 +34,7 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Config { max_body_bytes: 1024 * 1024, max_bulk_bytes: 256 * 1024 * 1024, max_page_size: 1000 }
+        Config { max_body_bytes: DEFAULT_MAX_BODY_BYTES, max_bulk_bytes: DEFAULT_MAX_BULK_BYTES, max_page_size: 1000 }
     }
 }
 

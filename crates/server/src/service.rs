@@ -119,14 +119,18 @@ pub struct Page {
 /// Model references resolved while preparing one batch: (id, requested version) to model version.
 type ResolvedModels = HashMap<(String, Option<i64>), Arc<ModelVersion>>;
 
-/// Model versions by (id, version).
-type ModelCache = Arc<RwLock<HashMap<(String, i64), Arc<ModelVersion>>>>;
+/// Model versions are immutable, so once read they are kept: by (id, version) for reads, and by content
+/// hash so that full documents of a known model find it without a database query.
+#[derive(Default)]
+struct ModelCache {
+    by_version: HashMap<(String, i64), Arc<ModelVersion>>,
+    by_hash: HashMap<String, Arc<ModelVersion>>,
+}
 
 #[derive(Clone)]
 pub struct PassportService {
     store: Arc<dyn Store>,
-    /// Model versions are immutable, so they are cached forever once read.
-    models: ModelCache,
+    models: Arc<RwLock<ModelCache>>,
 }
 
 /// A validated passport write, ready for the store.
@@ -267,7 +271,7 @@ impl PassportService {
     /// A model version (latest when `version` is `None`).
     pub async fn model(&self, id: &str, version: Option<i64>) -> Result<Arc<ModelVersion>> {
         if let Some(v) = version
-            && let Some(hit) = self.models.read().expect("model cache lock").get(&(id.to_string(), v))
+            && let Some(hit) = self.models.read().expect("model cache lock").by_version.get(&(id.to_string(), v))
         {
             return Ok(hit.clone());
         }
@@ -277,9 +281,15 @@ impl PassportService {
                 None => format!("model {id} not found"),
             })
         })?;
+        Ok(self.remember(model))
+    }
+
+    fn remember(&self, model: ModelVersion) -> Arc<ModelVersion> {
         let model = Arc::new(model);
-        self.models.write().expect("model cache lock").insert((id.to_string(), model.meta.version), model.clone());
-        Ok(model)
+        let mut cache = self.models.write().expect("model cache lock");
+        cache.by_version.insert((model.model_id.clone(), model.meta.version), model.clone());
+        cache.by_hash.insert(model.meta.content_hash.clone(), model.clone());
+        model
     }
 
     pub async fn model_history(&self, id: &str) -> Result<Vec<VersionMeta>> {
@@ -292,22 +302,24 @@ impl PassportService {
 
     /// The stored model record for a full document's model part: reused when an identical one exists.
     async fn embedded_model(&self, actor: &Actor, model_part: Value) -> Result<Arc<ModelVersion>> {
+        // A model version's content hash is the SHA-256 of its canonical document, as computed here.
         let content_hash = hash::content_hash(&model_part);
+        if let Some(hit) = self.models.read().expect("model cache lock").by_hash.get(&content_hash) {
+            return Ok(hit.clone());
+        }
         if let Some(found) = self.store.model_by_hash(&content_hash).await? {
-            return self.model(&found.model_id, Some(found.meta.version)).await;
+            return Ok(self.remember(found));
         }
         validate_model(&model_part).map_err(ServiceError::Invalid)?;
-        let id = format!("auto-{}", &content_hash[..16]);
         let new = NewModelVersion {
-            model_id: id.clone(),
+            model_id: format!("auto-{}", &content_hash[..16]),
             document: model_part,
             owner: actor.organisation.clone().filter(|_| actor.role == Role::EconomicOperator),
             actor_id: actor.id.clone(),
             reason: Some("model part of a full passport document".into()),
             expected_version: None,
         };
-        let written = self.store.append_model(new).await?;
-        self.model(&id, Some(written.meta.version)).await
+        Ok(self.remember(self.store.append_model(new).await?))
     }
 
     // ----- passports -----

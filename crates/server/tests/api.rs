@@ -42,8 +42,7 @@ on_both_backends!(
 async fn model_and_item_compose_on_read(store: Arc<dyn Store>) {
     let s = TestServer::start(store, Config::default()).await;
     s.create_demo_models().await;
-    let model: Value =
-        s.get("/api/v1/models/VOLTA-EV-NMC811-P96", Some(&s.admin)).send().await.unwrap().json().await.unwrap();
+    let model: Value = s.get_json("/api/v1/models/VOLTA-EV-NMC811-P96", Some(&s.admin)).await;
     assert_eq!(model["version"], 1);
 
     let doc = &documents(DemoModel::EvNmc811Pack, 1, 7)[0];
@@ -56,7 +55,7 @@ async fn model_and_item_compose_on_read(store: Arc<dyn Store>) {
     assert_eq!(location, format!("/api/v1/passports/{id}"));
     assert!(id.starts_with("urn:voltpass:"));
 
-    let read: Value = s.get(&location, Some(&s.admin)).send().await.unwrap().json().await.unwrap();
+    let read: Value = s.get_json(&location, Some(&s.admin)).await;
     let mut expected = doc.clone();
     expected["generalProductInformation"]["batteryPassportIdentifier"] = json!(id);
     assert_eq!(read, expected, "the composed read equals the document the item was cut from");
@@ -97,11 +96,11 @@ async fn model_records_are_versioned_and_owned(store: Arc<dyn Store>) {
     let err = problem(s.put(url, Some(&s.operator)).json(&item_value).send().await.unwrap(), 422).await;
     assert!(has_error(&err, "/generalProductInformation/productIdentifier", "item-level"), "{err}");
 
-    let history: Value = s.get(&format!("{url}/versions"), Some(&s.admin)).send().await.unwrap().json().await.unwrap();
+    let history: Value = s.get_json(&format!("{url}/versions"), Some(&s.admin)).await;
     let items = history["items"].as_array().unwrap();
     assert_eq!(items.len(), 2);
     assert_eq!(items[1]["prevHash"], items[0]["contentHash"]);
-    let v1: Value = s.get(&format!("{url}/versions/1"), Some(&s.admin)).send().await.unwrap().json().await.unwrap();
+    let v1: Value = s.get_json(&format!("{url}/versions/1"), Some(&s.admin)).await;
     assert_eq!(
         v1["document"]["carbonFootprint"]["batteryCarbonFootprint"],
         body["carbonFootprint"]["batteryCarbonFootprint"]
@@ -116,13 +115,12 @@ async fn full_documents_share_one_model_record(store: Arc<dyn Store>) {
         let response = s.post("/api/v1/passports", Some(&s.admin)).json(doc).send().await.unwrap();
         assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
     }
-    let list: Value = s.get("/api/v1/passports", Some(&s.admin)).send().await.unwrap().json().await.unwrap();
+    let list: Value = s.get_json("/api/v1/passports", Some(&s.admin)).await;
     let models: Vec<&str> = list["items"].as_array().unwrap().iter().map(|i| i["modelId"].as_str().unwrap()).collect();
     assert_eq!(models.len(), 3);
     assert!(models.iter().all(|m| *m == models[0] && m.starts_with("auto-")), "{models:?}");
     let id = list["items"][2]["id"].as_str().unwrap();
-    let read: Value =
-        s.get(&format!("/api/v1/passports/{id}"), Some(&s.admin)).send().await.unwrap().json().await.unwrap();
+    let read: Value = s.get_json(&format!("/api/v1/passports/{id}"), Some(&s.admin)).await;
     assert_eq!(
         read["generalProductInformation"]["productIdentifier"],
         docs[2]["generalProductInformation"]["productIdentifier"]
@@ -153,14 +151,14 @@ async fn updates_append_versions_with_a_hash_chain(store: Arc<dyn Store>) {
     let response = s.put(&url, Some(&s.operator)).header("if-match", "\"1\"").json(&body).send().await.unwrap();
     problem(response, 412).await;
 
-    let history: Value = s.get(&format!("{url}/versions"), Some(&s.admin)).send().await.unwrap().json().await.unwrap();
+    let history: Value = s.get_json(&format!("{url}/versions"), Some(&s.admin)).await;
     let items = history["items"].as_array().unwrap();
     assert_eq!(items.len(), 2);
     assert_eq!(items[1]["reason"], "BMS reading after first service");
     assert_eq!(items[1]["prevHash"], items[0]["contentHash"]);
     assert!(items[0]["actorId"].as_str().unwrap().starts_with("actor:"));
-    let v1: Value = s.get(&format!("{url}/versions/1"), Some(&s.admin)).send().await.unwrap().json().await.unwrap();
-    let v2: Value = s.get(&url, Some(&s.admin)).send().await.unwrap().json().await.unwrap();
+    let v1: Value = s.get_json(&format!("{url}/versions/1"), Some(&s.admin)).await;
+    let v2: Value = s.get_json(&url, Some(&s.admin)).await;
     assert_eq!(
         v1["performance"]["batteryCondition"]["stateOfCharge"],
         doc["performance"]["batteryCondition"]["stateOfCharge"]
@@ -229,7 +227,7 @@ async fn bad_input_is_refused_and_changes_nothing(store: Arc<dyn Store>) {
     .await;
 
     assert_eq!(s.passport_count().await, 1, "no rejected request wrote anything");
-    let head: Value = s.get(&format!("{url}/versions"), Some(&s.admin)).send().await.unwrap().json().await.unwrap();
+    let head: Value = s.get_json(&format!("{url}/versions"), Some(&s.admin)).await;
     assert_eq!(head["items"].as_array().unwrap().len(), 1);
 }
 
@@ -292,9 +290,9 @@ async fn authentication_and_roles(store: Arc<dyn Store>) {
     problem(s.get("/api/v1/passports", Some(&s.supplier)).send().await.unwrap(), 403).await;
     assert_eq!(s.passport_count().await, 1);
 
-    let health: Value = s.get("/healthz", None).send().await.unwrap().json().await.unwrap();
+    let health: Value = s.get_json("/healthz", None).await;
     assert_eq!(health["status"], "ok");
-    let openapi: Value = s.get("/api/openapi.json", None).send().await.unwrap().json().await.unwrap();
+    let openapi: Value = s.get_json("/api/openapi.json", None).await;
     for path in ["/api/v1/passports", "/api/v1/passports/{id}", "/api/v1/passports:bulk", "/api/v1/models", "/healthz"]
     {
         assert!(openapi["paths"].get(path).is_some(), "OpenAPI lists {path}");
@@ -316,14 +314,8 @@ async fn listing_filters_and_cursor_paging(store: Arc<dyn Store>) {
     let mut next = Some(String::new());
     while let Some(cursor) = next {
         let q = if cursor.is_empty() { String::new() } else { format!("&cursor={cursor}") };
-        let page: Value = s
-            .get(&format!("/api/v1/passports?category=stationary&limit=3{q}"), Some(&s.admin))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let page: Value =
+            s.get_json(&format!("/api/v1/passports?category=stationary&limit=3{q}"), Some(&s.admin)).await;
         ids.extend(page["items"].as_array().unwrap().iter().map(|i| {
             assert_eq!(i["category"], "stationary");
             i["id"].as_str().unwrap().to_string()
@@ -332,25 +324,11 @@ async fn listing_filters_and_cursor_paging(store: Arc<dyn Store>) {
     }
     assert_eq!(ids.len(), 8);
     assert!(ids.windows(2).all(|w| w[0] < w[1]));
-    let page: Value = s
-        .get("/api/v1/passports?modelId=VOLTA-EV-NMC811-P96&limit=100", Some(&s.admin))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page: Value = s.get_json("/api/v1/passports?modelId=VOLTA-EV-NMC811-P96&limit=100", Some(&s.admin)).await;
     assert_eq!(page["items"].as_array().unwrap().len(), 9);
     assert!(page.get("nextCursor").is_none(), "no cursor on the last page");
     let battery = page["items"][0]["batteryId"].as_str().unwrap();
-    let one: Value = s
-        .get(&format!("/api/v1/passports?batteryId={}", urlencode(battery)), Some(&s.admin))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let one: Value = s.get_json(&format!("/api/v1/passports?batteryId={}", urlencode(battery)), Some(&s.admin)).await;
     assert_eq!(one["items"].as_array().unwrap().len(), 1);
     problem(s.get("/api/v1/passports?limit=0", Some(&s.admin)).send().await.unwrap(), 400).await;
     problem(s.get("/api/v1/passports?cursor=%%%", Some(&s.admin)).send().await.unwrap(), 400).await;

@@ -9,10 +9,9 @@ use crate::{
 use async_trait::async_trait;
 use passport::hash::canonical_json;
 use serde_json::Value;
-use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgPoolOptions, PgRow};
-use sqlx::{PgPool, Postgres, QueryBuilder, Row, SqlStr};
-use std::borrow::Cow;
+use sqlx::{PgPool, Postgres, QueryBuilder, Row};
 use std::time::Duration;
 use time::OffsetDateTime;
 
@@ -24,16 +23,7 @@ pub struct PostgresStore {
 }
 
 fn migrator() -> Migrator {
-    Migrator {
-        migrations: Cow::Owned(vec![Migration::new(
-            1,
-            Cow::Borrowed("init"),
-            MigrationType::Simple,
-            SqlStr::from_static(include_str!("../migrations/postgres/0001_init.sql")),
-            false,
-        )]),
-        ..Migrator::DEFAULT
-    }
+    crate::record::migrator(include_str!("../migrations/postgres/0001_init.sql"))
 }
 
 impl PostgresStore {

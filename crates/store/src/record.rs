@@ -89,6 +89,22 @@ pub(crate) fn written_versions(
         .collect()
 }
 
+/// The migrator for a backend's schema script (one migration so far; add versions here as it grows).
+pub(crate) fn migrator(init_sql: &'static str) -> sqlx::migrate::Migrator {
+    use sqlx::migrate::{Migration, MigrationType, Migrator};
+    use std::borrow::Cow;
+    Migrator {
+        migrations: Cow::Owned(vec![Migration::new(
+            1,
+            Cow::Borrowed("init"),
+            MigrationType::Simple,
+            sqlx::SqlStr::from_static(init_sql),
+            false,
+        )]),
+        ..Migrator::DEFAULT
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

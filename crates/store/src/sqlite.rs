@@ -10,10 +10,9 @@ use crate::{
 use async_trait::async_trait;
 use passport::hash::canonical_json;
 use serde_json::Value;
-use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
-use sqlx::{QueryBuilder, Row, SqlStr, Sqlite, SqlitePool};
-use std::borrow::Cow;
+use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 use std::str::FromStr;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -27,16 +26,7 @@ pub struct SqliteStore {
 }
 
 fn migrator() -> Migrator {
-    Migrator {
-        migrations: Cow::Owned(vec![Migration::new(
-            1,
-            Cow::Borrowed("init"),
-            MigrationType::Simple,
-            SqlStr::from_static(include_str!("../migrations/sqlite/0001_init.sql")),
-            false,
-        )]),
-        ..Migrator::DEFAULT
-    }
+    crate::record::migrator(include_str!("../migrations/sqlite/0001_init.sql"))
 }
 
 impl SqliteStore {

@@ -70,6 +70,11 @@ impl TestServer {
         self.auth(self.client.put(format!("{}{path}", self.base)), key)
     }
 
+    /// GET a JSON body (the status is the caller's to check when it matters).
+    pub async fn get_json(&self, path: &str, key: Option<&str>) -> Value {
+        self.get(path, key).send().await.unwrap().json().await.unwrap()
+    }
+
     fn auth(&self, request: RequestBuilder, key: Option<&str>) -> RequestBuilder {
         match key {
             Some(key) => request.bearer_auth(key),

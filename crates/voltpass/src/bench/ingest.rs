@@ -38,7 +38,7 @@ fn chunks(count: usize) -> impl Iterator<Item = Vec<String>> {
     })
 }
 
-/// voltpass: parse, validate, compose, hash and append, exactly as `voltpass import` does.
+/// voltpass: parse, validate, hash and append, exactly as `voltpass import` does.
 async fn voltpass_run(url: &str, count: usize) -> anyhow::Result<Duration> {
     let store = store::open(url).await?;
     let service = PassportService::new(store);
@@ -162,7 +162,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let our_rate = per_s(n, ours);
     let ratio = our_rate / base_rate;
     println!(
-        "  voltpass  sqlite import (validate+compose+hash+append): {our_rate:>10} passports/s ({:.2} s)",
+        "  voltpass  sqlite import (parse+validate+hash+append): {our_rate:>10} passports/s ({:.2} s)",
         ours.as_secs_f64()
     );
     println!("  ratio voltpass / bare insert: {:.1} % (target >= 50 %)", ratio * 100.0);

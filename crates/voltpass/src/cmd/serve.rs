@@ -16,10 +16,10 @@ pub struct Args {
     #[arg(long)]
     demo: bool,
     /// Largest request body for single writes, in bytes.
-    #[arg(long, default_value_t = 1024 * 1024)]
+    #[arg(long, default_value_t = server::DEFAULT_MAX_BODY_BYTES)]
     max_body_bytes: usize,
     /// Largest NDJSON body for bulk writes, in bytes.
-    #[arg(long, default_value_t = 256 * 1024 * 1024)]
+    #[arg(long, default_value_t = server::DEFAULT_MAX_BULK_BYTES)]
     max_bulk_bytes: usize,
 }
 
