@@ -1,5 +1,9 @@
-//! Authentication: `Authorization: Bearer <key>`. Keys are random, shown once, and stored only as SHA-256
-//! hashes; a lookup by hash reveals nothing about other keys. No key means the public.
+//! Authentication: `Authorization: Bearer <key>`, or for pages the same key in an HttpOnly, SameSite=Strict
+//! session cookie set by the login form. Keys are random, shown once, and stored only as SHA-256 hashes; a
+//! lookup by hash reveals nothing about other keys. No key means the public.
+//!
+//! The cookie is honoured only on safe methods (GET, HEAD): a cross-site form can never write with it, so
+//! the REST API needs no CSRF tokens; the login and logout forms carry their own.
 
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
@@ -11,6 +15,21 @@ use crate::AppState;
 use crate::problem::Problem;
 
 const KEY_PREFIX: &str = "vpk_";
+/// Cookie holding the API key of a signed-in page reader.
+pub const SESSION_COOKIE: &str = "vp_key";
+
+/// The value of cookie `name` in the request's `Cookie` headers.
+pub fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim())
+        .filter(|v| !v.is_empty())
+}
 
 /// A new random API key (256 bits).
 pub fn generate_key() -> String {
@@ -70,21 +89,33 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let Some(value) = parts.headers.get(AUTHORIZATION) else {
-            return Ok(Caller::Public);
+        let key = match parts.headers.get(AUTHORIZATION) {
+            Some(value) => value
+                .to_str()
+                .ok()
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(str::trim)
+                .filter(|k| !k.is_empty())
+                .ok_or_else(|| Problem::unauthorized("malformed Authorization header: use `Bearer <key>`"))?,
+            // A stale session cookie (revoked key) just means the public again.
+            None if parts.method.is_safe() => {
+                return Ok(match cookie(&parts.headers, SESSION_COOKIE) {
+                    Some(key) => actor_for_key(state, key).await.map_or(Caller::Public, Caller::Actor),
+                    None => Caller::Public,
+                });
+            }
+            None => return Ok(Caller::Public),
         };
-        let key = value
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|k| !k.is_empty())
-            .ok_or_else(|| Problem::unauthorized("malformed Authorization header: use `Bearer <key>`"))?;
-        match state.service.store().actor_by_key_hash(&key_hash(key)).await {
-            Ok(Some(actor)) => Ok(Caller::Actor(actor)),
-            Ok(None) => Err(Problem::unauthorized("unknown API key")),
-            Err(e) => Err(crate::service::ServiceError::from(e).into()),
-        }
+        actor_for_key(state, key).await.map(Caller::Actor)
+    }
+}
+
+/// The actor an API key belongs to; 401 for an unknown key.
+pub async fn actor_for_key(state: &AppState, key: &str) -> Result<Actor, Problem> {
+    match state.service.store().actor_by_key_hash(&key_hash(key)).await {
+        Ok(Some(actor)) => Ok(actor),
+        Ok(None) => Err(Problem::unauthorized("unknown API key")),
+        Err(e) => Err(crate::service::ServiceError::from(e).into()),
     }
 }
 

@@ -4,15 +4,20 @@
 pub mod auth;
 mod body;
 pub mod import;
+mod negotiate;
 pub mod problem;
+pub mod ratelimit;
 mod routes;
 pub mod service;
+pub mod viewer;
 
 use axum::Router;
 use std::net::SocketAddr;
+use std::num::NonZeroU32;
 use std::sync::Arc;
 use store::Store;
 
+pub use ratelimit::RateLimit;
 pub use routes::openapi_document;
 pub use service::PassportService;
 
@@ -30,11 +35,32 @@ pub struct Config {
     pub max_bulk_bytes: usize,
     /// Largest `limit` a list request may ask for.
     pub max_page_size: i64,
+    /// Where the public reaches this server (no trailing slash): QR codes and JSON-LD `@id`s use it, and an
+    /// `https://` URL makes session cookies `Secure`.
+    pub public_base_url: String,
+    /// Per-address limit on the public routes (resolver, pages, QR codes); `None` = unlimited.
+    pub public_rate_limit: Option<RateLimit>,
+    /// Take the client address from the last `X-Forwarded-For` entry (only behind a reverse proxy).
+    pub trust_forwarded_for: bool,
 }
+
+/// Default public URL, matching `voltpass serve`'s default address.
+pub const DEFAULT_PUBLIC_URL: &str = "http://localhost:8080";
+
+/// Default public rate limit per client address: a person scanning codes never gets near it.
+pub const DEFAULT_PUBLIC_RATE_LIMIT: RateLimit =
+    RateLimit { per_second: NonZeroU32::new(20).expect("non-zero"), burst: NonZeroU32::new(60).expect("non-zero") };
 
 impl Default for Config {
     fn default() -> Self {
-        Config { max_body_bytes: DEFAULT_MAX_BODY_BYTES, max_bulk_bytes: DEFAULT_MAX_BULK_BYTES, max_page_size: 1000 }
+        Config {
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_bulk_bytes: DEFAULT_MAX_BULK_BYTES,
+            max_page_size: 1000,
+            public_base_url: DEFAULT_PUBLIC_URL.to_string(),
+            public_rate_limit: Some(DEFAULT_PUBLIC_RATE_LIMIT),
+            trust_forwarded_for: false,
+        }
     }
 }
 
@@ -60,7 +86,10 @@ pub fn app(state: AppState) -> Router {
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     let addr: SocketAddr = listener.local_addr()?;
     tracing::info!(%addr, backend = state.service.store().backend(), "voltpass listening");
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown_signal()).await
+    // Connection info gives the rate limiter the client address.
+    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
 }
 
 async fn shutdown_signal() {

@@ -5,7 +5,7 @@ use axum::response::{IntoResponse, Response};
 use passport::Violation;
 use serde::Serialize;
 
-use crate::service::ServiceError;
+use crate::service::{ServiceError, Tombstone};
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -21,6 +21,9 @@ pub struct Problem {
     /// Validation failures, each with the JSON pointer and rule.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<Violation>,
+    /// For 410: what battery the ended passport was for, when and why it ended.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tombstone: Option<Tombstone>,
     #[serde(skip)]
     pub retry_after: Option<u64>,
 }
@@ -33,6 +36,7 @@ impl Problem {
             status: status.as_u16(),
             detail: Some(detail.into()),
             errors: Vec::new(),
+            tombstone: None,
             retry_after: None,
         }
     }
@@ -61,6 +65,23 @@ impl Problem {
 
     pub fn not_found(detail: impl Into<String>) -> Problem {
         Problem::new(StatusCode::NOT_FOUND, "not-found", detail)
+    }
+
+    pub fn gone(tombstone: Tombstone) -> Problem {
+        let detail = format!("battery {} was recycled; its passport has ended", tombstone.battery_id);
+        let mut p = Problem::new(StatusCode::GONE, "passport-ended", detail);
+        p.tombstone = Some(tombstone);
+        p
+    }
+
+    pub fn too_many_requests(retry_after_s: u64) -> Problem {
+        let mut p = Problem::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate-limited",
+            format!("too many requests from this address; retry in {retry_after_s} s"),
+        );
+        p.retry_after = Some(retry_after_s);
+        p
     }
 }
 
@@ -92,6 +113,8 @@ impl From<ServiceError> for Problem {
             Duplicate(detail) => Problem::new(StatusCode::CONFLICT, "duplicate-battery", detail),
             Concurrent(detail) => Problem::new(StatusCode::CONFLICT, "concurrent-update", detail),
             Stale(detail) => Problem::new(StatusCode::PRECONDITION_FAILED, "stale-version", detail),
+            Lifecycle(detail) => Problem::new(StatusCode::CONFLICT, "lifecycle", detail),
+            Gone(tombstone) => Problem::gone(*tombstone),
             Unavailable(detail) => {
                 tracing::warn!(%detail, "store unavailable");
                 let mut p = Problem::new(

@@ -29,6 +29,10 @@ enum Command {
     Export(cmd::export::Args),
     /// Seed realistic demo data: three battery models and item passports.
     Demo(cmd::demo::Args),
+    /// Print a passport's QR code (SVG or PNG).
+    Qr(cmd::qr::Args),
+    /// Print a sheet of QR labels for a model's passports.
+    Labels(cmd::labels::Args),
     /// Measure throughput against a baseline measured in the same run.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -48,6 +52,8 @@ fn main() -> anyhow::Result<()> {
             Command::Import(args) => cmd::import::run(args).await,
             Command::Export(args) => cmd::export::run(args).await,
             Command::Demo(args) => cmd::demo::run(args).await,
+            Command::Qr(args) => cmd::qr::run(args).await,
+            Command::Labels(args) => cmd::labels::run(args).await,
             Command::Bench(command) => bench::run(command).await,
         }
     })

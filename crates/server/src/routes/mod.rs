@@ -3,6 +3,7 @@
 mod bulk;
 mod health;
 mod models;
+mod pages;
 mod passports;
 mod resolver;
 
@@ -14,6 +15,7 @@ use utoipa::OpenApi;
 
 use crate::AppState;
 use crate::problem::Problem;
+use crate::ratelimit::{self, PublicLimiter};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -35,8 +37,12 @@ use crate::problem::Problem;
         passports::update_passport,
         passports::passport_versions,
         passports::passport_version,
+        passports::cease_passport,
         bulk::bulk_create,
         resolver::resolve,
+        resolver::resolve_gs1,
+        pages::qr_svg,
+        pages::qr_png,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -80,17 +86,32 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/passports", post(passports::create_passport).get(passports::list_passports))
         .route("/api/v1/passports/{id}", get(passports::get_passport).put(passports::update_passport))
         .route("/api/v1/passports/{id}/versions", get(passports::passport_versions))
+        .route("/api/v1/passports/{id}/cease", post(passports::cease_passport))
         .route("/api/v1/passports/{id}/versions/{version}", get(passports::passport_version))
         .layer(DefaultBodyLimit::max(single));
     let bulk =
         Router::new().route("/api/v1/passports:bulk", post(bulk::bulk_create)).layer(DefaultBodyLimit::max(bulk_limit));
+    // What the public reaches from a QR code: rate limited per client address when configured.
+    let mut public = Router::new()
+        .route("/p/{id}", get(resolver::resolve))
+        .route("/p/{id}/qr.svg", get(pages::qr_svg))
+        .route("/p/{id}/qr.png", get(pages::qr_png))
+        .route("/01/{*rest}", get(resolver::resolve_gs1))
+        .route("/login", get(pages::login_form).post(pages::login))
+        .route("/logout", post(pages::logout))
+        .route("/assets/viewer.css", get(pages::stylesheet))
+        .layer(DefaultBodyLimit::max(16 * 1024));
+    if let Some(limit) = state.config.public_rate_limit {
+        let limiter = PublicLimiter::new(limit, state.config.trust_forwarded_for);
+        public = public.route_layer(axum::middleware::from_fn_with_state(limiter, ratelimit::limit_public));
+    }
     Router::new()
         .route("/healthz", get(health::healthz))
-        .route("/p/{id}", get(resolver::resolve))
         .route("/api/openapi.json", get(openapi_json))
+        .merge(public)
         .merge(api)
         .merge(bulk)
-        .fallback(|| async { Problem::not_found("no such route") })
+        .fallback(pages::not_found)
         .with_state(state)
 }
 

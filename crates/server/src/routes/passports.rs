@@ -92,7 +92,38 @@ pub async fn update_passport(
     Ok(passport_response(StatusCode::OK, &passport))
 }
 
-/// Version history of a passport: who wrote each version, when, why, and its hash chain.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CeaseBody {
+    /// Why the passport ends: the recycler and its recycling certificate or record.
+    reason: String,
+}
+
+/// End the passport of a recycled battery (status must be `Waste`). The resolver then answers 410 with a
+/// tombstone; the record stays readable by the responsible operator and authorities.
+#[utoipa::path(post, path = "/api/v1/passports/{id}/cease", tag = "passports", security(("apiKey" = [])),
+    params(("id" = String, Path, description = "Passport identifier (URN)")), request_body = CeaseBody,
+    responses(
+        (status = 200, description = "Ended; body is the final document"),
+        (status = 409, description = "Not a waste battery, or already ended", content_type = "application/problem+json"),
+        (status = 412, description = "If-Match names an older version", content_type = "application/problem+json"),
+    ))]
+pub async fn cease_passport(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(id): PathParams<String>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody,
+) -> Result<Response, Problem> {
+    let actor = caller.require(WRITERS, "end passports")?;
+    let CeaseBody { reason } =
+        serde_json::from_value(body).map_err(|e| Problem::bad_request(format!("cease body: {e}")))?;
+    let passport = state.service.cease(actor, &id, &reason, if_match(&headers)?).await?;
+    Ok(passport_response(StatusCode::OK, &passport))
+}
+
+/// Version history of a passport: when each version was written; for the responsible operator and
+/// authorities also who wrote it, why, and its hash chain.
 #[utoipa::path(get, path = "/api/v1/passports/{id}/versions", tag = "passports", security(("apiKey" = [])),
     params(("id" = String, Path, description = "Passport identifier (URN)")),
     responses((status = 200, description = "Versions, oldest first")))]
@@ -101,8 +132,8 @@ pub async fn passport_versions(
     caller: Caller,
     PathParams(id): PathParams<String>,
 ) -> Result<Json<Value>, Problem> {
-    caller.require(READERS, "read passports")?;
-    let items = state.service.history(&id).await?;
+    let reader = caller.require(READERS, "read version histories")?;
+    let items = state.service.history(&id, Some(reader)).await?;
     Ok(Json(json!({ "items": items })))
 }
 
@@ -145,7 +176,7 @@ pub async fn list_passports(
     caller: Caller,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, Problem> {
-    caller.require(READERS, "list passports")?;
+    let reader = caller.require(READERS, "list passports")?;
     let Query(q) = query.map_err(|e| Problem::bad_request(e.body_text()))?;
     let limit = q.limit.unwrap_or(100);
     if !(1..=state.config.max_page_size).contains(&limit) {
@@ -169,9 +200,9 @@ pub async fn list_passports(
         manufacturer: q.manufacturer,
         responsible: None,
     };
-    let page = state.service.list(&filter, after.as_deref(), limit).await?;
-    let mut body = json!({ "items": page.items });
-    if let Some(next) = page.next_after {
+    let (items, next_after) = state.service.search(reader, filter, after.as_deref(), limit).await?;
+    let mut body = json!({ "items": items });
+    if let Some(next) = next_after {
         body["nextCursor"] = Value::String(URL_SAFE_NO_PAD.encode(next.as_bytes()));
     }
     Ok(Json(body))

@@ -21,6 +21,8 @@ pub struct TestServer {
     /// An economic operator responsible for nothing here.
     pub other_operator: String,
     pub legitimate: String,
+    /// A market surveillance authority.
+    pub authority: String,
     pub supplier: String,
 }
 
@@ -50,12 +52,15 @@ impl TestServer {
         let operator = key_for(&store, Role::EconomicOperator, Some(operator_of(DemoModel::EvNmc811Pack))).await;
         let other_operator = key_for(&store, Role::EconomicOperator, Some("OTHER-OPERATOR-1".into())).await;
         let legitimate = key_for(&store, Role::LegitimateInterest, None).await;
+        let authority = key_for(&store, Role::Authority, Some("MSA-DE".into())).await;
         let supplier = key_for(&store, Role::Supplier, Some("SUPPLIER-1".into())).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let state = AppState::new(store.clone(), config);
-        tokio::spawn(async move { axum::serve(listener, server::app(state)).await.unwrap() });
-        TestServer { base, client: Client::new(), store, admin, operator, other_operator, legitimate, supplier }
+        let service = server::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
+        let client = Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        TestServer { base, client, store, admin, operator, other_operator, legitimate, authority, supplier }
     }
 
     pub fn get(&self, path: &str, key: Option<&str>) -> RequestBuilder {

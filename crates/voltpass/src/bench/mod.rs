@@ -1,6 +1,7 @@
 //! `voltpass bench NAME`: figures against a baseline measured in the same run, ending with one JSON line.
 
 mod ingest;
+mod resolve;
 
 use clap::Subcommand;
 
@@ -8,11 +9,14 @@ use clap::Subcommand;
 pub enum BenchCommand {
     /// Bulk-import item passports into a fresh store vs. bare inserts of the same JSON bodies.
     Ingest(ingest::Args),
+    /// Serve `GET /p/{id}` (JSON and HTML) on random ids under wrk vs. nginx serving the same JSON as files.
+    Resolve(resolve::Args),
 }
 
 pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
     match command {
         BenchCommand::Ingest(args) => ingest::run(args).await,
+        BenchCommand::Resolve(args) => resolve::run(args).await,
     }
 }
 

@@ -4,6 +4,8 @@ pub mod demo;
 pub mod export;
 pub mod import;
 pub mod keys;
+pub mod labels;
+pub mod qr;
 pub mod serve;
 
 use anyhow::Context;

@@ -1,7 +1,12 @@
 //! The passport service: what the REST API and the CLI do, without HTTP. It parses writes, resolves and
 //! caches battery models, validates composed documents, checks who may write, and appends to the store.
+//! Reads, and the one place that decides what a reader sees, are in [`reads`].
 
-use passport::access::{self, Audience};
+mod lifecycle;
+mod reads;
+
+pub use reads::{CEASED, HistoryEntry, Tombstone, audience};
+
 use passport::catalogue::Category;
 use passport::document::compose;
 use passport::input::{Envelope, ModelSource, PassportInput};
@@ -12,8 +17,8 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use store::{
-    Actor, ModelVersion, NewModelVersion, NewPassportVersion, PassportFilter, PassportHead, PassportVersion, Role,
-    Store, StoreError, VersionMeta,
+    Actor, ModelVersion, NewModelVersion, NewPassportVersion, PassportHead, PassportVersion, Role, Store, StoreError,
+    VersionMeta,
 };
 
 const GPI: &str = "/generalProductInformation";
@@ -34,6 +39,12 @@ pub enum ServiceError {
     Concurrent(String),
     #[error("{0}")]
     Stale(String),
+    /// The passport has ended (the battery was recycled): what the public may know of it.
+    #[error("passport {} has ended", .0.passport_id)]
+    Gone(Box<Tombstone>),
+    /// The request breaks the passport's lifecycle (e.g. writing to an ended passport).
+    #[error("{0}")]
+    Lifecycle(String),
     #[error("{0}")]
     Unavailable(String),
     #[error("{0}")]
@@ -142,19 +153,6 @@ struct Prepared {
 impl Prepared {
     fn document(&self) -> Value {
         compose(&self.model.document, &self.new.item)
-    }
-}
-
-/// The access group a reader belongs to for one passport: the one place roles meet Annex XIII.
-/// Economic operators see everything of the passports they are responsible for, and what the public
-/// sees of the others; suppliers see what the public sees.
-pub fn audience(reader: Option<&Actor>, head: &PassportHead) -> Audience {
-    match reader.map(|a| (a.role, a.organisation.as_deref())) {
-        Some((Role::Admin, _)) => Audience::Operator,
-        Some((Role::EconomicOperator, Some(org))) if org == head.responsible => Audience::Operator,
-        Some((Role::LegitimateInterest, _)) => Audience::LegitimateInterest,
-        Some((Role::Authority, _)) => Audience::Authority,
-        _ => Audience::Public,
     }
 }
 
@@ -517,34 +515,6 @@ impl PassportService {
         }
         outcomes.into_iter().map(|o| o.unwrap_or(LineOutcome::NotWritten)).collect()
     }
-
-    pub async fn head(&self, id: &str) -> Result<PassportHead> {
-        self.store.passport_head(id).await?.ok_or_else(|| ServiceError::NotFound(format!("passport {id} not found")))
-    }
-
-    /// A passport, composed, at a version (latest when `None`), as `reader` may see it (`None` = the public).
-    pub async fn passport(&self, id: &str, version: Option<i64>, reader: Option<&Actor>) -> Result<Passport> {
-        let head = self.head(id).await?;
-        let stored = self.store.passport_version(id, version).await?.ok_or_else(|| {
-            ServiceError::NotFound(format!("passport {id} has no version {}", version.unwrap_or_default()))
-        })?;
-        let model = self.model(&stored.model_id, Some(stored.model_version)).await?;
-        let document = access::visible(&compose(&model.document, &stored.item), audience(reader, &head));
-        Ok(Passport { head, version: stored, document })
-    }
-
-    pub async fn history(&self, id: &str) -> Result<Vec<VersionMeta>> {
-        self.head(id).await?;
-        Ok(self.store.passport_history(id).await?)
-    }
-
-    pub async fn list(&self, filter: &PassportFilter, after: Option<&str>, limit: i64) -> Result<Page> {
-        let mut items = self.store.list_passports(filter, after, limit + 1).await?;
-        let more = items.len() as i64 > limit;
-        items.truncate(limit as usize);
-        let next_after = if more { items.last().map(|h| h.id.clone()) } else { None };
-        Ok(Page { items, next_after })
-    }
 }
 
 /// A write whose model is known, not yet validated.
@@ -573,6 +543,7 @@ fn finish(actor: &Actor, pending: Pending, existing: Option<&PassportHead>) -> R
     may_write_for(actor, &responsible)?;
     if let Some(head) = existing {
         may_write_for(actor, &head.responsible)?;
+        lifecycle::ensure_open(head)?;
         if head.battery_id != battery_id {
             return Err(ServiceError::Invalid(vec![Violation::new(
                 format!("{GPI}/productIdentifier"),

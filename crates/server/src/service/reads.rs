@@ -1,0 +1,219 @@
+//! Reads. Every path that returns passport data (REST, resolver, pages, exports) asks [`audience`] who the
+//! reader is for this passport and lets `passport::access::visible` prune the document, so no route can
+//! disagree about who sees what. Summaries and histories are pruned by the same rules.
+
+use passport::access::{self, Audience};
+use passport::document::compose;
+use serde::Serialize;
+use serde_json::{Value, json};
+use store::{Actor, PassportFilter, PassportHead, Role, VersionMeta};
+use time::OffsetDateTime;
+
+use super::{GPI, Page, Passport, PassportService, Result, ServiceError};
+
+/// Head status of a passport that has ended because its battery was recycled (Art. 77(6)). Not a value of the
+/// document's `batteryStatus` (which stays `Waste`): it marks the end of the passport, not a battery state.
+pub const CEASED: &str = "Recycled";
+
+/// The access group a reader belongs to for one passport: the one place roles meet Annex XIII.
+/// Economic operators see everything of the passports they are responsible for, and what the public
+/// sees of the others; suppliers see what the public sees.
+pub fn audience(reader: Option<&Actor>, head: &PassportHead) -> Audience {
+    match reader.map(|a| (a.role, a.organisation.as_deref())) {
+        Some((Role::Admin, _)) => Audience::Operator,
+        Some((Role::EconomicOperator, Some(org))) if org == head.responsible => Audience::Operator,
+        Some((Role::LegitimateInterest, _)) => Audience::LegitimateInterest,
+        Some((Role::Authority, _)) => Audience::Authority,
+        _ => Audience::Public,
+    }
+}
+
+/// What the public may know of an ended passport: which battery, when and why it ended.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tombstone {
+    pub passport_id: String,
+    pub battery_id: String,
+    pub model_id: String,
+    pub manufacturer: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub ceased_at: OffsetDateTime,
+    pub reason: String,
+    pub successor_id: Option<String>,
+}
+
+/// One entry of a version history as a reader may see it. Who wrote it, why, and the hash chain are for the
+/// responsible operator and authorities (auditors); a hash over the full record would let others confirm
+/// guesses of attributes they may not read.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryEntry {
+    pub version: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_hash: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prev_hash: Option<String>,
+}
+
+impl HistoryEntry {
+    fn new(meta: VersionMeta, audience: Audience) -> HistoryEntry {
+        let audited = matches!(audience, Audience::Operator | Audience::Authority);
+        let keep = |v: Option<String>| if audited { v } else { None };
+        HistoryEntry {
+            version: meta.version,
+            created_at: meta.created_at,
+            actor_id: keep(Some(meta.actor_id)),
+            reason: keep(meta.reason),
+            content_hash: keep(Some(meta.content_hash)),
+            prev_hash: keep(meta.prev_hash),
+        }
+    }
+}
+
+/// Audiences that still read an ended passport's record (the history stays available to authorities).
+fn reads_ended(audience: Audience) -> bool {
+    matches!(audience, Audience::Operator | Audience::Authority)
+}
+
+impl PassportService {
+    pub async fn head(&self, id: &str) -> Result<PassportHead> {
+        self.store.passport_head(id).await?.ok_or_else(|| ServiceError::NotFound(format!("passport {id} not found")))
+    }
+
+    /// A passport, composed, at a version (latest when `None`), as `reader` may see it (`None` = the public).
+    /// An ended passport is a tombstone (`Gone`) for everyone but its operator and authorities.
+    pub async fn passport(&self, id: &str, version: Option<i64>, reader: Option<&Actor>) -> Result<Passport> {
+        let head = self.head(id).await?;
+        let audience = audience(reader, &head);
+        self.passport_as(head, version, audience).await
+    }
+
+    /// A passport as one access group sees it (exports name the group instead of an actor).
+    pub async fn passport_for(&self, id: &str, version: Option<i64>, audience: Audience) -> Result<Passport> {
+        let head = self.head(id).await?;
+        self.passport_as(head, version, audience).await
+    }
+
+    async fn passport_as(&self, head: PassportHead, version: Option<i64>, audience: Audience) -> Result<Passport> {
+        if head.status == CEASED && !reads_ended(audience) {
+            return Err(ServiceError::Gone(Box::new(self.tombstone(&head).await?)));
+        }
+        let id = head.id.as_str();
+        let stored = self.store.passport_version(id, version).await?.ok_or_else(|| {
+            ServiceError::NotFound(format!("passport {id} has no version {}", version.unwrap_or_default()))
+        })?;
+        let model = self.model(&stored.model_id, Some(stored.model_version)).await?;
+        let document = access::visible(&compose(&model.document, &stored.item), audience);
+        Ok(Passport { head, version: stored, document })
+    }
+
+    /// The public notice of an ended passport, from its last version.
+    async fn tombstone(&self, head: &PassportHead) -> Result<Tombstone> {
+        let last = self
+            .store
+            .passport_history(&head.id)
+            .await?
+            .pop()
+            .ok_or_else(|| ServiceError::Internal(format!("ended passport {} has no versions", head.id)))?;
+        Ok(Tombstone {
+            passport_id: head.id.clone(),
+            battery_id: head.battery_id.clone(),
+            model_id: head.model_id.clone(),
+            manufacturer: head.manufacturer.clone(),
+            ceased_at: last.created_at,
+            reason: last.reason.unwrap_or_default(),
+            successor_id: head.successor_id.clone(),
+        })
+    }
+
+    /// The passport a battery identifier currently leads to (the newest in a chain of successors).
+    pub async fn active_by_battery_id(&self, battery_id: &str) -> Result<Option<PassportHead>> {
+        Ok(self.store.active_by_battery_ids(&[battery_id.to_string()]).await?.pop())
+    }
+
+    /// The version history as `reader` may see it.
+    pub async fn history(&self, id: &str, reader: Option<&Actor>) -> Result<Vec<HistoryEntry>> {
+        let head = self.head(id).await?;
+        let audience = audience(reader, &head);
+        if head.status == CEASED && !reads_ended(audience) {
+            return Err(ServiceError::Gone(Box::new(self.tombstone(&head).await?)));
+        }
+        let history = self.store.passport_history(id).await?;
+        Ok(history.into_iter().map(|meta| HistoryEntry::new(meta, audience)).collect())
+    }
+
+    /// Passport index entries, unfiltered: for the command line, which acts as an administrator.
+    pub async fn list(&self, filter: &PassportFilter, after: Option<&str>, limit: i64) -> Result<Page> {
+        let mut items = self.store.list_passports(filter, after, limit + 1).await?;
+        let more = items.len() as i64 > limit;
+        items.truncate(limit as usize);
+        let next_after = if more { items.last().map(|h| h.id.clone()) } else { None };
+        Ok(Page { items, next_after })
+    }
+
+    /// A page of passport summaries as `reader` may see them. Searching by an attribute the reader may not
+    /// read would reveal it, so such a filter is narrowed to the passports the reader sees it on, or refused.
+    pub async fn search(
+        &self,
+        reader: &Actor,
+        mut filter: PassportFilter,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<(Vec<Value>, Option<String>)> {
+        if filter.status.is_some() {
+            match reader.role {
+                Role::Admin | Role::LegitimateInterest => {}
+                Role::EconomicOperator => filter.responsible = reader.organisation.clone(),
+                role => {
+                    return Err(ServiceError::Forbidden(format!(
+                        "role {role} may not read the battery status, so it cannot search by it"
+                    )));
+                }
+            }
+        }
+        let page = self.list(&filter, after, limit).await?;
+        let items = page.items.iter().map(|head| summary(head, audience(Some(reader), head))).collect();
+        Ok((items, page.next_after))
+    }
+}
+
+/// A passport's index entry as a small canonical document pruned by the access filter, plus the
+/// voltpass bookkeeping (model, version, successor) that is not a passport attribute.
+fn summary(head: &PassportHead, audience: Audience) -> Value {
+    let facts = json!({
+        "generalProductInformation": {
+            "batteryPassportIdentifier": head.id,
+            "productIdentifier": head.battery_id,
+            "batteryCategory": head.category,
+            "batteryStatus": head.status,
+            "manufacturerInformation": { "identifier": head.manufacturer },
+            "operatorInformation": { "identifier": head.responsible },
+        }
+    });
+    let seen = access::visible(&facts, audience);
+    let gpi = |field: &str| seen.pointer(&format!("{GPI}/{field}")).cloned();
+    let mut out = json!({ "id": head.id, "modelId": head.model_id, "version": head.version });
+    for (key, value) in [
+        ("batteryId", gpi("productIdentifier")),
+        ("category", gpi("batteryCategory")),
+        ("status", gpi("batteryStatus")),
+        ("manufacturer", gpi("manufacturerInformation/identifier")),
+        ("responsible", gpi("operatorInformation/identifier")),
+        ("successorId", head.successor_id.clone().map(Value::String)),
+    ] {
+        if let Some(value) = value {
+            out[key] = value;
+        }
+    }
+    if head.status == CEASED {
+        // That a passport ended is public (its tombstone is); only the battery status detail is not.
+        out["ended"] = Value::Bool(true);
+    }
+    out
+}
