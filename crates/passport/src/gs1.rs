@@ -145,7 +145,7 @@ pub fn parse_element_string(s: &str) -> Result<DigitalLink, Gs1Error> {
     let mut link = DigitalLink { gtin: gtin(digits.as_bytes())?, serial: None, lot: None, link_type: None };
     if let Some(after) = rest.strip_prefix("(10)") {
         let end = after.find("(21)").unwrap_or(after.len());
-        link.lot = Some(value(Qualifier::Lot.field(), after[..end].as_bytes())?);
+        link.lot = Some(value(Qualifier::Lot.field(), &after.as_bytes()[..end])?);
         rest = &after[end..];
     }
     if let Some(serial) = rest.strip_prefix("(21)") {

@@ -50,9 +50,14 @@ pub struct Actor {
     /// The economic operator's identifier (the passport's `operatorInformation.identifier`) this actor
     /// writes for; required for `economic-operator`, also used for suppliers.
     pub organisation: Option<String>,
-    /// Sub-role of a legitimate interest (repairer, recycler, ...), kept for finer policies.
+    /// Sub-role of a legitimate interest (one of [`LEGITIMATE_INTEREST_SUBROLES`]), kept so a later policy
+    /// can narrow fields per sub-role without a new mechanism.
     pub subrole: Option<String>,
 }
+
+/// Persons with a legitimate interest (Art. 77(2)(b), Annex XIII point 2), by what they do with a battery.
+pub const LEGITIMATE_INTEREST_SUBROLES: [&str; 5] =
+    ["repairer", "remanufacturer", "second-life-operator", "recycler", "purchaser"];
 
 /// Who wrote a version, when and why, and how it chains to the one before.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -1,6 +1,6 @@
 //! Page plumbing around the viewer: sign-in and sign-out (the API key in a session cookie), the style sheet,
-//! and the QR code images. The login and logout forms are protected by a double-submit CSRF token: a random
-//! value in a SameSite=Strict cookie that the form must echo.
+//! and the QR code images. The login form is protected by a double-submit CSRF token (a random value in a
+//! SameSite=Strict cookie that the form must echo); sign-out, which only forgets, by a same-origin check.
 
 use axum::Form;
 use axum::extract::{Query, State};
@@ -38,8 +38,6 @@ pub struct LoginForm {
 
 #[derive(Debug, Deserialize)]
 pub struct LogoutForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     next: String,
 }
@@ -98,8 +96,8 @@ pub async fn login(State(state): State<AppState>, headers: HeaderMap, Form(form)
 
 /// Forgets the session.
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<LogoutForm>) -> Response {
-    if !csrf_ok(&headers, &form.csrf) {
-        return Problem::forbidden("missing or wrong CSRF token").into_response();
+    if !same_origin(&headers) {
+        return Problem::forbidden("sign-out is only accepted from this site's pages").into_response();
     }
     let next = local_path(&form.next).to_string();
     let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, next)]).into_response();
@@ -113,6 +111,20 @@ fn csrf_ok(headers: &HeaderMap, sent: &str) -> bool {
     expected.len() == sent.len()
         && !sent.is_empty()
         && expected.bytes().zip(sent.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+}
+
+/// Browsers say where a form was posted from (`Sec-Fetch-Site`, else `Origin`); a request that says
+/// neither is not a cross-site browser form.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(site) = text("sec-fetch-site") {
+        return matches!(site, "same-origin" | "none");
+    }
+    match (text("origin"), text("host")) {
+        (Some(origin), Some(host)) => origin.split_once("://").is_some_and(|(_, rest)| rest == host),
+        (Some(_), None) => false,
+        (None, _) => true,
+    }
 }
 
 fn refuse(state: &AppState, lang: Lang, next: &str, status: StatusCode, why: &str) -> Response {
@@ -187,6 +199,21 @@ pub async fn not_found(headers: HeaderMap) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sign_out_only_from_our_own_pages() {
+        let headers = |pairs: &[(&'static str, &'static str)]| {
+            let mut h = HeaderMap::new();
+            for (k, v) in pairs {
+                h.insert(*k, HeaderValue::from_static(v));
+            }
+            h
+        };
+        assert!(same_origin(&headers(&[("sec-fetch-site", "same-origin")])));
+        assert!(!same_origin(&headers(&[("sec-fetch-site", "cross-site")])));
+        assert!(same_origin(&headers(&[("origin", "http://127.0.0.1:8080"), ("host", "127.0.0.1:8080")])));
+        assert!(!same_origin(&headers(&[("origin", "https://evil.example"), ("host", "127.0.0.1:8080")])));
+    }
 
     #[test]
     fn next_stays_on_this_site() {

@@ -127,7 +127,9 @@ fn day(lang: Lang, d: OffsetDateTime) -> String {
 /// Only absolute http(s) links and same-site paths become `href`s (never `javascript:` and the like).
 pub fn safe_href(url: &str) -> bool {
     let lower = url.trim_start().to_ascii_lowercase();
-    lower.starts_with("https://") || lower.starts_with("http://") || (url.starts_with('/') && !url.starts_with("//"))
+    // `//host` and `/\host` are other sites to a browser, not paths.
+    let path = url.starts_with('/') && !url.starts_with("//") && !url.starts_with("/\\");
+    lower.starts_with("https://") || lower.starts_with("http://") || path
 }
 
 /// A link when `url` is safe to follow, plain text otherwise.
@@ -260,7 +262,8 @@ mod tests {
         assert_eq!(date_time(Lang::De, "2025-03-07T10:15:00+01:00"), "7. März 2025, 09:15 UTC");
         assert_eq!(date(Lang::En, "2025-12-31"), "31 December 2025");
         assert_eq!(date(Lang::En, "soon"), "soon");
-        assert!(!safe_href("javascript:alert(1)") && !safe_href("//evil.example") && safe_href("/p/x"));
+        assert!(!safe_href("javascript:alert(1)") && !safe_href(" JavaScript:x") && safe_href("/p/x"));
+        assert!(!safe_href("//evil.example") && !safe_href("/\\evil.example") && safe_href("HTTPS://x.example"));
         assert_eq!(query_value("/p/urn:x?a=b&c"), "/p/urn:x%3Fa%3Db%26c");
     }
 }

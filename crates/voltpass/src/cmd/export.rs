@@ -1,5 +1,6 @@
 use anyhow::Context;
 use clap::Args as ClapArgs;
+use passport::access::Audience;
 use server::PassportService;
 use std::io::Write;
 use store::PassportFilter;
@@ -24,13 +25,28 @@ pub struct Args {
     /// reads them) instead of the passports.
     #[arg(long)]
     models: bool,
+    /// Export only what this access group may read: public, legitimate-interest, authority or operator
+    /// (everything; the default). Goes through the same access filter as every other read path.
+    #[arg(long, default_value = "operator", value_parser = parse_audience)]
+    audience: Audience,
+}
+
+fn parse_audience(s: &str) -> Result<Audience, String> {
+    match s {
+        "public" => Ok(Audience::Public),
+        "legitimate-interest" => Ok(Audience::LegitimateInterest),
+        "authority" => Ok(Audience::Authority),
+        "operator" => Ok(Audience::Operator),
+        other => Err(format!("unknown access group `{other}`: public, legitimate-interest, authority or operator")),
+    }
 }
 
 /// Streams composed documents page by page: memory stays flat whatever the store's size.
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let store = open_store(&args.db).await?;
     let service = PassportService::new(store);
-    let actor = super::local_actor(service.store()).await?;
+    // The command line acts as an administrator, recorded like any actor.
+    super::local_actor(service.store()).await?;
     let filter = PassportFilter { model_id: args.model, category: args.category, ..Default::default() };
     let mut out: Box<dyn Write> = match &args.out {
         Some(path) => Box::new(std::io::BufWriter::new(
@@ -56,7 +72,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 }
                 continue;
             }
-            let passport = service.passport(&head.id, None, Some(&actor)).await?;
+            let passport = match service.passport_for(&head.id, None, args.audience).await {
+                Ok(passport) => passport,
+                // Ended passports are tombstones for the public and legitimate interest.
+                Err(server::service::ServiceError::Gone(_)) => continue,
+                Err(e) => return Err(e.into()),
+            };
             serde_json::to_writer(&mut out, &passport.document)?;
             out.write_all(b"\n")?;
             count += 1;

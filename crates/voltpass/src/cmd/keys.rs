@@ -1,7 +1,7 @@
 use anyhow::{Context, bail};
 use clap::{Args as ClapArgs, Subcommand};
 use server::auth::{generate_key, key_hash};
-use store::{Actor, Role};
+use store::{Actor, LEGITIMATE_INTEREST_SUBROLES, Role};
 
 use super::open_store;
 
@@ -43,6 +43,14 @@ pub async fn run(command: KeysCommand) -> anyhow::Result<()> {
             if role == Role::EconomicOperator && args.organisation.is_none() {
                 bail!("an economic-operator key needs --organisation (the operator identifier in its passports)");
             }
+            if let Some(subrole) = &args.subrole {
+                if role != Role::LegitimateInterest {
+                    bail!("--subrole is for legitimate-interest keys only");
+                }
+                if !LEGITIMATE_INTEREST_SUBROLES.contains(&subrole.as_str()) {
+                    bail!("unknown sub-role `{subrole}`: use one of {}", LEGITIMATE_INTEREST_SUBROLES.join(", "));
+                }
+            }
             let store = open_store(&args.db).await?;
             let actor = Actor {
                 id: format!("actor:{}", uuid::Uuid::now_v7()),
@@ -60,7 +68,11 @@ pub async fn run(command: KeysCommand) -> anyhow::Result<()> {
         KeysCommand::List { db } => {
             let store = open_store(&db).await?;
             for a in store.list_actors().await? {
-                println!("{}\t{}\t{}\t{}", a.id, a.role, a.organisation.as_deref().unwrap_or("-"), a.name);
+                let role = match &a.subrole {
+                    Some(sub) => format!("{}/{sub}", a.role),
+                    None => a.role.to_string(),
+                };
+                println!("{}\t{role}\t{}\t{}", a.id, a.organisation.as_deref().unwrap_or("-"), a.name);
             }
         }
     }

@@ -1,6 +1,7 @@
 use anyhow::Context;
 use clap::Args as ClapArgs;
-use server::{AppState, Config};
+use server::{AppState, Config, RateLimit};
+use std::num::NonZeroU32;
 
 use super::open_store;
 
@@ -21,12 +22,39 @@ pub struct Args {
     /// Largest NDJSON body for bulk writes, in bytes.
     #[arg(long, default_value_t = server::DEFAULT_MAX_BULK_BYTES)]
     max_bulk_bytes: usize,
+    /// URL the public reaches this server under (QR codes, JSON-LD ids; https makes cookies Secure).
+    #[arg(long, env = "VOLTPASS_PUBLIC_URL", default_value = server::DEFAULT_PUBLIC_URL)]
+    public_url: String,
+    /// Requests per second per client address on the public routes (0 = unlimited).
+    #[arg(long, default_value_t = server::DEFAULT_PUBLIC_RATE_LIMIT.per_second.get())]
+    rate_limit: u32,
+    /// Burst of requests a client address may send at once on the public routes.
+    #[arg(long, default_value_t = server::DEFAULT_PUBLIC_RATE_LIMIT.burst.get())]
+    rate_burst: u32,
+    /// Behind a reverse proxy: take the client address from the last X-Forwarded-For entry.
+    #[arg(long)]
+    trust_forwarded_for: bool,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let store = open_store(&args.db).await?;
-    let config =
-        Config { max_body_bytes: args.max_body_bytes, max_bulk_bytes: args.max_bulk_bytes, ..Config::default() };
+    let public_url = args.public_url.trim_end_matches('/').to_string();
+    if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+        anyhow::bail!("--public-url must be an http:// or https:// URL, got `{public_url}`");
+    }
+    let public_rate_limit = match (NonZeroU32::new(args.rate_limit), NonZeroU32::new(args.rate_burst)) {
+        (Some(per_second), Some(burst)) => Some(RateLimit { per_second, burst }),
+        (None, _) => None,
+        (Some(_), None) => anyhow::bail!("--rate-burst must be at least 1"),
+    };
+    let config = Config {
+        max_body_bytes: args.max_body_bytes,
+        max_bulk_bytes: args.max_bulk_bytes,
+        public_base_url: public_url,
+        public_rate_limit,
+        trust_forwarded_for: args.trust_forwarded_for,
+        ..Config::default()
+    };
     let state = AppState::new(store.clone(), config);
     if args.demo {
         super::demo::seed_if_empty(&state.service, 1000).await?;

@@ -1,0 +1,136 @@
+//! The viewer in a real browser: headless Chromium driven over WebDriver (Debian's `chromium` and
+//! `chromium-driver`) loads pages from a running server, signs in through the login form as each role,
+//! checks which sections the DOM holds, and saves screenshots under `target/browser/` for review.
+
+mod common;
+
+use common::{TestServer, documents};
+use fantoccini::{Client, ClientBuilder, Locator};
+use passport::demo::DemoModel;
+use serde_json::{Value, json};
+use server::Config;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// chromedriver as a child process, killed when the test ends.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn chromedriver() -> Driver {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("this test needs chromedriver: apt-get install chromium chromium-driver");
+    let driver = Driver { child, url: format!("http://127.0.0.1:{port}") };
+    for _ in 0..100 {
+        if reqwest::get(format!("{}/status", driver.url)).await.is_ok() {
+            return driver;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not start on port {port}");
+}
+
+async fn browser(driver: &Driver) -> Client {
+    let capabilities = json!({ "goog:chromeOptions": {
+        "binary": "/usr/bin/chromium",
+        // A phone-sized window: the page must work at 412 px.
+        "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=412,915"],
+    }});
+    let Value::Object(capabilities) = capabilities else { unreachable!() };
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    ClientBuilder::new(connector).capabilities(capabilities).connect(&driver.url).await.expect("start chromium")
+}
+
+/// The `id`s of the page's sections, in order.
+async fn section_ids(browser: &Client) -> Vec<String> {
+    let mut ids = Vec::new();
+    for section in browser.find_all(Locator::Css("main section[id]")).await.unwrap() {
+        ids.push(section.attr("id").await.unwrap().unwrap());
+    }
+    ids
+}
+
+async fn screenshot(browser: &Client, name: &str) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/browser");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(format!("{name}.png")), browser.screenshot().await.unwrap()).unwrap();
+}
+
+async fn sign_in(browser: &Client, s: &TestServer, key: &str, page: &str) {
+    browser.goto(&format!("{}/login?next={page}", s.base)).await.unwrap();
+    browser.find(Locator::Css("input[name=key]")).await.unwrap().send_keys(key).await.unwrap();
+    browser.find(Locator::Css("form[action='/login'] button[type=submit]")).await.unwrap().click().await.unwrap();
+    let url = browser.current_url().await.unwrap();
+    assert!(url.as_str().ends_with(page), "signed in, back on the passport: {url}");
+}
+
+async fn sign_out(browser: &Client) {
+    browser.find(Locator::Css("form[action='/logout'] button[type=submit]")).await.unwrap().click().await.unwrap();
+}
+
+#[tokio::test]
+async fn each_role_sees_its_sections_in_a_real_browser() {
+    let store = store::open(&store::testing::fresh_sqlite_url()).await.unwrap();
+    let s = TestServer::start(store, Config { public_rate_limit: None, ..Config::default() }).await;
+    s.create_demo_models().await;
+    let doc = documents(DemoModel::EvNmc811Pack, 1, 7).remove(0);
+    let created: Value =
+        s.post("/api/v1/passports", Some(&s.admin)).json(&doc).send().await.unwrap().json().await.unwrap();
+    let id = created["generalProductInformation"]["batteryPassportIdentifier"].as_str().unwrap().to_string();
+    let page = format!("/p/{id}");
+    let driver = chromedriver().await;
+    let browser = browser(&driver).await;
+
+    browser.goto(&format!("{}{page}", s.base)).await.unwrap();
+    let public = section_ids(&browser).await;
+    for expected in
+        ["identity", "carbon-footprint", "recycled-content", "materials", "performance", "end-of-life", "labels"]
+    {
+        assert!(public.contains(&expected.to_string()), "public page lacks {expected}: {public:?}");
+    }
+    for restricted in ["dismantling", "composition", "state-of-health", "history", "test-reports"] {
+        assert!(!public.contains(&restricted.to_string()), "public page shows {restricted}");
+    }
+    let source = browser.source().await.unwrap();
+    assert!(!source.contains("stateOfCharge") && source.contains("<h1"));
+    for image in browser.find_all(Locator::Css("img")).await.unwrap() {
+        assert!(image.attr("alt").await.unwrap().is_some_and(|a| !a.is_empty()), "every image has an alt text");
+    }
+    screenshot(&browser, "public").await;
+
+    browser.goto(&format!("{}{page}?lang=de", s.base)).await.unwrap();
+    let html_lang = browser.find(Locator::Css("html")).await.unwrap().attr("lang").await.unwrap();
+    assert_eq!(html_lang.as_deref(), Some("de"));
+    screenshot(&browser, "public-de").await;
+
+    sign_in(&browser, &s, &s.legitimate, &page).await;
+    let legitimate = section_ids(&browser).await;
+    for expected in ["dismantling", "composition", "state-of-health", "history"] {
+        assert!(legitimate.contains(&expected.to_string()), "legitimate interest lacks {expected}: {legitimate:?}");
+    }
+    assert!(!legitimate.contains(&"test-reports".to_string()), "test reports are for authorities");
+    screenshot(&browser, "legitimate-interest").await;
+    sign_out(&browser).await;
+    browser.goto(&format!("{}{page}", s.base)).await.unwrap();
+    assert_eq!(section_ids(&browser).await, public, "signed out: the public view again");
+
+    sign_in(&browser, &s, &s.authority, &page).await;
+    let authority = section_ids(&browser).await;
+    assert!(authority.contains(&"test-reports".to_string()), "authority sees test reports: {authority:?}");
+    assert!(!authority.contains(&"state-of-health".to_string()), "dynamic data is for legitimate interest");
+    screenshot(&browser, "authority").await;
+    browser.close().await.unwrap();
+}
