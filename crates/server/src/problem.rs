@@ -14,7 +14,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 pub struct Problem {
     #[serde(rename = "type")]
     pub kind: String,
-    pub title: String,
+    pub title: &'static str,
     pub status: u16,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
@@ -23,7 +23,7 @@ pub struct Problem {
     pub errors: Vec<Violation>,
     /// For 410: what battery the ended passport was for, when and why it ended.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub tombstone: Option<Tombstone>,
+    pub tombstone: Option<Box<Tombstone>>,
     #[serde(skip)]
     pub retry_after: Option<u64>,
 }
@@ -32,7 +32,7 @@ impl Problem {
     pub fn new(status: StatusCode, slug: &str, detail: impl Into<String>) -> Problem {
         Problem {
             kind: format!("https://voltpass.dev/problems/{slug}"),
-            title: status.canonical_reason().unwrap_or("Error").to_string(),
+            title: status.canonical_reason().unwrap_or("Error"),
             status: status.as_u16(),
             detail: Some(detail.into()),
             errors: Vec::new(),
@@ -70,7 +70,7 @@ impl Problem {
     pub fn gone(tombstone: Tombstone) -> Problem {
         let detail = format!("battery {} was recycled; its passport has ended", tombstone.battery_id);
         let mut p = Problem::new(StatusCode::GONE, "passport-ended", detail);
-        p.tombstone = Some(tombstone);
+        p.tombstone = Some(Box::new(tombstone));
         p
     }
 

@@ -62,7 +62,7 @@ impl Wanted {
         }
         let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body =
-            viewer::error_page(problem.status, &problem.title, problem.detail.as_deref().unwrap_or(""), self.lang);
+            viewer::error_page(problem.status, problem.title, problem.detail.as_deref().unwrap_or(""), self.lang);
         let mut response = html(status, body);
         if let Some(seconds) = problem.retry_after {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));

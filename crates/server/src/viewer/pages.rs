@@ -38,7 +38,7 @@ pub(super) fn layout(lang: Lang, title: &str, keep: &[(&str, &str)], header: Mar
                     (header)
                 }
                 main id="main" tabindex="-1" { (main) }
-                footer class="site" { p { (t(lang, "footer")) } } (maud::PreEscaped("</div>"))
+                footer class="site" { p { (t(lang, "footer")) } }
             }
         }
     }

@@ -63,6 +63,7 @@ fn access_header(ctx: &PageContext) -> Markup {
             p { strong class="view" { (t(lang, view)) } " " (t(lang, note)) }
             @if let Some(actor) = ctx.signed_in_as {
                 form class="signout" method="post" action="/logout" {
+                    input type="hidden" name="next" value=(format!("/p/{}", ctx.passport_id));
                     span { (t(lang, "signed_in_as")) " " strong { (actor) } }
                     " " button type="submit" { (t(lang, "sign_out")) }
                 }
