@@ -115,6 +115,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 }
 
 async fn bench(args: Args) -> anyhow::Result<()> {
+    anyhow::ensure!(args.count > 0 && args.duration > 0, "--count and --duration must be at least 1");
     let (wrk, nginx) = (tool("wrk")?, tool("nginx")?);
     let scratch = Scratch(std::env::temp_dir().join(format!("voltpass-bench-{}", uuid::Uuid::now_v7().simple())));
     let dir = scratch.0.clone();
