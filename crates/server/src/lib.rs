@@ -42,7 +42,12 @@ pub struct Config {
     pub public_rate_limit: Option<RateLimit>,
     /// Take the client address from the last `X-Forwarded-For` entry (only behind a reverse proxy).
     pub trust_forwarded_for: bool,
+    /// Memory for finished public resolver answers, in bytes (0 = no cache).
+    pub public_cache_bytes: u64,
 }
+
+/// Default memory for cached public answers (256 MiB: the public JSON of ~40,000 passports).
+pub const DEFAULT_PUBLIC_CACHE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Default public URL, matching `voltpass serve`'s default address.
 pub const DEFAULT_PUBLIC_URL: &str = "http://localhost:8080";
@@ -60,6 +65,7 @@ impl Default for Config {
             public_base_url: DEFAULT_PUBLIC_URL.to_string(),
             public_rate_limit: Some(DEFAULT_PUBLIC_RATE_LIMIT),
             trust_forwarded_for: false,
+            public_cache_bytes: DEFAULT_PUBLIC_CACHE_BYTES,
         }
     }
 }
@@ -73,7 +79,8 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, config: Config) -> Self {
-        AppState { service: PassportService::new(store), config: Arc::new(config) }
+        let service = PassportService::new(store).with_public_cache(config.public_cache_bytes);
+        AppState { service, config: Arc::new(config) }
     }
 }
 

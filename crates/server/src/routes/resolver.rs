@@ -6,21 +6,24 @@
 use axum::extract::{Query, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use passport::access::Audience;
 use passport::{gs1, ids, jsonld};
 use serde::Deserialize;
 use serde_json::json;
+use std::sync::Arc;
 
 use crate::AppState;
 use crate::auth::Caller;
 use crate::body::PathParams;
 use crate::negotiate::{Representation, representation};
-use crate::problem::Problem;
+use crate::problem::{PROBLEM_JSON, Problem};
+use crate::service::public_cache::CachedAnswer;
 use crate::service::{Passport, ServiceError, Tombstone};
 use crate::viewer::{self, Lang, PageContext};
 
-/// Seconds a shared cache may serve a public answer without asking again.
-const MAX_AGE_S: u32 = 60;
+/// A shared cache may serve a public answer for a minute without asking again (as the public cache does).
+const PUBLIC_CACHE_CONTROL: &str = "public, max-age=60";
 /// The Digital Link types this resolver answers with the passport itself (GS1 Web Vocabulary).
 const PASSPORT_LINK_TYPES: [&str; 4] = ["gs1:pip", "gs1:sustainabilityInfo", "gs1:certificationInfo", "gs1:epil"];
 
@@ -53,6 +56,16 @@ impl Wanted {
             lang: Lang::negotiate(lang, accept_language),
             if_none_match: headers.get(header::IF_NONE_MATCH).cloned(),
         })
+    }
+
+    /// Which cached variant this request wants.
+    fn variant(&self) -> &'static str {
+        match (self.representation, self.lang) {
+            (Representation::Json, _) => "json",
+            (Representation::JsonLd, _) => "jsonld",
+            (Representation::Html, Lang::En) => "html-en",
+            (Representation::Html, Lang::De) => "html-de",
+        }
     }
 
     /// An error in the negotiated shape: a page for people, problem+json for programs.
@@ -175,41 +188,70 @@ fn linkset(state: &AppState, id: &str, canonical: &str) -> Response {
     response
 }
 
-/// The passport (or its tombstone) in the wanted representation, with caching headers.
+/// The passport (or its tombstone) in the wanted representation, with caching headers. The public's answers
+/// come from the public cache when it has them (a write through this server forgets them).
 async fn answer(state: &AppState, caller: &Caller, id: &str, wanted: &Wanted) -> Response {
+    let public = matches!(caller, Caller::Public);
+    let cache = state.service.public_cache();
+    let cached = if public { cache.get(id, wanted.variant()) } else { None };
+    let finished = match cached {
+        Some(answer) => answer,
+        None => match build(state, caller, id, wanted).await {
+            Ok(answer) => {
+                let answer = Arc::new(answer);
+                if public {
+                    cache.put(id, wanted.variant(), answer.clone());
+                }
+                answer
+            }
+            Err(response) => return response,
+        },
+    };
+    respond(&finished, wanted, public)
+}
+
+/// A finished answer for one request: 304 when the client holds it already.
+fn respond(answer: &CachedAnswer, wanted: &Wanted, public: bool) -> Response {
+    let tag = answer.etag.as_deref().and_then(|t| HeaderValue::from_str(t).ok());
+    let unchanged = match (&tag, &wanted.if_none_match) {
+        (Some(tag), Some(sent)) => matches_etag(sent, tag),
+        _ => false,
+    };
+    let mut response = if unchanged {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
+        let mut r = (status, answer.body.clone()).into_response();
+        r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(answer.content_type));
+        r
+    };
+    let headers = response.headers_mut();
+    if let Some(tag) = tag {
+        headers.insert(header::ETAG, tag);
+    }
+    let cache_control = if public { PUBLIC_CACHE_CONTROL } else { "private, no-store" };
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control));
+    headers.insert(header::VARY, HeaderValue::from_static("accept, accept-language, authorization, cookie"));
+    response
+}
+
+/// Renders a passport (or its tombstone) for `caller`; errors come back as finished responses.
+async fn build(state: &AppState, caller: &Caller, id: &str, wanted: &Wanted) -> Result<CachedAnswer, Response> {
     let reader = caller.actor_or_public();
-    let mut response = match state.service.passport(id, None, reader).await {
+    match state.service.passport(id, None, reader).await {
         Ok(passport) => {
             let audience = crate::service::audience(reader, &passport.head);
             let tag = entity_tag(passport.version.meta.version, audience, wanted);
-            let mut r = if wanted.if_none_match.as_ref().is_some_and(|v| matches_etag(v, &tag)) {
-                StatusCode::NOT_MODIFIED.into_response()
-            } else {
-                match render(state, caller, &passport, audience, wanted).await {
-                    Ok(r) => r,
-                    Err(problem) => return wanted.error(problem),
-                }
-            };
-            r.headers_mut().insert(header::ETAG, tag);
-            r
+            let (content_type, body) =
+                render(state, caller, &passport, audience, wanted).await.map_err(|p| wanted.error(p))?;
+            Ok(CachedAnswer::new(200, content_type, Some(tag), body))
         }
-        Err(ServiceError::Gone(tombstone)) => gone(&tombstone, wanted),
+        Err(ServiceError::Gone(tombstone)) => Ok(gone(&tombstone, wanted)),
         Err(ServiceError::NotFound(_)) if wanted.representation == Representation::Html => {
-            html(StatusCode::NOT_FOUND, viewer::not_found_page(id, wanted.lang))
+            Err(html(StatusCode::NOT_FOUND, viewer::not_found_page(id, wanted.lang)))
         }
-        Err(e) => return wanted.error(e.into()),
-    };
-    let headers = response.headers_mut();
-    let cache = if matches!(caller, Caller::Public) {
-        format!("public, max-age={MAX_AGE_S}")
-    } else {
-        "private, no-store".to_string()
-    };
-    if let Ok(cache) = HeaderValue::from_str(&cache) {
-        headers.insert(header::CACHE_CONTROL, cache);
+        Err(e) => Err(wanted.error(e.into())),
     }
-    headers.insert(header::VARY, HeaderValue::from_static("accept, accept-language, authorization, cookie"));
-    response
 }
 
 async fn render(
@@ -218,13 +260,15 @@ async fn render(
     passport: &Passport,
     audience: Audience,
     wanted: &Wanted,
-) -> Result<Response, Problem> {
+) -> Result<(&'static str, Bytes), Problem> {
     let url = format!("{}/p/{}", state.config.public_base_url, passport.head.id);
+    let serialize = |value: &serde_json::Value| {
+        serde_json::to_vec(value).map_err(|e| Problem::from(ServiceError::Internal(format!("serialising: {e}"))))
+    };
+    let content_type = wanted.representation.content_type();
     Ok(match wanted.representation {
-        Representation::Json => json_response(Representation::Json, serde_json::to_vec(&passport.document)),
-        Representation::JsonLd => {
-            json_response(Representation::JsonLd, serde_json::to_vec(&jsonld::to_json_ld(&passport.document, &url)))
-        }
+        Representation::Json => (content_type, serialize(&passport.document)?.into()),
+        Representation::JsonLd => (content_type, serialize(&jsonld::to_json_ld(&passport.document, &url))?.into()),
         Representation::Html => {
             let history = match audience {
                 Audience::Public => Vec::new(),
@@ -242,15 +286,16 @@ async fn render(
                 successor_id: passport.head.successor_id.as_deref(),
                 qr_svg_path: &qr_path,
             };
-            html(StatusCode::OK, viewer::passport_page(&passport.document, &ctx))
+            (content_type, viewer::passport_page(&passport.document, &ctx).into())
         }
     })
 }
 
 /// 410 with the tombstone: a page, or problem+json carrying it.
-fn gone(tombstone: &Tombstone, wanted: &Wanted) -> Response {
+fn gone(tombstone: &Tombstone, wanted: &Wanted) -> CachedAnswer {
     if wanted.representation != Representation::Html {
-        return Problem::gone(tombstone.clone()).into_response();
+        let body = serde_json::to_vec(&Problem::gone(tombstone.clone())).unwrap_or_default();
+        return CachedAnswer::new(410, PROBLEM_JSON, None, body.into());
     }
     let ceased_at = tombstone.ceased_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
     let page = viewer::Tombstone {
@@ -262,13 +307,7 @@ fn gone(tombstone: &Tombstone, wanted: &Wanted) -> Response {
         reason: &tombstone.reason,
         successor_id: tombstone.successor_id.as_deref(),
     };
-    html(StatusCode::GONE, viewer::tombstone_page(&page, wanted.lang))
-}
-
-fn json_response(representation: Representation, body: serde_json::Result<Vec<u8>>) -> Response {
-    let mut response = (StatusCode::OK, body.unwrap_or_default()).into_response();
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(representation.content_type()));
-    response
+    CachedAnswer::new(410, Representation::Html.content_type(), None, viewer::tombstone_page(&page, wanted.lang).into())
 }
 
 pub(crate) fn html(status: StatusCode, body: String) -> Response {
@@ -278,7 +317,7 @@ pub(crate) fn html(status: StatusCode, body: String) -> Response {
 }
 
 /// Strong ETag per version, access group, representation and language: each is a different body.
-fn entity_tag(version: i64, audience: Audience, wanted: &Wanted) -> HeaderValue {
+fn entity_tag(version: i64, audience: Audience, wanted: &Wanted) -> String {
     let group = match audience {
         Audience::Public => "pub",
         Audience::LegitimateInterest => "li",
@@ -286,8 +325,7 @@ fn entity_tag(version: i64, audience: Audience, wanted: &Wanted) -> HeaderValue 
         Audience::Operator => "op",
     };
     let lang = if wanted.representation == Representation::Html { wanted.lang.code() } else { "" };
-    HeaderValue::from_str(&format!("\"{version}-{group}-{}{lang}\"", wanted.representation.tag()))
-        .expect("ASCII tag is a valid header value")
+    format!("\"{version}-{group}-{}{lang}\"", wanted.representation.tag())
 }
 
 /// `If-None-Match` holds our ETag (or `*`), possibly among others.

@@ -3,6 +3,7 @@
 //! Reads, and the one place that decides what a reader sees, are in [`reads`].
 
 mod lifecycle;
+pub mod public_cache;
 mod reads;
 
 pub use reads::{CEASED, HistoryEntry, Tombstone, audience};
@@ -12,6 +13,7 @@ use passport::document::compose;
 use passport::input::{Envelope, ModelSource, PassportInput};
 use passport::validate::{validate_item, validate_model};
 use passport::{Violation, hash, ids};
+use public_cache::PublicCache;
 use rayon::prelude::*;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -142,6 +144,8 @@ struct ModelCache {
 pub struct PassportService {
     store: Arc<dyn Store>,
     models: Arc<RwLock<ModelCache>>,
+    /// Finished public answers of the resolver; every passport write goes through [`Self::append`] to forget them.
+    public: Arc<PublicCache>,
 }
 
 /// A validated passport write, ready for the store.
@@ -171,7 +175,29 @@ fn may_write_for(actor: &Actor, operator: &str) -> Result<()> {
 
 impl PassportService {
     pub fn new(store: Arc<dyn Store>) -> Self {
-        PassportService { store, models: Arc::default() }
+        PassportService { store, models: Arc::default(), public: Arc::new(PublicCache::new(0)) }
+    }
+
+    /// Keeps up to `bytes` of finished public answers in memory (the server does; the CLI does not).
+    pub fn with_public_cache(mut self, bytes: u64) -> Self {
+        self.public = Arc::new(PublicCache::new(bytes));
+        self
+    }
+
+    pub fn public_cache(&self) -> &PublicCache {
+        &self.public
+    }
+
+    /// The one way passport versions are written: the public answers of every passport it touches (written
+    /// ones and predecessors that gain a successor) are forgotten once the write has committed.
+    async fn append(&self, batch: Vec<NewPassportVersion>) -> std::result::Result<Vec<PassportVersion>, StoreError> {
+        let touched: Vec<String> =
+            batch.iter().flat_map(|n| std::iter::once(&n.head.id).chain(n.predecessors.iter())).cloned().collect();
+        let written = self.store.append_passports(batch).await;
+        for id in &touched {
+            self.public.forget(id);
+        }
+        written
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -371,7 +397,7 @@ impl PassportService {
     pub async fn create_passport(&self, actor: &Actor, body: Value) -> Result<Passport> {
         let prepared = self.prepare(actor, body, None).await?;
         let (head, document) = (prepared.new.head.clone(), prepared.document());
-        let version = self.store.append_passports(vec![prepared.new]).await?.remove(0);
+        let version = self.append(vec![prepared.new]).await?.remove(0);
         Ok(Passport { head, version, document })
     }
 
@@ -391,7 +417,7 @@ impl PassportService {
         }
         let prepared = self.prepare(actor, body, Some(&head)).await?;
         let (new_head, document) = (prepared.new.head.clone(), prepared.document());
-        let version = match self.store.append_passports(vec![prepared.new]).await {
+        let version = match self.append(vec![prepared.new]).await {
             Err(StoreError::VersionConflict { current, .. }) if expected.is_some() => {
                 return Err(ServiceError::Stale(format!("passport {id} changed meanwhile, now at version {current}")));
             }
@@ -499,7 +525,7 @@ impl PassportService {
         }
         let ids: Vec<(usize, String)> = ready.iter().map(|(i, p)| (*i, p.new.head.id.clone())).collect();
         let writes: Vec<NewPassportVersion> = ready.into_iter().map(|(_, p)| p.new).collect();
-        match self.store.append_passports(writes).await {
+        match self.append(writes).await {
             Ok(_) => {
                 for (i, id) in ids {
                     outcomes[i] = Some(LineOutcome::Created { id });

@@ -34,6 +34,9 @@ pub struct Args {
     /// Behind a reverse proxy: take the client address from the last X-Forwarded-For entry.
     #[arg(long)]
     trust_forwarded_for: bool,
+    /// Memory for finished public answers (resolver JSON, JSON-LD, pages), in MiB; 0 = no cache.
+    #[arg(long, default_value_t = server::DEFAULT_PUBLIC_CACHE_BYTES / (1024 * 1024))]
+    public_cache_mib: u64,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
@@ -53,6 +56,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         public_base_url: public_url,
         public_rate_limit,
         trust_forwarded_for: args.trust_forwarded_for,
+        public_cache_bytes: args.public_cache_mib * 1024 * 1024,
         ..Config::default()
     };
     let state = AppState::new(store.clone(), config);
