@@ -44,6 +44,8 @@ pub struct Config {
     pub trust_forwarded_for: bool,
     /// Memory for finished public resolver answers, in bytes (0 = no cache).
     pub public_cache_bytes: u64,
+    /// How long a cached public answer is reused when no write through this server forgot it first.
+    pub public_cache_ttl: std::time::Duration,
 }
 
 /// Default memory for cached public answers (256 MiB: the public JSON of ~40,000 passports).
@@ -66,6 +68,7 @@ impl Default for Config {
             public_rate_limit: Some(DEFAULT_PUBLIC_RATE_LIMIT),
             trust_forwarded_for: false,
             public_cache_bytes: DEFAULT_PUBLIC_CACHE_BYTES,
+            public_cache_ttl: service::public_cache::DEFAULT_TTL,
         }
     }
 }
@@ -79,7 +82,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, config: Config) -> Self {
-        let service = PassportService::new(store).with_public_cache(config.public_cache_bytes);
+        let service = PassportService::new(store).with_public_cache(config.public_cache_bytes, config.public_cache_ttl);
         AppState { service, config: Arc::new(config) }
     }
 }

@@ -175,12 +175,16 @@ fn may_write_for(actor: &Actor, operator: &str) -> Result<()> {
 
 impl PassportService {
     pub fn new(store: Arc<dyn Store>) -> Self {
-        PassportService { store, models: Arc::default(), public: Arc::new(PublicCache::new(0)) }
+        PassportService {
+            store,
+            models: Arc::default(),
+            public: Arc::new(PublicCache::new(0, public_cache::DEFAULT_TTL)),
+        }
     }
 
-    /// Keeps up to `bytes` of finished public answers in memory (the server does; the CLI does not).
-    pub fn with_public_cache(mut self, bytes: u64) -> Self {
-        self.public = Arc::new(PublicCache::new(bytes));
+    /// Keeps up to `bytes` of finished public answers in memory for `ttl` (the server does; the CLI does not).
+    pub fn with_public_cache(mut self, bytes: u64, ttl: std::time::Duration) -> Self {
+        self.public = Arc::new(PublicCache::new(bytes, ttl));
         self
     }
 

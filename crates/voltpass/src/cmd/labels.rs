@@ -45,7 +45,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let mut after: Option<String> = None;
     while labels.len() < limit {
         let page = store.list_passports(&filter, after.as_deref(), 500).await?;
-        for head in page.iter().take(limit - labels.len()) {
+        // Labels go on batteries in service: not on superseded passports nor on ended ones (recycled).
+        let current = page.iter().filter(|h| h.successor_id.is_none() && h.status != server::service::CEASED);
+        for head in current.take(limit - labels.len()) {
             labels.push(Label {
                 url: passport_url(&base, &head.id)?,
                 caption: format!("{}\n{}", head.id, head.battery_id),
@@ -57,7 +59,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         }
     }
     if labels.is_empty() {
-        bail!("battery model `{}` has no passports", args.model);
+        bail!("battery model `{}` has no passports in service", args.model);
     }
     let layout = SheetLayout::default();
     let files = if pdf {

@@ -37,6 +37,10 @@ pub struct Args {
     /// Memory for finished public answers (resolver JSON, JSON-LD, pages), in MiB; 0 = no cache.
     #[arg(long, default_value_t = server::DEFAULT_PUBLIC_CACHE_BYTES / (1024 * 1024))]
     public_cache_mib: u64,
+    /// Seconds a cached public answer is reused. Writes through this server forget answers at once; raise it
+    /// when every write goes through this one server, keep it short when several servers share PostgreSQL.
+    #[arg(long, default_value_t = server::service::public_cache::DEFAULT_TTL.as_secs())]
+    public_cache_ttl_s: u64,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
@@ -57,6 +61,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         public_rate_limit,
         trust_forwarded_for: args.trust_forwarded_for,
         public_cache_bytes: args.public_cache_mib * 1024 * 1024,
+        public_cache_ttl: std::time::Duration::from_secs(args.public_cache_ttl_s),
         ..Config::default()
     };
     let state = AppState::new(store.clone(), config);
