@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{TestServer, documents};
+use common::{TestServer, documents, urlencode};
 use passport::access::{Audience, visible};
 use passport::demo::DemoModel;
 use proptest::prelude::*;
@@ -184,18 +184,6 @@ fn gs1_path(battery: &str) -> Option<String> {
     let link = passport::gs1::parse_element_string(battery).ok()?;
     link.serial.as_ref()?;
     Some(link.digital_link_path())
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 proptest! {

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{TestServer, documents, has_error, problem};
+use common::{TestServer, documents, has_error, problem, urlencode};
 use passport::demo::DemoModel;
 use passport::document::compose;
 use passport::fixtures::{item_body, model_body};
@@ -336,18 +336,6 @@ async fn listing_filters_and_cursor_paging(store: Arc<dyn Store>) {
     problem(s.get("/api/v1/passports?limit=0", Some(&s.admin)).send().await.unwrap(), 400).await;
     problem(s.get("/api/v1/passports?cursor=%%%", Some(&s.admin)).send().await.unwrap(), 400).await;
     problem(s.get("/api/v1/passports?colour=red", Some(&s.admin)).send().await.unwrap(), 400).await;
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 async fn bulk_per_line_and_atomic(store: Arc<dyn Store>) {

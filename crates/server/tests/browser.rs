@@ -73,6 +73,8 @@ async fn sign_in(browser: &Client, s: &TestServer, key: &str, page: &str) {
     browser.goto(&format!("{}/login?next={page}", s.base)).await.unwrap();
     browser.find(Locator::Css("input[name=key]")).await.unwrap().send_keys(key).await.unwrap();
     browser.find(Locator::Css("form[action='/login'] button[type=submit]")).await.unwrap().click().await.unwrap();
+    // The click only starts the navigation: wait for the passport page (its sign-out form) before reading it.
+    browser.wait().for_element(Locator::Css("form[action='/logout']")).await.unwrap();
     let url = browser.current_url().await.unwrap();
     assert!(url.as_str().ends_with(page), "signed in, back on the passport: {url}");
 }

@@ -3,7 +3,8 @@
 //! `/01/{gtin}/21/{serial}`. One passport, three representations (page, JSON, JSON-LD), each through the
 //! access filter for the caller (the public without a key), cacheable by a CDN when public.
 
-use axum::extract::{Query, RawQuery, State};
+use axum::extract::{FromRequestParts, Query, RawQuery, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -33,11 +34,21 @@ pub struct ViewQuery {
 }
 
 /// How one request wants its answer.
-struct Wanted {
+pub struct Wanted {
     representation: Representation,
     lang: Lang,
     /// `If-None-Match`, for 304.
     if_none_match: Option<HeaderValue>,
+}
+
+/// Every resolver route negotiates the same way; a request nothing can satisfy is refused before the handler.
+impl<S: Send + Sync> FromRequestParts<S> for Wanted {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let lang = Query::<ViewQuery>::try_from_uri(&parts.uri).ok().and_then(|Query(q)| q.lang);
+        Wanted::from(&parts.headers, lang.as_deref()).map_err(IntoResponse::into_response)
+    }
 }
 
 impl Wanted {
@@ -102,13 +113,8 @@ pub async fn resolve(
     State(state): State<AppState>,
     caller: Caller,
     PathParams(id): PathParams<String>,
-    Query(query): Query<ViewQuery>,
-    headers: HeaderMap,
+    wanted: Wanted,
 ) -> Response {
-    let wanted = match Wanted::from(&headers, query.lang.as_deref()) {
-        Ok(w) => w,
-        Err(problem) => return problem.into_response(),
-    };
     if !ids::is_passport_id(&id) {
         return wanted
             .error(Problem::bad_request(format!("`{}` is not a passport identifier (urn:voltpass:…)", shorten(&id))));
@@ -132,13 +138,8 @@ pub async fn resolve_gs1(
     caller: Caller,
     uri: axum::http::Uri,
     RawQuery(raw_query): RawQuery,
-    Query(query): Query<ViewQuery>,
-    headers: HeaderMap,
+    wanted: Wanted,
 ) -> Response {
-    let wanted = match Wanted::from(&headers, query.lang.as_deref()) {
-        Ok(w) => w,
-        Err(problem) => return problem.into_response(),
-    };
     let link = match gs1::parse_path(uri.path(), raw_query.as_deref()) {
         Ok(link) => link,
         Err(e) => return wanted.error(Problem::bad_request(format!("GS1 Digital Link: {e}"))),

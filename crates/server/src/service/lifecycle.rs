@@ -5,7 +5,7 @@
 use store::{Actor, NewPassportVersion, PassportHead};
 
 use super::reads::CEASED;
-use super::{Passport, PassportService, Result, ServiceError, may_write_for};
+use super::{Passport, PassportService, Result, ServiceError, ensure_expected, may_write_for};
 
 /// Status a battery must have before recycling can end its passport.
 const WASTE: &str = "Waste";
@@ -40,11 +40,7 @@ impl PassportService {
                 if head.status.is_empty() { "(none)" } else { head.status.as_str() }
             )));
         }
-        if let Some(expected) = expected
-            && expected != head.version
-        {
-            return Err(ServiceError::Stale(format!("passport {id} is at version {}, not {expected}", head.version)));
-        }
+        ensure_expected(&head, expected)?;
         let current = self
             .store
             .passport_version(id, None)
@@ -52,7 +48,7 @@ impl PassportService {
             .ok_or_else(|| ServiceError::Internal(format!("passport {id} has a head but no version")))?;
         let ended = PassportHead { status: CEASED.to_string(), version: head.version + 1, ..head.clone() };
         let new = NewPassportVersion {
-            head: ended,
+            head: ended.clone(),
             item: current.item,
             actor_id: actor.id.clone(),
             reason: Some(reason.to_string()),
@@ -62,7 +58,6 @@ impl PassportService {
         let version = self.append(vec![new]).await?.remove(0);
         let model = self.model(&version.model_id, Some(version.model_version)).await?;
         let document = passport::document::compose(&model.document, &version.item);
-        let head = self.head(id).await?;
-        Ok(Passport { head, version, document })
+        Ok(Passport { head: ended, version, document })
     }
 }

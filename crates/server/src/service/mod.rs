@@ -160,6 +160,16 @@ impl Prepared {
     }
 }
 
+/// `If-Match` named the version the writer read: 412 when the passport has moved on since.
+fn ensure_expected(head: &PassportHead, expected: Option<i64>) -> Result<()> {
+    match expected {
+        Some(expected) if expected != head.version => {
+            Err(ServiceError::Stale(format!("passport {} is at version {}, not {expected}", head.id, head.version)))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// May `actor` write data on behalf of the economic operator `operator`?
 fn may_write_for(actor: &Actor, operator: &str) -> Result<()> {
     match actor.role {
@@ -414,11 +424,7 @@ impl PassportService {
         expected: Option<i64>,
     ) -> Result<Passport> {
         let head = self.head(id).await?;
-        if let Some(expected) = expected
-            && expected != head.version
-        {
-            return Err(ServiceError::Stale(format!("passport {id} is at version {}, not {expected}", head.version)));
-        }
+        ensure_expected(&head, expected)?;
         let prepared = self.prepare(actor, body, Some(&head)).await?;
         let (new_head, document) = (prepared.new.head.clone(), prepared.document());
         let version = match self.append(vec![prepared.new]).await {

@@ -115,11 +115,12 @@ impl PassportService {
 
     /// The public notice of an ended passport, from its last version.
     async fn tombstone(&self, head: &PassportHead) -> Result<Tombstone> {
+        // The last version says when and why the passport ended.
         let last = self
             .store
-            .passport_history(&head.id)
+            .passport_version(&head.id, None)
             .await?
-            .pop()
+            .map(|v| v.meta)
             .ok_or_else(|| ServiceError::Internal(format!("ended passport {} has no versions", head.id)))?;
         Ok(Tombstone {
             passport_id: head.id.clone(),

@@ -138,3 +138,16 @@ pub async fn problem(response: Response, status: u16) -> Value {
 pub fn has_error(body: &Value, pointer: &str, rule: &str) -> bool {
     body["errors"].as_array().is_some_and(|errors| errors.iter().any(|e| e["pointer"] == pointer && e["rule"] == rule))
 }
+
+/// Percent-encodes a query value (battery identifiers hold `(`, `)` and the like).
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
