@@ -6,14 +6,22 @@
 //! before it; database triggers refuse UPDATE and DELETE on the version tables. The `passports` table is a
 //! derived index of the latest version of each passport, for listing and for battery-id uniqueness.
 
+mod audit;
+mod grants;
 mod postgres;
+mod readings;
 mod record;
+mod signing;
 mod sqlite;
 pub mod testing;
 mod types;
 
+pub use audit::{AuditCheckpoint, AuditEntry, AuditEvent, checkpoint_message};
+pub use grants::Grant;
 pub use postgres::PostgresStore;
+pub use readings::{Reading, ReadingBucket, ReadingQuery, ReadingsWritten, RejectedReading};
 pub use record::{canonical_record, record_hash};
+pub use signing::{IssuerKeyRecord, VersionSignature, VersionSigner};
 pub use sqlite::SqliteStore;
 pub use types::*;
 
@@ -57,9 +65,18 @@ impl From<sqlx::migrate::MigrateError> for StoreError {
     }
 }
 
-/// Everything voltpass keeps, behind one interface.
+/// What else goes into the transaction that appends passport versions.
+#[derive(Default, Clone)]
+pub struct AppendOptions {
+    /// Signs each version with its responsible operator's key (no signature when `None` or keyless).
+    pub signer: Option<Arc<dyn VersionSigner>>,
+    /// Audit events recorded with the write (the write itself is always recorded).
+    pub audit: Vec<AuditEvent>,
+}
+
+/// Everything voltpass keeps, behind one interface (split by concern into supertraits).
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: ReadingStore + GrantStore + TrustStore + Send + Sync + 'static {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
     /// Cheap liveness check for `/healthz`.
@@ -80,9 +97,18 @@ pub trait Store: Send + Sync + 'static {
     /// The latest version of any model whose content hash is `hash` (to reuse embedded model parts).
     async fn model_by_hash(&self, hash: &str) -> Result<Option<ModelVersion>>;
 
-    /// Appends passport versions in ONE transaction: all are written or none.
-    async fn append_passports(&self, batch: Vec<NewPassportVersion>) -> Result<Vec<PassportVersion>>;
+    /// Appends passport versions in ONE transaction: all are written or none, with their signatures and
+    /// an audit entry.
+    async fn append_passports(
+        &self,
+        batch: Vec<NewPassportVersion>,
+        options: AppendOptions,
+    ) -> Result<Vec<PassportVersion>>;
     async fn passport_head(&self, id: &str) -> Result<Option<PassportHead>>;
+    /// Heads of these passports (those that exist), in no particular order.
+    async fn passport_heads(&self, ids: &[String]) -> Result<Vec<PassportHead>>;
+    /// Every version of a passport, oldest first (for verification and backup).
+    async fn passport_versions(&self, id: &str) -> Result<Vec<PassportVersion>>;
     /// A passport version, the latest when `version` is `None`.
     async fn passport_version(&self, id: &str, version: Option<i64>) -> Result<Option<PassportVersion>>;
     async fn passport_history(&self, id: &str) -> Result<Vec<VersionMeta>>;
@@ -95,6 +121,56 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<PassportHead>>;
     /// Heads of the active (not superseded) passports of these battery identifiers.
     async fn active_by_battery_ids(&self, battery_ids: &[String]) -> Result<Vec<PassportHead>>;
+}
+
+/// Dynamic data: readings per passport.
+#[async_trait]
+pub trait ReadingStore {
+    /// Stores readings in one transaction; ones already stored are counted as duplicates. Recorded in the
+    /// audit log as one entry naming `actor_id`.
+    async fn insert_readings(&self, readings: &[Reading], actor_id: &str) -> Result<ReadingsWritten>;
+    /// Keeps refused readings with their reason.
+    async fn reject_readings(&self, rejected: &[RejectedReading]) -> Result<()>;
+    /// Refused readings, newest first (of one passport, or all).
+    async fn rejected_readings(&self, passport_id: Option<&str>, limit: i64) -> Result<Vec<RejectedReading>>;
+    /// The latest reading of each metric of a passport.
+    async fn latest_readings(&self, passport_id: &str) -> Result<Vec<Reading>>;
+    /// Readings of one metric in `[from_ms, to_ms]`, oldest first, at most `limit`.
+    async fn readings(&self, query: &ReadingQuery) -> Result<Vec<Reading>>;
+    /// Readings of one metric in `[from_ms, to_ms]` averaged into `buckets` equal time buckets (empty ones left out).
+    async fn reading_buckets(&self, query: &ReadingQuery, buckets: i64) -> Result<Vec<ReadingBucket>>;
+    /// How many readings are stored (all passports).
+    async fn count_readings(&self) -> Result<i64>;
+}
+
+/// Written authorisations.
+#[async_trait]
+pub trait GrantStore {
+    /// Stores a new grant (audited as `grant.create`).
+    async fn create_grant(&self, grant: &Grant) -> Result<()>;
+    async fn grant(&self, id: &str) -> Result<Option<Grant>>;
+    /// Grants held by an actor, or given by an operator, newest first.
+    async fn grants_for(&self, grantee: Option<&str>, grantor: Option<&str>) -> Result<Vec<Grant>>;
+    /// Revokes a grant (audited as `grant.revoke`); revoking twice is an error.
+    async fn revoke_grant(&self, id: &str, by: &str) -> Result<Grant>;
+}
+
+/// Keys, signatures and the audit log: what makes the record trustworthy.
+#[async_trait]
+pub trait TrustStore {
+    /// Adds an issuer key and retires the operator's previous active key, in one transaction.
+    async fn add_issuer_key(&self, key: &IssuerKeyRecord, actor_id: &str) -> Result<()>;
+    /// Every issuer key ever created, oldest first.
+    async fn issuer_keys(&self) -> Result<Vec<IssuerKeyRecord>>;
+    /// Signatures of a passport's versions, by version.
+    async fn version_signatures(&self, passport_id: &str) -> Result<Vec<(i64, VersionSignature)>>;
+    /// Appends events to the audit chain.
+    async fn append_audit(&self, events: Vec<AuditEvent>) -> Result<()>;
+    /// Audit entries after `after_seq`, in order, at most `limit`.
+    async fn audit_entries(&self, after_seq: i64, limit: i64) -> Result<Vec<AuditEntry>>;
+    /// Stores a signed checkpoint of the chain head.
+    async fn add_checkpoint(&self, checkpoint: &AuditCheckpoint) -> Result<()>;
+    async fn checkpoints(&self) -> Result<Vec<AuditCheckpoint>>;
 }
 
 /// Opens (and migrates) the store a URL names: `sqlite://PATH` (created if missing) or `postgres://...`.

@@ -1,6 +1,7 @@
 //! The canonical form of stored records and their hashes.
 
-use crate::{NewPassportVersion, StoreError};
+use crate::audit::{AuditEvent, versions_digest};
+use crate::{NewPassportVersion, StoreError, VersionSignature, VersionSigner};
 use passport::hash::{canonical_json, sha256_hex};
 use rayon::prelude::*;
 use serde_json::Value;
@@ -10,14 +11,19 @@ pub(crate) struct Prepared {
     pub new: NewPassportVersion,
     pub item_text: String,
     pub content_hash: String,
+    pub signature: Option<VersionSignature>,
 }
 
-/// Canonicalises and hashes a batch on all cores, off the async runtime (it is CPU-bound).
-pub(crate) async fn prepare_records(batch: Vec<NewPassportVersion>) -> Result<Vec<Prepared>, StoreError> {
-    let prepare = |new: NewPassportVersion| {
+/// Canonicalises, hashes and signs a batch on all cores, off the async runtime (it is CPU-bound).
+pub(crate) async fn prepare_records(
+    batch: Vec<NewPassportVersion>,
+    signer: Option<std::sync::Arc<dyn VersionSigner>>,
+) -> Result<Vec<Prepared>, StoreError> {
+    let prepare = move |new: NewPassportVersion| {
         let item_text = canonical_json(&new.item);
         let content_hash = record_hash(&canonical_record(&new.head.model_id, new.head.model_version, &item_text));
-        Prepared { new, item_text, content_hash }
+        let signature = signer.as_ref().and_then(|s| s.sign(&new.head.responsible, &content_hash));
+        Prepared { new, item_text, content_hash, signature }
     };
     if batch.len() < 64 {
         return Ok(batch.into_iter().map(prepare).collect());
@@ -25,6 +31,25 @@ pub(crate) async fn prepare_records(batch: Vec<NewPassportVersion>) -> Result<Ve
     tokio::task::spawn_blocking(move || batch.into_par_iter().map(prepare).collect())
         .await
         .map_err(|e| StoreError::Database(format!("hashing task failed: {e}")))
+}
+
+/// The audit event that records a committed batch of passport versions.
+pub(crate) fn append_event(prepared: &[Prepared]) -> AuditEvent {
+    let first = &prepared[0].new;
+    let digest = versions_digest(
+        prepared.iter().map(|p| (p.new.head.id.as_str(), p.new.expected_version + 1, p.content_hash.as_str())),
+    );
+    let detail = if prepared.len() == 1 {
+        serde_json::json!({
+            "version": first.expected_version + 1, "status": first.head.status,
+            "responsible": first.head.responsible, "contentHash": prepared[0].content_hash,
+            "reason": first.reason, "predecessors": first.predecessors,
+        })
+    } else {
+        serde_json::json!({"versions": prepared.len(), "digest": digest})
+    };
+    let subject = if prepared.len() == 1 { first.head.id.clone() } else { format!("{} passports", prepared.len()) };
+    AuditEvent::new(first.actor_id.clone(), "passport.append", subject, detail)
 }
 
 /// RFC 8785 canonical JSON of `{"item": item, "modelId": .., "modelVersion": ..}`, built from the item's
@@ -89,18 +114,15 @@ pub(crate) fn written_versions(
         .collect()
 }
 
-/// The migrator for a backend's schema script (one migration so far; add versions here as it grows).
-pub(crate) fn migrator(init_sql: &'static str) -> sqlx::migrate::Migrator {
+/// The migrator for a backend's schema scripts, in order.
+pub(crate) fn migrator(init_sql: &'static str, lifecycle_sql: &'static str) -> sqlx::migrate::Migrator {
     use sqlx::migrate::{Migration, MigrationType, Migrator};
     use std::borrow::Cow;
+    let migration = |version, name, sql| {
+        Migration::new(version, Cow::Borrowed(name), MigrationType::Simple, sqlx::SqlStr::from_static(sql), false)
+    };
     Migrator {
-        migrations: Cow::Owned(vec![Migration::new(
-            1,
-            Cow::Borrowed("init"),
-            MigrationType::Simple,
-            sqlx::SqlStr::from_static(init_sql),
-            false,
-        )]),
+        migrations: Cow::Owned(vec![migration(1, "init", init_sql), migration(2, "lifecycle", lifecycle_sql)]),
         ..Migrator::DEFAULT
     }
 }

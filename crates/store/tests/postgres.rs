@@ -3,7 +3,7 @@
 mod conformance;
 
 use std::sync::Arc;
-use store::{PostgresStore, Store, testing};
+use store::{AppendOptions, PostgresStore, Store, testing};
 
 async fn fresh() -> Option<Arc<dyn Store>> {
     let url = testing::fresh_postgres_url().await?;
@@ -28,6 +28,9 @@ conformance!(
     duplicate_battery_ids_write_nothing,
     listing_filters_and_pages,
     bulk_insert_many,
+    readings_are_idempotent_and_queryable,
+    grants_are_revocable_and_kept,
+    signatures_keys_and_audit_chain,
 );
 
 #[tokio::test]
@@ -37,7 +40,7 @@ async fn history_tables_refuse_update_and_delete() {
     };
     let store = PostgresStore::open(&url).await.unwrap();
     store.create_actor(&conformance::actor("actor:test", store::Role::Admin)).await.unwrap();
-    store.append_passports(vec![conformance::new_passport("urn:t:1", "SN-1")]).await.unwrap();
+    store.append_passports(vec![conformance::new_passport("urn:t:1", "SN-1")], AppendOptions::default()).await.unwrap();
     use sqlx::Connection;
     let mut raw = sqlx::PgConnection::connect(&url).await.unwrap();
     for sql in ["UPDATE passport_versions SET reason = 'x'", "DELETE FROM passport_versions", "DELETE FROM passports"] {

@@ -3,7 +3,7 @@
 mod conformance;
 
 use std::sync::Arc;
-use store::{SqliteStore, Store, testing};
+use store::{AppendOptions, SqliteStore, Store, testing};
 
 async fn fresh() -> Arc<dyn Store> {
     Arc::new(SqliteStore::open(&testing::fresh_sqlite_url()).await.expect("open sqlite"))
@@ -25,6 +25,9 @@ conformance!(
     duplicate_battery_ids_write_nothing,
     listing_filters_and_pages,
     bulk_insert_many,
+    readings_are_idempotent_and_queryable,
+    grants_are_revocable_and_kept,
+    signatures_keys_and_audit_chain,
 );
 
 #[tokio::test]
@@ -32,7 +35,7 @@ async fn history_tables_refuse_update_and_delete() {
     let url = testing::fresh_sqlite_url();
     let store = fresh_at(&url).await;
     store.create_actor(&conformance::actor("actor:test", store::Role::Admin)).await.unwrap();
-    store.append_passports(vec![conformance::new_passport("urn:t:1", "SN-1")]).await.unwrap();
+    store.append_passports(vec![conformance::new_passport("urn:t:1", "SN-1")], AppendOptions::default()).await.unwrap();
     use sqlx::Connection;
     let mut raw = sqlx::SqliteConnection::connect(&url).await.unwrap();
     for sql in ["UPDATE passport_versions SET reason = 'x'", "DELETE FROM passport_versions", "DELETE FROM passports"] {

@@ -55,7 +55,7 @@ impl PassportService {
             predecessors: Vec::new(),
             expected_version: head.version,
         };
-        let version = self.append(vec![new]).await?.remove(0);
+        let version = self.append(vec![new], Vec::new()).await?.remove(0);
         let model = self.model(&version.model_id, Some(version.model_version)).await?;
         let document = passport::document::compose(&model.document, &version.item);
         Ok(Passport { head: ended, version, document })

@@ -19,7 +19,7 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use store::{
-    Actor, ModelVersion, NewModelVersion, NewPassportVersion, PassportHead, PassportVersion, Role, Store, StoreError,
+    Actor, AppendOptions, AuditEvent, ModelVersion, NewModelVersion, NewPassportVersion, PassportHead, PassportVersion, Role, Store, StoreError,
     VersionMeta,
 };
 
@@ -146,6 +146,8 @@ pub struct PassportService {
     models: Arc<RwLock<ModelCache>>,
     /// Finished public answers of the resolver; every passport write goes through [`Self::append`] to forget them.
     public: Arc<PublicCache>,
+    /// Signs every appended version; `None` in stores without issuer keys.
+    signer: Option<Arc<dyn store::VersionSigner>>,
 }
 
 /// A validated passport write, ready for the store.
@@ -189,6 +191,7 @@ impl PassportService {
             store,
             models: Arc::default(),
             public: Arc::new(PublicCache::new(0, public_cache::DEFAULT_TTL)),
+            signer: None,
         }
     }
 
@@ -204,10 +207,17 @@ impl PassportService {
 
     /// The one way passport versions are written: the public answers of every passport it touches (written
     /// ones and predecessors that gain a successor) are forgotten once the write has committed.
-    async fn append(&self, batch: Vec<NewPassportVersion>) -> std::result::Result<Vec<PassportVersion>, StoreError> {
+    /// Every version is signed by its responsible operator's issuer key (when it has one), and `audit` events
+    /// (e.g. the use of a grant) commit with it.
+    async fn append(
+        &self,
+        batch: Vec<NewPassportVersion>,
+        audit: Vec<AuditEvent>,
+    ) -> std::result::Result<Vec<PassportVersion>, StoreError> {
         let touched: Vec<String> =
             batch.iter().flat_map(|n| std::iter::once(&n.head.id).chain(n.predecessors.iter())).cloned().collect();
-        let written = self.store.append_passports(batch).await;
+        let options = AppendOptions { signer: self.signer.clone(), audit };
+        let written = self.store.append_passports(batch, options).await;
         for id in &touched {
             self.public.forget(id);
         }
@@ -411,7 +421,7 @@ impl PassportService {
     pub async fn create_passport(&self, actor: &Actor, body: Value) -> Result<Passport> {
         let prepared = self.prepare(actor, body, None).await?;
         let (head, document) = (prepared.new.head.clone(), prepared.document());
-        let version = self.append(vec![prepared.new]).await?.remove(0);
+        let version = self.append(vec![prepared.new], Vec::new()).await?.remove(0);
         Ok(Passport { head, version, document })
     }
 
@@ -427,7 +437,7 @@ impl PassportService {
         ensure_expected(&head, expected)?;
         let prepared = self.prepare(actor, body, Some(&head)).await?;
         let (new_head, document) = (prepared.new.head.clone(), prepared.document());
-        let version = match self.append(vec![prepared.new]).await {
+        let version = match self.append(vec![prepared.new], Vec::new()).await {
             Err(StoreError::VersionConflict { current, .. }) if expected.is_some() => {
                 return Err(ServiceError::Stale(format!("passport {id} changed meanwhile, now at version {current}")));
             }
@@ -535,7 +545,7 @@ impl PassportService {
         }
         let ids: Vec<(usize, String)> = ready.iter().map(|(i, p)| (*i, p.new.head.id.clone())).collect();
         let writes: Vec<NewPassportVersion> = ready.into_iter().map(|(_, p)| p.new).collect();
-        match self.append(writes).await {
+        match self.append(writes, Vec::new()).await {
             Ok(_) => {
                 for (i, id) in ids {
                     outcomes[i] = Some(LineOutcome::Created { id });

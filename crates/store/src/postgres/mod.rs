@@ -1,10 +1,15 @@
 //! PostgreSQL implementation: for when one machine is outgrown. Servers stay stateless, so several
 //! can share one database; conflicts are settled by the database (row locks, the unique battery index).
 
-use crate::record::{Prepared, prepare_records, record_hash, repeated_battery_ids, written_versions};
+mod grants;
+mod readings;
+mod trust;
+
+use crate::audit::AuditEvent;
+use crate::record::{Prepared, append_event, prepare_records, record_hash, repeated_battery_ids, written_versions};
 use crate::{
-    Actor, ModelVersion, NewModelVersion, NewPassportVersion, PassportFilter, PassportHead, PassportVersion, Result,
-    Role, Store, StoreError, VersionMeta,
+    Actor, AppendOptions, ModelVersion, NewModelVersion, NewPassportVersion, PassportFilter, PassportHead,
+    PassportVersion, Result, Role, Store, StoreError, VersionMeta,
 };
 use async_trait::async_trait;
 use passport::hash::canonical_json;
@@ -23,7 +28,10 @@ pub struct PostgresStore {
 }
 
 fn migrator() -> Migrator {
-    crate::record::migrator(include_str!("../migrations/postgres/0001_init.sql"))
+    crate::record::migrator(
+        include_str!("../../migrations/postgres/0001_init.sql"),
+        include_str!("../../migrations/postgres/0002_lifecycle.sql"),
+    )
 }
 
 impl PostgresStore {
@@ -112,6 +120,8 @@ impl Store for PostgresStore {
     }
 
     async fn create_actor(&self, actor: &Actor) -> Result<()> {
+        let now = crate::record::now();
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO actors (id, name, role, organisation, subrole, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
         )
@@ -120,9 +130,12 @@ impl Store for PostgresStore {
         .bind(actor.role.as_str())
         .bind(&actor.organisation)
         .bind(&actor.subrole)
-        .bind(crate::record::now())
-        .execute(&self.pool)
+        .bind(now)
+        .execute(&mut *tx)
         .await?;
+        let detail = serde_json::json!({"name": actor.name, "role": actor.role, "organisation": actor.organisation, "subrole": actor.subrole});
+        trust::chain_audit(&mut tx, vec![AuditEvent::new(&actor.id, "actor.create", &actor.id, detail)], now).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -137,12 +150,18 @@ impl Store for PostgresStore {
     }
 
     async fn add_key(&self, actor_id: &str, key_hash: &str) -> Result<()> {
+        let now = crate::record::now();
+        let mut tx = self.pool.begin().await?;
         sqlx::query("INSERT INTO api_keys (key_hash, actor_id, created_at) VALUES ($1, $2, $3)")
             .bind(key_hash)
             .bind(actor_id)
-            .bind(crate::record::now())
-            .execute(&self.pool)
+            .bind(now)
+            .execute(&mut *tx)
             .await?;
+        // The key's hash is not recorded: the log names the holder only.
+        let event = AuditEvent::new(actor_id, "key.create", actor_id, serde_json::json!({}));
+        trust::chain_audit(&mut tx, vec![event], now).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -201,6 +220,10 @@ impl Store for PostgresStore {
         .bind(meta.created_at)
         .execute(&mut *tx)
         .await?;
+        let detail =
+            serde_json::json!({"version": meta.version, "contentHash": meta.content_hash, "reason": meta.reason});
+        let event = AuditEvent::new(&meta.actor_id, "model.append", &new.model_id, detail);
+        trust::chain_audit(&mut tx, vec![event], meta.created_at).await?;
         tx.commit().await?;
         // Return the document as stored (canonical numbers: 410.0 reads back as 410).
         let document = serde_json::from_str(&document_text).unwrap_or(new.document);
@@ -238,8 +261,15 @@ impl Store for PostgresStore {
         row.as_ref().map(model_from).transpose()
     }
 
-    async fn append_passports(&self, batch: Vec<NewPassportVersion>) -> Result<Vec<PassportVersion>> {
-        let prepared = prepare_records(batch).await?;
+    async fn append_passports(
+        &self,
+        batch: Vec<NewPassportVersion>,
+        options: AppendOptions,
+    ) -> Result<Vec<PassportVersion>> {
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
+        let prepared = prepare_records(batch, options.signer).await?;
         let now = crate::record::now();
         let mut tx = self.pool.begin().await?;
 
@@ -309,6 +339,23 @@ impl Store for PostgresStore {
             });
             insert.build().execute(&mut *tx).await?;
         }
+        let signed: Vec<&Prepared> = prepared.iter().filter(|p| p.signature.is_some()).collect();
+        for chunk in signed.chunks(INSERT_CHUNK) {
+            let mut insert = QueryBuilder::<Postgres>::new(
+                "INSERT INTO version_signatures (passport_id, version, key_id, signature) ",
+            );
+            insert.push_values(chunk, |mut row, p| {
+                let signature = p.signature.as_ref().expect("filtered to signed versions");
+                row.push_bind(&p.new.head.id)
+                    .push_bind(p.new.expected_version + 1)
+                    .push_bind(&signature.key_id)
+                    .push_bind(&signature.signature);
+            });
+            insert.build().execute(&mut *tx).await?;
+        }
+        let mut events = vec![append_event(&prepared)];
+        events.extend(options.audit);
+        trust::chain_audit(&mut tx, events, now).await?;
         tx.commit().await?;
         Ok(written_versions(prepared, prev_hashes, now))
     }
@@ -319,6 +366,22 @@ impl Store for PostgresStore {
             .fetch_optional(&self.pool)
             .await?;
         row.as_ref().map(head_from).transpose()
+    }
+
+    async fn passport_heads(&self, ids: &[String]) -> Result<Vec<PassportHead>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {HEAD_COLUMNS} FROM passports WHERE id = ANY($1)")))
+            .bind(ids)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(head_from).collect()
+    }
+
+    async fn passport_versions(&self, id: &str) -> Result<Vec<PassportVersion>> {
+        let rows = sqlx::query("SELECT * FROM passport_versions WHERE passport_id = $1 ORDER BY version")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(version_from).collect()
     }
 
     async fn passport_version(&self, id: &str, version: Option<i64>) -> Result<Option<PassportVersion>> {
