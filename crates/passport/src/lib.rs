@@ -21,6 +21,8 @@ pub mod hash;
 pub mod ids;
 pub mod input;
 pub mod jsonld;
+pub mod lifecycle;
+pub mod readings;
 mod rules;
 pub mod schema;
 pub mod validate;

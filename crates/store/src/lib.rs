@@ -11,6 +11,7 @@ mod grants;
 mod postgres;
 mod readings;
 mod record;
+mod restore;
 mod signing;
 mod sqlite;
 pub mod testing;
@@ -21,6 +22,7 @@ pub use grants::Grant;
 pub use postgres::PostgresStore;
 pub use readings::{Reading, ReadingBucket, ReadingQuery, ReadingsWritten, RejectedReading};
 pub use record::{canonical_record, record_hash};
+pub use restore::{ActorRecord, RestoreStore, SignedVersion};
 pub use signing::{IssuerKeyRecord, VersionSignature, VersionSigner};
 pub use sqlite::SqliteStore;
 pub use types::*;
@@ -76,7 +78,7 @@ pub struct AppendOptions {
 
 /// Everything voltpass keeps, behind one interface (split by concern into supertraits).
 #[async_trait]
-pub trait Store: ReadingStore + GrantStore + TrustStore + Send + Sync + 'static {
+pub trait Store: ReadingStore + GrantStore + TrustStore + RestoreStore + Send + Sync + 'static {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
     /// Cheap liveness check for `/healthz`.

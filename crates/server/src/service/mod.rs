@@ -5,6 +5,7 @@
 mod lifecycle;
 pub mod public_cache;
 mod reads;
+pub mod signing;
 
 pub use reads::{CEASED, HistoryEntry, Tombstone, audience};
 
@@ -14,13 +15,14 @@ use passport::input::{Envelope, ModelSource, PassportInput};
 use passport::validate::{validate_item, validate_model};
 use passport::{Violation, hash, ids};
 use public_cache::PublicCache;
+use signing::KeyRing;
 use rayon::prelude::*;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use store::{
-    Actor, AppendOptions, AuditEvent, ModelVersion, NewModelVersion, NewPassportVersion, PassportHead, PassportVersion, Role, Store, StoreError,
-    VersionMeta,
+    Actor, AppendOptions, AuditEvent, ModelVersion, NewModelVersion, NewPassportVersion, PassportHead, PassportVersion,
+    Role, Store, StoreError, VersionMeta,
 };
 
 const GPI: &str = "/generalProductInformation";
@@ -146,8 +148,8 @@ pub struct PassportService {
     models: Arc<RwLock<ModelCache>>,
     /// Finished public answers of the resolver; every passport write goes through [`Self::append`] to forget them.
     public: Arc<PublicCache>,
-    /// Signs every appended version; `None` in stores without issuer keys.
-    signer: Option<Arc<dyn store::VersionSigner>>,
+    /// Issuer keys: every appended version is signed by its responsible operator's active key.
+    keys: Arc<KeyRing>,
 }
 
 /// A validated passport write, ready for the store.
@@ -191,7 +193,7 @@ impl PassportService {
             store,
             models: Arc::default(),
             public: Arc::new(PublicCache::new(0, public_cache::DEFAULT_TTL)),
-            signer: None,
+            keys: Arc::default(),
         }
     }
 
@@ -199,6 +201,15 @@ impl PassportService {
     pub fn with_public_cache(mut self, bytes: u64, ttl: std::time::Duration) -> Self {
         self.public = Arc::new(PublicCache::new(bytes, ttl));
         self
+    }
+
+    /// Loads the issuer keys from the store; call at start and after a key is created or rotated.
+    pub async fn load_keys(&self) -> Result<()> {
+        self.keys.reload(&self.store).await
+    }
+
+    pub fn keys(&self) -> &KeyRing {
+        &self.keys
     }
 
     pub fn public_cache(&self) -> &PublicCache {
@@ -216,7 +227,8 @@ impl PassportService {
     ) -> std::result::Result<Vec<PassportVersion>, StoreError> {
         let touched: Vec<String> =
             batch.iter().flat_map(|n| std::iter::once(&n.head.id).chain(n.predecessors.iter())).cloned().collect();
-        let options = AppendOptions { signer: self.signer.clone(), audit };
+        let signer: Arc<dyn store::VersionSigner> = self.keys.clone();
+        let options = AppendOptions { signer: Some(signer), audit };
         let written = self.store.append_passports(batch, options).await;
         for id in &touched {
             self.public.forget(id);

@@ -3,6 +3,7 @@
 
 mod grants;
 mod readings;
+mod restore;
 mod trust;
 
 use crate::audit::AuditEvent;

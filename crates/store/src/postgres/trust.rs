@@ -9,7 +9,7 @@ use sqlx::{Postgres, QueryBuilder, Row, Transaction};
 use time::OffsetDateTime;
 
 /// Advisory lock key of the audit chain head ("vpaudit" in ASCII).
-const AUDIT_CHAIN_LOCK: i64 = 0x7670_6175_6469_74;
+const AUDIT_CHAIN_LOCK: i64 = 0x0076_7061_7564_6974;
 
 /// Appends events to the audit chain inside the caller's transaction. Writers on several servers share one
 /// chain: a transaction-scoped advisory lock makes them take turns at its head (held only until commit).

@@ -248,7 +248,10 @@ pub async fn readings_are_idempotent_and_queryable(store: Arc<dyn Store>) {
     assert_eq!(buckets.len(), 2, "{buckets:?}");
     // Buckets of 2 s over [0, 4000]: 1000 in the first; 2000, 3000 and 4000 (the closed end) in the second.
     assert_eq!((buckets[0].count, buckets[0].mean), (1, 90.0));
-    assert_eq!((buckets[1].count, buckets[1].mean, buckets[1].min, buckets[1].last), (3, (85.0 + 80.0 + 79.0) / 3.0, 79.0, 79.0));
+    assert_eq!(
+        (buckets[1].count, buckets[1].mean, buckets[1].min, buckets[1].last),
+        (3, (85.0 + 80.0 + 79.0) / 3.0, 79.0, 79.0)
+    );
 
     let refused = RejectedReading {
         passport_id: Some("urn:t:1".into()),

@@ -1,0 +1,277 @@
+//! Backup reads and raw restore inserts on PostgreSQL.
+
+use super::{INSERT_CHUNK, PostgresStore, actor_from};
+use crate::restore::{ActorRecord, RestoreStore, SignedVersion};
+use crate::{
+    AuditCheckpoint, AuditEntry, Grant, IssuerKeyRecord, ModelVersion, PassportHead, Reading, Result, StoreError,
+};
+use async_trait::async_trait;
+use passport::hash::canonical_json;
+use sqlx::postgres::PgRow;
+use sqlx::{Postgres, QueryBuilder, Row};
+
+/// Every table a restore writes to (and `api_keys` / `rejected_readings`, which it does not, but which make a
+/// store non-empty all the same).
+const TABLES: [&str; 12] = [
+    "actors",
+    "api_keys",
+    "model_versions",
+    "passports",
+    "passport_versions",
+    "version_signatures",
+    "readings",
+    "rejected_readings",
+    "grants",
+    "issuer_keys",
+    "audit_log",
+    "audit_checkpoints",
+];
+
+fn reading_from(row: &PgRow) -> Result<Reading> {
+    Ok(Reading {
+        passport_id: row.try_get("passport_id")?,
+        metric: row.try_get("metric")?,
+        at_ms: row.try_get("at_ms")?,
+        source: row.try_get("source")?,
+        value: row.try_get("value")?,
+        note: row.try_get("note")?,
+        actor_id: row.try_get("actor_id")?,
+    })
+}
+
+/// Inserts `rows` in chunks within one transaction, binding each row with `bind`.
+macro_rules! insert_chunked {
+    ($store:expr, $rows:expr, $head:expr, |$row:ident, $item:ident| $bind:block) => {{
+        let mut tx = $store.pool.begin().await?;
+        for chunk in $rows.chunks(INSERT_CHUNK) {
+            let mut insert = QueryBuilder::<Postgres>::new($head);
+            insert.push_values(chunk, |mut $row, $item| $bind);
+            insert.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }};
+}
+
+#[async_trait]
+impl RestoreStore for PostgresStore {
+    async fn is_empty(&self) -> Result<bool> {
+        for table in TABLES {
+            let query = format!("SELECT EXISTS (SELECT 1 FROM {table}) AS found");
+            let found: bool = sqlx::query(sqlx::AssertSqlSafe(query)).fetch_one(&self.pool).await?.try_get("found")?;
+            if found {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    async fn actor_records(&self) -> Result<Vec<ActorRecord>> {
+        let rows = sqlx::query("SELECT * FROM actors ORDER BY id").fetch_all(&self.pool).await?;
+        rows.iter().map(|row| Ok(ActorRecord { actor: actor_from(row)?, created_at: row.try_get("created_at")? })).collect()
+    }
+
+    async fn model_ids(&self) -> Result<Vec<String>> {
+        let rows =
+            sqlx::query("SELECT DISTINCT model_id FROM model_versions ORDER BY model_id").fetch_all(&self.pool).await?;
+        rows.iter().map(|row| Ok(row.try_get("model_id")?)).collect()
+    }
+
+    async fn readings_after(&self, after: Option<&Reading>, limit: i64) -> Result<Vec<Reading>> {
+        let mut query = QueryBuilder::<Postgres>::new("SELECT * FROM readings");
+        if let Some(r) = after {
+            query
+                .push(" WHERE (passport_id, metric, at_ms, source) > (")
+                .push_bind(r.passport_id.clone())
+                .push(", ")
+                .push_bind(r.metric.clone())
+                .push(", ")
+                .push_bind(r.at_ms)
+                .push(", ")
+                .push_bind(r.source.clone())
+                .push(")");
+        }
+        query.push(" ORDER BY passport_id, metric, at_ms, source LIMIT ").push_bind(limit);
+        let rows = query.build().fetch_all(&self.pool).await?;
+        rows.iter().map(reading_from).collect()
+    }
+
+    async fn restore_actors(&self, actors: &[ActorRecord]) -> Result<()> {
+        insert_chunked!(self, actors, "INSERT INTO actors (id, name, role, organisation, subrole, created_at) ", |row, r| {
+            row.push_bind(&r.actor.id)
+                .push_bind(&r.actor.name)
+                .push_bind(r.actor.role.as_str())
+                .push_bind(&r.actor.organisation)
+                .push_bind(&r.actor.subrole)
+                .push_bind(r.created_at);
+        })
+    }
+
+    async fn restore_issuer_keys(&self, keys: &[IssuerKeyRecord]) -> Result<()> {
+        insert_chunked!(
+            self,
+            keys,
+            "INSERT INTO issuer_keys (key_id, operator, public_multibase, secret_hex, created_at, retired_at) ",
+            |row, k| {
+                row.push_bind(&k.key_id)
+                    .push_bind(&k.operator)
+                    .push_bind(&k.public_multibase)
+                    .push_bind(&k.secret_hex)
+                    .push_bind(k.created_at)
+                    .push_bind(k.retired_at);
+            }
+        )
+    }
+
+    async fn restore_models(&self, versions: &[ModelVersion]) -> Result<()> {
+        insert_chunked!(
+            self,
+            versions,
+            "INSERT INTO model_versions (model_id, version, document, owner, content_hash, prev_hash, actor_id, reason, created_at) ",
+            |row, m| {
+                row.push_bind(&m.model_id)
+                    .push_bind(m.meta.version)
+                    .push_bind(canonical_json(&m.document))
+                    .push_unseparated("::jsonb")
+                    .push_bind(&m.owner)
+                    .push_bind(&m.meta.content_hash)
+                    .push_bind(&m.meta.prev_hash)
+                    .push_bind(&m.meta.actor_id)
+                    .push_bind(&m.meta.reason)
+                    .push_bind(m.meta.created_at);
+            }
+        )
+    }
+
+    async fn restore_passport_versions(&self, versions: &[SignedVersion]) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for chunk in versions.chunks(INSERT_CHUNK) {
+            let mut insert = QueryBuilder::<Postgres>::new(
+                "INSERT INTO passport_versions (passport_id, version, model_id, model_version, item, content_hash, prev_hash, actor_id, reason, created_at) ",
+            );
+            insert.push_values(chunk, |mut row, s| {
+                let v = &s.version;
+                row.push_bind(&v.passport_id)
+                    .push_bind(v.meta.version)
+                    .push_bind(&v.model_id)
+                    .push_bind(v.model_version)
+                    .push_bind(canonical_json(&v.item))
+                    .push_unseparated("::jsonb")
+                    .push_bind(&v.meta.content_hash)
+                    .push_bind(&v.meta.prev_hash)
+                    .push_bind(&v.meta.actor_id)
+                    .push_bind(&v.meta.reason)
+                    .push_bind(v.meta.created_at);
+            });
+            insert.build().execute(&mut *tx).await?;
+            let signed: Vec<&SignedVersion> = chunk.iter().filter(|s| s.signature.is_some()).collect();
+            if signed.is_empty() {
+                continue;
+            }
+            let mut insert =
+                QueryBuilder::<Postgres>::new("INSERT INTO version_signatures (passport_id, version, key_id, signature) ");
+            insert.push_values(signed, |mut row, s| {
+                let signature = s.signature.as_ref().expect("filtered to signed versions");
+                row.push_bind(&s.version.passport_id)
+                    .push_bind(s.version.meta.version)
+                    .push_bind(&signature.key_id)
+                    .push_bind(&signature.signature);
+            });
+            insert.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn restore_heads(&self, heads: &[PassportHead]) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for chunk in heads.chunks(INSERT_CHUNK) {
+            let mut insert = QueryBuilder::<Postgres>::new(crate::restore::HEADS_CTE);
+            insert.push_values(chunk, |mut row, h| {
+                row.push_bind(&h.id)
+                    .push_bind(&h.battery_id)
+                    .push_bind(&h.model_id)
+                    .push_bind(h.model_version)
+                    .push_bind(&h.category)
+                    .push_bind(&h.status)
+                    .push_bind(&h.manufacturer)
+                    .push_bind(&h.responsible)
+                    .push_bind(h.version)
+                    .push_bind(&h.successor_id);
+            });
+            insert.push(crate::restore::HEADS_INSERT);
+            let done = insert.build().execute(&mut *tx).await?;
+            if done.rows_affected() != chunk.len() as u64 {
+                return Err(StoreError::Invalid(crate::restore::missing_versions_message(chunk)));
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn restore_readings(&self, readings: &[Reading]) -> Result<()> {
+        insert_chunked!(
+            self,
+            readings,
+            "INSERT INTO readings (passport_id, metric, at_ms, source, value, note, actor_id) ",
+            |row, r| {
+                row.push_bind(&r.passport_id)
+                    .push_bind(&r.metric)
+                    .push_bind(r.at_ms)
+                    .push_bind(&r.source)
+                    .push_bind(r.value)
+                    .push_bind(&r.note)
+                    .push_bind(&r.actor_id);
+            }
+        )
+    }
+
+    async fn restore_grants(&self, grants: &[Grant]) -> Result<()> {
+        insert_chunked!(
+            self,
+            grants,
+            "INSERT INTO grants (id, grantor, grantee, passports, groups, valid_until, created_by, created_at, revoked_at, revoked_by) ",
+            |row, g| {
+                row.push_bind(&g.id)
+                    .push_bind(&g.grantor)
+                    .push_bind(&g.grantee)
+                    .push_bind(sqlx::types::Json(&g.passports))
+                    .push_bind(sqlx::types::Json(&g.groups))
+                    .push_bind(g.valid_until)
+                    .push_bind(&g.created_by)
+                    .push_bind(g.created_at)
+                    .push_bind(g.revoked_at)
+                    .push_bind(&g.revoked_by);
+            }
+        )
+    }
+
+    async fn restore_audit(&self, entries: &[AuditEntry]) -> Result<()> {
+        insert_chunked!(
+            self,
+            entries,
+            "INSERT INTO audit_log (seq, at, actor_id, action, subject, detail, prev_hash, hash) ",
+            |row, e| {
+                row.push_bind(e.seq)
+                    .push_bind(e.at)
+                    .push_bind(&e.actor_id)
+                    .push_bind(&e.action)
+                    .push_bind(&e.subject)
+                    .push_bind(&e.detail)
+                    .push_bind(&e.prev_hash)
+                    .push_bind(&e.hash);
+            }
+        )
+    }
+
+    async fn restore_checkpoints(&self, checkpoints: &[AuditCheckpoint]) -> Result<()> {
+        insert_chunked!(
+            self,
+            checkpoints,
+            "INSERT INTO audit_checkpoints (seq, hash, at, key_id, signature) ",
+            |row, c| {
+                row.push_bind(c.seq).push_bind(&c.hash).push_bind(c.at).push_bind(&c.key_id).push_bind(&c.signature);
+            }
+        )
+    }
+}
