@@ -114,7 +114,14 @@ impl FromRequestParts<AppState> for Caller {
 pub async fn actor_for_key(state: &AppState, key: &str) -> Result<Actor, Problem> {
     match state.service.store().actor_by_key_hash(&key_hash(key)).await {
         Ok(Some(actor)) => Ok(actor),
-        Ok(None) => Err(Problem::unauthorized("unknown API key")),
+        Ok(None) => {
+            // Recorded (never the key itself): a stream of these is someone guessing.
+            let event = store::AuditEvent::new("anonymous", "auth.failure", "api-key", serde_json::json!({}));
+            if let Err(e) = state.service.store().append_audit(vec![event]).await {
+                tracing::warn!("could not record an authentication failure: {e}");
+            }
+            Err(Problem::unauthorized("unknown API key"))
+        }
         Err(e) => Err(crate::service::ServiceError::from(e).into()),
     }
 }

@@ -4,6 +4,7 @@
 pub mod auth;
 mod body;
 pub mod import;
+pub mod mqtt;
 mod negotiate;
 pub mod problem;
 pub mod ratelimit;
@@ -96,6 +97,20 @@ pub fn app(state: AppState) -> Router {
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     let addr: SocketAddr = listener.local_addr()?;
     tracing::info!(%addr, backend = state.service.store().backend(), "voltpass listening");
+    if let Err(e) = state.service.load_keys().await {
+        tracing::warn!("issuer keys not loaded: {e}");
+    }
+    // Keys created by the CLI or another server are picked up within a minute.
+    let service = state.service.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            if let Err(e) = service.load_keys().await {
+                tracing::warn!("reloading issuer keys failed: {e}");
+            }
+        }
+    });
     // Connection info gives the rate limiter the client address.
     axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())

@@ -1,11 +1,15 @@
 //! HTTP routes. Handlers are thin: parse the request, call the service, shape the response.
 
 mod bulk;
+mod grants;
 mod health;
+mod lifecycle;
 mod models;
 mod pages;
 mod passports;
+mod readings;
 mod resolver;
+mod trust;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -38,6 +42,19 @@ use crate::ratelimit::{self, PublicLimiter};
         passports::passport_versions,
         passports::passport_version,
         passports::cease_passport,
+        lifecycle::change_status,
+        lifecycle::create_successor,
+        readings::add_readings,
+        readings::add_readings_bulk,
+        readings::reading_history,
+        readings::rejected_readings,
+        grants::create_grant,
+        grants::list_grants,
+        grants::revoke_grant,
+        trust::did_document,
+        trust::credential,
+        trust::audit_entries,
+        trust::create_issuer_key,
         bulk::bulk_create,
         resolver::resolve,
         resolver::resolve_gs1,
@@ -49,6 +66,10 @@ use crate::ratelimit::{self, PublicLimiter};
         (name = "models", description = "Battery model records (Annex XIII points 1-3, one per model and plant)"),
         (name = "passports", description = "Item passports, one per battery, composed with their model on read"),
         (name = "resolver", description = "Public resolver: where a battery's QR code leads"),
+        (name = "lifecycle", description = "Waste, recycling, and new passports for re-used, repurposed and remanufactured batteries"),
+        (name = "readings", description = "Dynamic data (Annex VII): state of charge and health, cycles, throughput, events"),
+        (name = "grants", description = "Written authorisations to update attribute groups of passports (Art. 77(4))"),
+        (name = "trust", description = "Issuer keys (did:web), verifiable credentials, the audit log"),
     )
 )]
 struct ApiDoc;
@@ -88,9 +109,21 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/passports/{id}/versions", get(passports::passport_versions))
         .route("/api/v1/passports/{id}/cease", post(passports::cease_passport))
         .route("/api/v1/passports/{id}/versions/{version}", get(passports::passport_version))
+        .route("/api/v1/passports/{id}/versions/{version}/credential", get(trust::credential))
+        .route("/api/v1/passports/{id}/status", post(lifecycle::change_status))
+        .route("/api/v1/passports/{id}/successor", post(lifecycle::create_successor))
+        .route("/api/v1/passports/{id}/readings", get(readings::reading_history))
+        .route("/api/v1/readings/rejected", get(readings::rejected_readings))
+        .route("/api/v1/grants", post(grants::create_grant).get(grants::list_grants))
+        .route("/api/v1/grants/{id}/revoke", post(grants::revoke_grant))
+        .route("/api/v1/audit", get(trust::audit_entries))
+        .route("/api/v1/issuer-keys", post(trust::create_issuer_key))
         .layer(DefaultBodyLimit::max(single));
-    let bulk =
-        Router::new().route("/api/v1/passports:bulk", post(bulk::bulk_create)).layer(DefaultBodyLimit::max(bulk_limit));
+    let bulk = Router::new()
+        .route("/api/v1/passports:bulk", post(bulk::bulk_create))
+        .route("/api/v1/passports/{id}/readings", post(readings::add_readings))
+        .route("/api/v1/readings", post(readings::add_readings_bulk))
+        .layer(DefaultBodyLimit::max(bulk_limit));
     // What the public reaches from a QR code: rate limited per client address when configured.
     let mut public = Router::new()
         .route("/p/{id}", get(resolver::resolve))
@@ -108,6 +141,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/api/openapi.json", get(openapi_json))
+        .route("/.well-known/did.json", get(trust::did_document))
         .merge(public)
         .merge(api)
         .merge(bulk)

@@ -242,9 +242,13 @@ async fn build(state: &AppState, caller: &Caller, id: &str, wanted: &Wanted) -> 
     match state.service.passport(id, None, reader).await {
         Ok(passport) => {
             let audience = crate::service::audience(reader, &passport.head);
-            let tag = entity_tag(passport.version.meta.version, audience, wanted);
             let (content_type, body) =
                 render(state, caller, &passport, audience, wanted).await.map_err(|p| wanted.error(p))?;
+            // Beyond the public view, the latest readings change the answer without a new version: tag the bytes.
+            let tag = match audience {
+                Audience::Public => entity_tag(passport.version.meta.version, audience, wanted),
+                _ => format!("\"{}\"", &passport::hash::sha256_hex(&body)[..32]),
+            };
             Ok(CachedAnswer::new(200, content_type, Some(tag), body))
         }
         Err(ServiceError::Gone(tombstone)) => Ok(gone(&tombstone, wanted)),

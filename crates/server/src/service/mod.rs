@@ -2,11 +2,16 @@
 //! caches battery models, validates composed documents, checks who may write, and appends to the store.
 //! Reads, and the one place that decides what a reader sees, are in [`reads`].
 
+pub mod audit;
+mod grants;
 mod lifecycle;
 pub mod public_cache;
+pub mod readings;
 mod reads;
 pub mod signing;
 
+pub use grants::{GRANT_GROUPS, GrantRequest};
+pub use lifecycle::StatusChange;
 pub use reads::{CEASED, HistoryEntry, Tombstone, audience};
 
 use passport::catalogue::Category;
@@ -15,9 +20,9 @@ use passport::input::{Envelope, ModelSource, PassportInput};
 use passport::validate::{validate_item, validate_model};
 use passport::{Violation, hash, ids};
 use public_cache::PublicCache;
-use signing::KeyRing;
 use rayon::prelude::*;
 use serde_json::Value;
+use signing::KeyRing;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use store::{
@@ -150,6 +155,8 @@ pub struct PassportService {
     public: Arc<PublicCache>,
     /// Issuer keys: every appended version is signed by its responsible operator's active key.
     keys: Arc<KeyRing>,
+    /// Latest counter values, to refuse readings that run backwards.
+    counters: Arc<readings::CounterCache>,
 }
 
 /// A validated passport write, ready for the store.
@@ -194,6 +201,7 @@ impl PassportService {
             models: Arc::default(),
             public: Arc::new(PublicCache::new(0, public_cache::DEFAULT_TTL)),
             keys: Arc::default(),
+            counters: Arc::default(),
         }
     }
 
@@ -432,6 +440,7 @@ impl PassportService {
     /// Creates one passport.
     pub async fn create_passport(&self, actor: &Actor, body: Value) -> Result<Passport> {
         let prepared = self.prepare(actor, body, None).await?;
+        self.check_successor(&prepared.new).await?;
         let (head, document) = (prepared.new.head.clone(), prepared.document());
         let version = self.append(vec![prepared.new], Vec::new()).await?.remove(0);
         Ok(Passport { head, version, document })
@@ -448,8 +457,15 @@ impl PassportService {
         let head = self.head(id).await?;
         ensure_expected(&head, expected)?;
         let prepared = self.prepare(actor, body, Some(&head)).await?;
+        if prepared.new.head.status != head.status {
+            return Err(ServiceError::Lifecycle(format!(
+                "batteryStatus changes go through the lifecycle: POST /api/v1/passports/{id}/status (now {}, asked {})",
+                head.status, prepared.new.head.status
+            )));
+        }
+        let audit = self.authorise_update(actor, &head, &prepared.new).await?;
         let (new_head, document) = (prepared.new.head.clone(), prepared.document());
-        let version = match self.append(vec![prepared.new], Vec::new()).await {
+        let version = match self.append(vec![prepared.new], audit).await {
             Err(StoreError::VersionConflict { current, .. }) if expected.is_some() => {
                 return Err(ServiceError::Stale(format!("passport {id} changed meanwhile, now at version {current}")));
             }
@@ -598,9 +614,12 @@ fn finish(actor: &Actor, pending: Pending, existing: Option<&PassportHead>) -> R
 
     let battery_id = field(&format!("{GPI}/productIdentifier"));
     let responsible = field(&format!("{GPI}/operatorInformation/identifier"));
-    may_write_for(actor, &responsible)?;
+    // A new passport is written by (or for) its responsible operator. Who may update an existing one (its
+    // operator, or a grantee for some attribute groups) is decided by the caller, which sees the old item.
+    if existing.is_none() {
+        may_write_for(actor, &responsible)?;
+    }
     if let Some(head) = existing {
-        may_write_for(actor, &head.responsible)?;
         lifecycle::ensure_open(head)?;
         if head.battery_id != battery_id {
             return Err(ServiceError::Invalid(vec![Violation::new(

@@ -109,8 +109,40 @@ impl PassportService {
             ServiceError::NotFound(format!("passport {id} has no version {}", version.unwrap_or_default()))
         })?;
         let model = self.model(&stored.model_id, Some(stored.model_version)).await?;
-        let document = access::visible(&compose(&model.document, &stored.item), audience);
+        let mut document = compose(&model.document, &stored.item);
+        // The current passport shows the latest readings; a past version shows what it held then. The public
+        // sees no dynamic data, so it is spared the query.
+        if stored.meta.version == head.version && audience != Audience::Public {
+            self.overlay_readings(id, &mut document).await?;
+        }
+        let document = access::visible(&document, audience);
         Ok(Passport { head, version: stored, document })
+    }
+
+    /// Puts the latest reading of each metric (and every accident) into the document's `batteryCondition`.
+    async fn overlay_readings(&self, id: &str, document: &mut Value) -> Result<()> {
+        let latest = self.store.latest_readings(id).await?;
+        if latest.is_empty() {
+            return Ok(());
+        }
+        let mut values: Vec<(String, i64, f64, Option<String>)> = Vec::with_capacity(latest.len());
+        for r in latest {
+            if r.metric == "accident" {
+                let all = store::ReadingQuery {
+                    passport_id: id.to_string(),
+                    metric: r.metric.clone(),
+                    from_ms: i64::MIN,
+                    to_ms: i64::MAX,
+                    limit: 1000,
+                };
+                values
+                    .extend(self.store.readings(&all).await?.into_iter().map(|a| (a.metric, a.at_ms, a.value, a.note)));
+            } else {
+                values.push((r.metric, r.at_ms, r.value, r.note));
+            }
+        }
+        passport::readings::overlay(document, &values);
+        Ok(())
     }
 
     /// The public notice of an ended passport, from its last version.

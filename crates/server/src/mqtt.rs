@@ -1,0 +1,148 @@
+//! Readings over MQTT: the server subscribes to `<prefix>/+` on a broker, one topic per battery
+//! (`voltpass/readings/<passport id>`), with a persistent session and QoS 1. A message is acknowledged only
+//! after its readings are stored (or refused and recorded), so a reading the broker holds is never lost: if
+//! the server or the store fails first, the broker delivers it again, and duplicates are ignored by the store.
+//! Malformed payloads are refused with the topic and reason, never crash the subscriber. A broker that goes
+//! away is reconnected with exponential backoff.
+
+use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, Publish, QoS};
+use std::time::Duration;
+use store::Actor;
+
+use crate::service::PassportService;
+use crate::service::readings::{Channel, ReadingLine};
+
+/// Where to subscribe and as whom readings are written.
+#[derive(Debug, Clone)]
+pub struct MqttConfig {
+    /// `mqtt://host:port`.
+    pub url: String,
+    /// Topic prefix; the subscription is `<prefix>/+`.
+    pub topic_prefix: String,
+    /// Stable client id: the broker keeps the session (and unacknowledged messages) under it.
+    pub client_id: String,
+    /// The actor MQTT readings are attributed to (the broker's ACL decides who may publish).
+    pub actor: Actor,
+}
+
+pub const DEFAULT_TOPIC_PREFIX: &str = "voltpass/readings";
+
+#[derive(Debug, thiserror::Error)]
+pub enum MqttError {
+    #[error("MQTT URL `{0}`: use mqtt://HOST:PORT")]
+    BadUrl(String),
+}
+
+fn host_port(url: &str) -> Result<(String, u16), MqttError> {
+    let rest =
+        url.strip_prefix("mqtt://").or_else(|| url.strip_prefix("tcp://")).ok_or(MqttError::BadUrl(url.into()))?;
+    let rest = rest.trim_end_matches('/');
+    match rest.rsplit_once(':') {
+        Some((host, port)) => Ok((host.to_string(), port.parse().map_err(|_| MqttError::BadUrl(url.into()))?)),
+        None if !rest.is_empty() => Ok((rest.to_string(), 1883)),
+        None => Err(MqttError::BadUrl(url.into())),
+    }
+}
+
+/// Connects and runs the subscriber until the process ends.
+pub fn spawn(service: PassportService, config: MqttConfig) -> Result<tokio::task::JoinHandle<()>, MqttError> {
+    let (host, port) = host_port(&config.url)?;
+    let mut options = MqttOptions::new(&config.client_id, host, port);
+    options.set_keep_alive(Duration::from_secs(15)).set_clean_session(false).set_manual_acks(true);
+    options.set_max_packet_size(4 * 1024 * 1024, 4 * 1024 * 1024);
+    let (client, events) = AsyncClient::new(options, 1024);
+    Ok(tokio::spawn(run(service, config, client, events)))
+}
+
+async fn run(service: PassportService, config: MqttConfig, client: AsyncClient, mut events: EventLoop) {
+    let filter = format!("{}/+", config.topic_prefix.trim_end_matches('/'));
+    let mut backoff = Duration::from_millis(250);
+    loop {
+        match events.poll().await {
+            Ok(Event::Incoming(Packet::ConnAck(_))) => {
+                backoff = Duration::from_millis(250);
+                tracing::info!(url = %config.url, %filter, "MQTT connected");
+                // Subscribing again is harmless with a kept session and needed without one.
+                if let Err(e) = client.subscribe(&filter, QoS::AtLeastOnce).await {
+                    tracing::warn!("MQTT subscribe failed: {e}");
+                }
+            }
+            Ok(Event::Incoming(Packet::Publish(publish))) => {
+                handle(&service, &config, &client, publish).await;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(url = %config.url, "MQTT connection lost ({e}); retrying in {backoff:?}");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(30));
+            }
+        }
+    }
+}
+
+/// Stores one message's readings, then acknowledges it. Store failures are retried; if they persist the
+/// message stays unacknowledged and the broker delivers it again after reconnecting.
+async fn handle(service: &PassportService, config: &MqttConfig, client: &AsyncClient, publish: Publish) {
+    let topic = publish.topic.clone();
+    let passport = topic.rsplit('/').next().unwrap_or_default().to_string();
+    let lines = payload_lines(&publish.payload);
+    let mut delay = Duration::from_millis(200);
+    for attempt in 1..=5 {
+        let channel = Channel::Mqtt { topic: topic.clone() };
+        match service.ingest_readings(&config.actor, Some(&passport), clone_lines(&lines), channel).await {
+            Ok(outcome) => {
+                if outcome.rejected > 0 {
+                    let first = outcome.refusals.first().map(|r| r.reason.as_str()).unwrap_or_default();
+                    tracing::warn!(%topic, rejected = outcome.rejected, "MQTT readings refused: {first}");
+                }
+                if let Err(e) = client.ack(&publish).await {
+                    tracing::warn!(%topic, "MQTT ack failed: {e}");
+                }
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(%topic, attempt, "storing MQTT readings failed: {e}");
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+            }
+        }
+    }
+    tracing::error!(%topic, "MQTT readings not stored; left unacknowledged for redelivery");
+}
+
+/// A payload is one reading object, a JSON array of them, or NDJSON.
+fn payload_lines(payload: &[u8]) -> Vec<(String, Result<serde_json::Value, String>)> {
+    let Ok(text) = std::str::from_utf8(payload) else {
+        return vec![(String::from_utf8_lossy(payload).into_owned(), Err("payload is not UTF-8".into()))];
+    };
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Array(items)) => items.into_iter().map(|v| (v.to_string(), Ok(v))).collect(),
+        Ok(one) => vec![(text.to_string(), Ok(one))],
+        Err(_) => text
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| (l.to_string(), serde_json::from_str(l).map_err(|e| format!("malformed JSON: {e}"))))
+            .collect(),
+    }
+}
+
+fn clone_lines(lines: &[(String, Result<serde_json::Value, String>)]) -> Vec<ReadingLine> {
+    lines.iter().map(|(text, json)| ReadingLine { text: text.clone(), json: json.clone() }).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_and_payloads() {
+        assert_eq!(host_port("mqtt://127.0.0.1:1883").unwrap(), ("127.0.0.1".into(), 1883));
+        assert_eq!(host_port("mqtt://broker").unwrap(), ("broker".into(), 1883));
+        assert!(host_port("http://x").is_err());
+        assert_eq!(payload_lines(br#"[{"a":1},{"a":2}]"#).len(), 2);
+        assert_eq!(payload_lines(b"{\"a\":1}\n{\"a\":2}\n").len(), 2);
+        let bad = payload_lines(b"{\"a\":1}\nnot json");
+        assert!(bad[1].1.as_ref().unwrap_err().contains("malformed JSON"));
+        assert!(payload_lines(&[0xff, 0xfe]).remove(0).1.unwrap_err().contains("UTF-8"));
+    }
+}
