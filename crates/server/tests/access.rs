@@ -27,6 +27,15 @@ fn test_server() -> &'static TestServer {
             let store = store::open(&store::testing::fresh_sqlite_url()).await.unwrap();
             let s = TestServer::start(store, Config { public_rate_limit: None, ..Config::default() }).await;
             s.create_demo_models().await;
+            // Every operator of the demo data signs, so every version exports as a credential.
+            for model in DemoModel::ALL {
+                for seed in 0..4 {
+                    let doc = &documents(model, 1, seed)[0];
+                    let operator = &doc["generalProductInformation"]["operatorInformation"]["identifier"];
+                    let body = serde_json::json!({"operator": operator});
+                    s.post("/api/v1/issuer-keys", Some(&s.admin)).json(&body).send().await.unwrap();
+                }
+            }
             s
         })
     })
@@ -115,6 +124,12 @@ async fn check(s: &TestServer, model: DemoModel, seed: u64) {
         let (status, body) = text(s, &format!("/api/v1/passports/{id}/versions/1"), key, "application/json").await;
         assert_eq!(status, 200);
         assert_eq!(serde_json::from_str::<Value>(&body).unwrap(), visible(&full, audience), "version 1 for {reader}");
+        // Credentials carry the same view as their subject.
+        let (status, body) =
+            text(s, &format!("/api/v1/passports/{id}/versions/2/credential"), key, "application/json").await;
+        assert_eq!(status, 200, "credential for {reader}: {body}");
+        let credential: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(credential["credentialSubject"]["batteryPassport"], expected, "credential for {reader}");
         let (_, body) = text(s, &format!("/p/{id}"), key, "application/ld+json").await;
         let mut node: Value = serde_json::from_str(&body).unwrap();
         for k in ["@context", "@id", "@type"] {
