@@ -54,8 +54,15 @@ pub fn spawn(service: PassportService, config: MqttConfig) -> Result<tokio::task
     Ok(tokio::spawn(run(service, config, client, events)))
 }
 
+/// Messages stored in one transaction at most: a busy broker's backlog is taken in large bites.
+const MAX_BATCH: usize = 2000;
+
 async fn run(service: PassportService, config: MqttConfig, client: AsyncClient, mut events: EventLoop) {
     let filter = format!("{}/+", config.topic_prefix.trim_end_matches('/'));
+    // The event loop only reads the network; a worker stores what arrived meanwhile as one batch. The bounded
+    // channel holds the broker back when storage is slower than the stream.
+    let (sender, receiver) = tokio::sync::mpsc::channel::<Publish>(MAX_BATCH * 4);
+    tokio::spawn(store_batches(service, config.actor.clone(), client.clone(), receiver));
     let mut backoff = Duration::from_millis(250);
     loop {
         match events.poll().await {
@@ -68,7 +75,10 @@ async fn run(service: PassportService, config: MqttConfig, client: AsyncClient, 
                 }
             }
             Ok(Event::Incoming(Packet::Publish(publish))) => {
-                handle(&service, &config, &client, publish).await;
+                if sender.send(publish).await.is_err() {
+                    tracing::error!("MQTT storage worker stopped; the subscriber stops too");
+                    return;
+                }
             }
             Ok(_) => {}
             Err(e) => {
@@ -80,34 +90,79 @@ async fn run(service: PassportService, config: MqttConfig, client: AsyncClient, 
     }
 }
 
-/// Stores one message's readings, then acknowledges it. Store failures are retried; if they persist the
-/// message stays unacknowledged and the broker delivers it again after reconnecting.
-async fn handle(service: &PassportService, config: &MqttConfig, client: &AsyncClient, publish: Publish) {
-    let topic = publish.topic.clone();
-    let passport = topic.rsplit('/').next().unwrap_or_default().to_string();
-    let lines = payload_lines(&publish.payload);
-    let mut delay = Duration::from_millis(200);
-    for attempt in 1..=5 {
-        let channel = Channel::Mqtt { topic: topic.clone() };
-        match service.ingest_readings(&config.actor, Some(&passport), clone_lines(&lines), channel).await {
-            Ok(outcome) => {
-                if outcome.rejected > 0 {
-                    let first = outcome.refusals.first().map(|r| r.reason.as_str()).unwrap_or_default();
-                    tracing::warn!(%topic, rejected = outcome.rejected, "MQTT readings refused: {first}");
+/// Stores every message waiting (up to [`MAX_BATCH`]) in one batch, then acknowledges them. Store failures
+/// are retried; if they persist the messages stay unacknowledged and the broker delivers them again after
+/// reconnecting.
+async fn store_batches(
+    service: PassportService,
+    actor: Actor,
+    client: AsyncClient,
+    mut receiver: tokio::sync::mpsc::Receiver<Publish>,
+) {
+    let mut batch: Vec<Publish> = Vec::with_capacity(MAX_BATCH);
+    while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let lines: Vec<(String, Result<serde_json::Value, String>, String)> =
+            batch.iter().flat_map(message_lines).collect();
+        let mut delay = Duration::from_millis(200);
+        let mut stored = false;
+        for attempt in 1..=5 {
+            let attempt_lines = lines
+                .iter()
+                .map(|(text, json, topic)| ReadingLine {
+                    text: text.clone(),
+                    json: json.clone(),
+                    origin: Some(format!("mqtt:{topic}")),
+                    passport: topic.rsplit('/').next().map(str::to_string),
+                })
+                .collect();
+            match service.ingest_readings(&actor, None, attempt_lines, Channel::Mqtt { topic: "(batch)".into() }).await
+            {
+                Ok(outcome) => {
+                    for refusal in &outcome.refusals {
+                        let topic = lines.get(refusal.line - 1).map(|l| l.2.as_str()).unwrap_or_default();
+                        tracing::warn!(%topic, "MQTT reading refused: {}", refusal.reason);
+                    }
+                    stored = true;
+                    break;
                 }
-                if let Err(e) = client.ack(&publish).await {
-                    tracing::warn!(%topic, "MQTT ack failed: {e}");
+                Err(e) => {
+                    tracing::warn!(attempt, "storing MQTT readings failed: {e}");
+                    tokio::time::sleep(delay).await;
+                    delay *= 2;
                 }
-                return;
-            }
-            Err(e) => {
-                tracing::warn!(%topic, attempt, "storing MQTT readings failed: {e}");
-                tokio::time::sleep(delay).await;
-                delay *= 2;
             }
         }
+        if stored {
+            for publish in &batch {
+                if let Err(e) = client.ack(publish).await {
+                    tracing::warn!(topic = %publish.topic, "MQTT ack failed: {e}");
+                }
+            }
+        } else {
+            tracing::error!(messages = batch.len(), "MQTT readings not stored; left unacknowledged for redelivery");
+        }
+        batch.clear();
     }
-    tracing::error!(%topic, "MQTT readings not stored; left unacknowledged for redelivery");
+}
+
+/// The readings of one message, each naming the passport of its topic (`<prefix>/<passport id>`).
+fn message_lines(publish: &Publish) -> Vec<(String, Result<serde_json::Value, String>, String)> {
+    let topic = publish.topic.clone();
+    let passport = topic.rsplit('/').next().unwrap_or_default().to_string();
+    payload_lines(&publish.payload)
+        .into_iter()
+        .map(|(text, json)| {
+            let json = json.and_then(|mut value| {
+                match value.as_object_mut().map(|o| o.entry("passportId").or_insert_with(|| passport.clone().into())) {
+                    Some(named) if *named != passport.as_str() => {
+                        Err(format!("passportId {named} differs from the topic's passport {passport}"))
+                    }
+                    _ => Ok(value),
+                }
+            });
+            (text, json, topic.clone())
+        })
+        .collect()
 }
 
 /// A payload is one reading object, a JSON array of them, or NDJSON.
@@ -124,10 +179,6 @@ fn payload_lines(payload: &[u8]) -> Vec<(String, Result<serde_json::Value, Strin
             .map(|l| (l.to_string(), serde_json::from_str(l).map_err(|e| format!("malformed JSON: {e}"))))
             .collect(),
     }
-}
-
-fn clone_lines(lines: &[(String, Result<serde_json::Value, String>)]) -> Vec<ReadingLine> {
-    lines.iter().map(|(text, json)| ReadingLine { text: text.clone(), json: json.clone() }).collect()
 }
 
 #[cfg(test)]

@@ -40,6 +40,11 @@ impl Channel {
 pub struct ReadingLine {
     pub text: String,
     pub json: std::result::Result<Value, String>,
+    /// Where this line came from when batches mix origins (e.g. `mqtt:<topic>`); else the batch's channel.
+    pub origin: Option<String>,
+    /// The passport the channel says this line is for (an MQTT topic), kept with a refusal even when the
+    /// line itself is unreadable.
+    pub passport: Option<String>,
 }
 
 impl ReadingLine {
@@ -47,11 +52,13 @@ impl ReadingLine {
         ReadingLine {
             text: text.to_string(),
             json: serde_json::from_str(text).map_err(|e| format!("malformed JSON: {e}")),
+            origin: None,
+            passport: None,
         }
     }
 
     pub fn value(value: Value) -> ReadingLine {
-        ReadingLine { text: value.to_string(), json: Ok(value) }
+        ReadingLine { text: value.to_string(), json: Ok(value), origin: None, passport: None }
     }
 }
 
@@ -99,9 +106,13 @@ impl PassportService {
         channel: Channel,
     ) -> Result<IngestOutcome> {
         let now_ms = (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
+        let origins: Vec<Option<String>> = lines.iter().map(|l| l.origin.clone()).collect();
         let mut refused: Vec<(usize, Option<String>, String, String)> = Vec::new();
         let mut parsed: Vec<(usize, String, ParsedReading, String)> = Vec::with_capacity(lines.len());
         for (i, line) in lines.into_iter().enumerate() {
+            let named = line.passport.or_else(|| passport.map(str::to_string)).or_else(|| {
+                line.json.as_ref().ok().and_then(|j| j.get("passportId")).and_then(Value::as_str).map(str::to_string)
+            });
             let result = line.json.and_then(|json| readings::parse(&json, now_ms)).and_then(|r| {
                 match (passport, r.passport_id.as_deref()) {
                     (Some(url), Some(line)) if url != line => {
@@ -114,7 +125,7 @@ impl PassportService {
             });
             match result {
                 Ok((id, r)) => parsed.push((i, id, r, line.text)),
-                Err(reason) => refused.push((i, passport.map(str::to_string), line.text, reason)),
+                Err(reason) => refused.push((i, named, line.text, reason)),
             }
         }
 
@@ -171,9 +182,9 @@ impl PassportService {
         refused.sort_by_key(|r| r.0);
         let records: Vec<RejectedReading> = refused
             .iter()
-            .map(|(_, id, text, reason)| RejectedReading {
+            .map(|(i, id, text, reason)| RejectedReading {
                 passport_id: id.clone(),
-                channel: channel.name(),
+                channel: origins[*i].clone().unwrap_or_else(|| channel.name()),
                 payload: truncate(text),
                 reason: reason.clone(),
                 actor_id: actor.id.clone(),
