@@ -100,7 +100,7 @@ async fn waste_handover_successor_and_end(store: Arc<dyn Store>) {
     // The predecessor stays readable and points to its successor; it takes no more status changes.
     let predecessor = s.get(&format!("/p/{id}"), None).header("accept", "application/json").send().await.unwrap();
     assert_eq!(predecessor.status(), 200);
-    let listed = s.get_json(&format!("/api/v1/passports?modelId=VOLTA-EV-NMC811-P96"), Some(&s.admin)).await;
+    let listed = s.get_json("/api/v1/passports?modelId=VOLTA-EV-NMC811-P96", Some(&s.admin)).await;
     let entry = listed["items"].as_array().unwrap().iter().find(|p| p["id"] == id.as_str()).unwrap().clone();
     assert_eq!(entry["successorId"], successor_id.as_str());
     let body = json!({"status": "Recycled", "reason": "shredded"});

@@ -31,6 +31,7 @@ conformance!(
     readings_are_idempotent_and_queryable,
     grants_are_revocable_and_kept,
     signatures_keys_and_audit_chain,
+    restore_round_trips_raw_rows,
 );
 
 #[tokio::test]

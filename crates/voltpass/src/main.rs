@@ -20,9 +20,9 @@ struct Cli {
 enum Command {
     /// Run the HTTP server (REST API).
     Serve(cmd::serve::Args),
-    /// Manage API keys.
+    /// Manage API keys, and issuer signing keys (`keys issuer`).
     #[command(subcommand)]
-    Keys(cmd::keys::KeysCommand),
+    Keys(KeysCommand),
     /// Import passports (or battery models) from NDJSON, one write body per line.
     Import(cmd::import::Args),
     /// Export composed passports as NDJSON.
@@ -33,9 +33,27 @@ enum Command {
     Qr(cmd::qr::Args),
     /// Print a sheet of QR labels for a model's passports.
     Labels(cmd::labels::Args),
+    /// Check the whole record (hash chains, signatures, audit log), or sign an audit checkpoint.
+    #[command(subcommand)]
+    Audit(cmd::audit::AuditCommand),
+    /// Write a self-verifying archive of the store (no secrets).
+    Backup(cmd::backup::BackupArgs),
+    /// Restore an archive written by `backup` into an empty store.
+    Restore(cmd::backup::RestoreArgs),
+    /// Check a passport Verifiable Credential offline against its issuer's DID document.
+    Verify(cmd::verify::Args),
     /// Measure throughput against a baseline measured in the same run.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    #[command(flatten)]
+    Api(cmd::keys::KeysCommand),
+    /// Issuer signing keys (Ed25519): create (or rotate) and list.
+    #[command(subcommand)]
+    Issuer(cmd::issuer::IssuerCommand),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -48,12 +66,17 @@ fn main() -> anyhow::Result<()> {
     runtime.block_on(async {
         match cli.command {
             Command::Serve(args) => cmd::serve::run(args).await,
-            Command::Keys(command) => cmd::keys::run(command).await,
+            Command::Keys(KeysCommand::Api(command)) => cmd::keys::run(command).await,
+            Command::Keys(KeysCommand::Issuer(command)) => cmd::issuer::run(command).await,
             Command::Import(args) => cmd::import::run(args).await,
             Command::Export(args) => cmd::export::run(args).await,
             Command::Demo(args) => cmd::demo::run(args).await,
             Command::Qr(args) => cmd::qr::run(args).await,
             Command::Labels(args) => cmd::labels::run(args).await,
+            Command::Audit(command) => cmd::audit::run(command).await,
+            Command::Backup(args) => cmd::backup::backup(args).await,
+            Command::Restore(args) => cmd::backup::restore(args).await,
+            Command::Verify(args) => cmd::verify::run(args),
             Command::Bench(command) => bench::run(command).await,
         }
     })

@@ -508,3 +508,149 @@ pub async fn checkpoint(store: &Arc<dyn Store>) -> Result<Option<AuditCheckpoint
     store.add_checkpoint(&checkpoint).await?;
     Ok(Some(checkpoint))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use interop::IssuerKey;
+    use serde_json::json;
+
+    fn meta(version: i64, content_hash: &str, prev_hash: Option<&str>) -> VersionMeta {
+        VersionMeta {
+            version,
+            actor_id: "actor:t".into(),
+            created_at: time::OffsetDateTime::UNIX_EPOCH,
+            reason: None,
+            content_hash: content_hash.into(),
+            prev_hash: prev_hash.map(Into::into),
+        }
+    }
+
+    fn record(version: i64) -> Record {
+        Record::Passport { id: "urn:t:1".into(), version }
+    }
+
+    fn shown(findings: &[Finding]) -> Vec<String> {
+        findings.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn chains_name_broken_links_and_numbering() {
+        let history =
+            [meta(1, "a", Some("x")), meta(2, "b", Some("a")), meta(3, "c", Some("a")), meta(5, "d", Some("c"))];
+        let mut findings = Vec::new();
+        check_chain(&history, &record, &mut findings);
+        assert_eq!(
+            shown(&findings),
+            [
+                "passport urn:t:1 version 1: version 1 has a prev_hash",
+                "passport urn:t:1 version 3: prev_hash does not match version 2",
+                "passport urn:t:1 version 5: found where version 4 was expected",
+            ]
+        );
+    }
+
+    fn key_record(key: &IssuerKey, operator: &str) -> IssuerKeyRecord {
+        IssuerKeyRecord {
+            key_id: key.key_id().into(),
+            operator: operator.into(),
+            public_multibase: key.public_multibase(),
+            secret_hex: String::new(),
+            created_at: time::OffsetDateTime::UNIX_EPOCH,
+            retired_at: None,
+        }
+    }
+
+    #[test]
+    fn version_signatures_must_verify_with_a_key_of_the_responsible_operator() {
+        let key = IssuerKey::generate("ORG-1-key-1").unwrap();
+        let item = json!({"generalProductInformation": {"operatorInformation": {"identifier": "ORG-1"}}});
+        let hash = record_hash(&canonical_record("M", 1, &canonical_json(&item)));
+        let version = PassportVersion {
+            passport_id: "urn:t:1".into(),
+            model_id: "M".into(),
+            model_version: 1,
+            item,
+            meta: meta(2, &hash, None),
+        };
+        let digest: [u8; 32] = hex::decode(&hash).unwrap().try_into().unwrap();
+        let good =
+            VersionSignature { key_id: key.key_id().into(), signature: signature_multibase(&key.sign_digest(&digest)) };
+        let keys = HashMap::from([(key.key_id().to_string(), key_record(&key, "ORG-1"))]);
+        assert_eq!(check_version_signature(&version, &good, &keys, record(2)), None);
+
+        let forged = VersionSignature { signature: signature_multibase(&key.sign(b"other")), ..good.clone() };
+        let unknown = VersionSignature { key_id: "ORG-9-key-1".into(), ..good.clone() };
+        let foreign = HashMap::from([(key.key_id().to_string(), key_record(&key, "ORG-2"))]);
+        let found = [
+            check_version_signature(&version, &forged, &keys, record(2)),
+            check_version_signature(&version, &unknown, &keys, record(2)),
+            check_version_signature(&version, &good, &foreign, record(2)),
+        ];
+        assert_eq!(
+            shown(&found.into_iter().flatten().collect::<Vec<_>>()),
+            [
+                "passport urn:t:1 version 2: signature by ORG-1-key-1 does not verify",
+                "passport urn:t:1 version 2: signed by unknown key ORG-9-key-1",
+                "passport urn:t:1 version 2: signed by ORG-1-key-1, a key of ORG-2, not of the responsible operator ORG-1",
+            ]
+        );
+    }
+
+    #[test]
+    fn checkpoints_must_pin_the_entry_hash_with_a_server_signature() {
+        let key = IssuerKey::generate("voltpass-server-key-1").unwrap();
+        let keys = HashMap::from([(key.key_id().to_string(), key_record(&key, SERVER_OPERATOR))]);
+        let mut entry = AuditEntry {
+            seq: 40,
+            at: time::OffsetDateTime::UNIX_EPOCH,
+            actor_id: "actor:t".into(),
+            action: "passport.append".into(),
+            subject: "urn:t:1".into(),
+            detail: "{}".into(),
+            prev_hash: Some("p".into()),
+            hash: String::new(),
+        };
+        entry.hash = entry.expected_hash();
+        let signature = signature_multibase(&key.sign(&checkpoint_message(40, &entry.hash)));
+        let checkpoint = AuditCheckpoint {
+            seq: 40,
+            hash: entry.hash.clone(),
+            at: time::OffsetDateTime::UNIX_EPOCH,
+            key_id: key.key_id().into(),
+            signature,
+        };
+        assert!(check_checkpoint(&checkpoint, Some(&entry), &keys).is_empty());
+
+        let moved = AuditEntry { hash: "other".into(), ..entry.clone() };
+        assert_eq!(
+            shown(&check_checkpoint(&checkpoint, Some(&moved), &keys)),
+            ["checkpoint at 40: chain hash differs from entry 40"]
+        );
+        let forged = AuditCheckpoint { hash: "other".into(), ..checkpoint.clone() };
+        assert_eq!(
+            shown(&check_checkpoint(&forged, Some(&moved), &keys)),
+            ["checkpoint at 40: signature does not verify"]
+        );
+        assert_eq!(
+            shown(&check_checkpoint(&checkpoint, None, &HashMap::new())),
+            [
+                "checkpoint at 40: the audit chain has no entry 40",
+                "checkpoint at 40: signed by unknown key voltpass-server-key-1"
+            ]
+        );
+
+        let mut findings = Vec::new();
+        check_entry(&AuditEntry { detail: "{\"x\":1}".into(), ..entry.clone() }, None, &mut findings);
+        let previous = AuditEntry { seq: 39, hash: "not-p".into(), ..entry.clone() };
+        check_entry(&entry, Some(&previous), &mut findings);
+        assert_eq!(
+            shown(&findings),
+            [
+                "audit entry 40: hash mismatch",
+                "audit: sequence gap after 0",
+                "audit entry 40: prev_hash does not link to entry 39"
+            ]
+        );
+    }
+}

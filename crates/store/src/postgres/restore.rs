@@ -68,7 +68,9 @@ impl RestoreStore for PostgresStore {
 
     async fn actor_records(&self) -> Result<Vec<ActorRecord>> {
         let rows = sqlx::query("SELECT * FROM actors ORDER BY id").fetch_all(&self.pool).await?;
-        rows.iter().map(|row| Ok(ActorRecord { actor: actor_from(row)?, created_at: row.try_get("created_at")? })).collect()
+        rows.iter()
+            .map(|row| Ok(ActorRecord { actor: actor_from(row)?, created_at: row.try_get("created_at")? }))
+            .collect()
     }
 
     async fn model_ids(&self) -> Result<Vec<String>> {
@@ -97,14 +99,19 @@ impl RestoreStore for PostgresStore {
     }
 
     async fn restore_actors(&self, actors: &[ActorRecord]) -> Result<()> {
-        insert_chunked!(self, actors, "INSERT INTO actors (id, name, role, organisation, subrole, created_at) ", |row, r| {
-            row.push_bind(&r.actor.id)
-                .push_bind(&r.actor.name)
-                .push_bind(r.actor.role.as_str())
-                .push_bind(&r.actor.organisation)
-                .push_bind(&r.actor.subrole)
-                .push_bind(r.created_at);
-        })
+        insert_chunked!(
+            self,
+            actors,
+            "INSERT INTO actors (id, name, role, organisation, subrole, created_at) ",
+            |row, r| {
+                row.push_bind(&r.actor.id)
+                    .push_bind(&r.actor.name)
+                    .push_bind(r.actor.role.as_str())
+                    .push_bind(&r.actor.organisation)
+                    .push_bind(&r.actor.subrole)
+                    .push_bind(r.created_at);
+            }
+        )
     }
 
     async fn restore_issuer_keys(&self, keys: &[IssuerKeyRecord]) -> Result<()> {
@@ -168,8 +175,9 @@ impl RestoreStore for PostgresStore {
             if signed.is_empty() {
                 continue;
             }
-            let mut insert =
-                QueryBuilder::<Postgres>::new("INSERT INTO version_signatures (passport_id, version, key_id, signature) ");
+            let mut insert = QueryBuilder::<Postgres>::new(
+                "INSERT INTO version_signatures (passport_id, version, key_id, signature) ",
+            );
             insert.push_values(signed, |mut row, s| {
                 let signature = s.signature.as_ref().expect("filtered to signed versions");
                 row.push_bind(&s.version.passport_id)

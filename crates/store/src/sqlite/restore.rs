@@ -58,7 +58,8 @@ impl RestoreStore for SqliteStore {
     async fn is_empty(&self) -> Result<bool> {
         for table in TABLES {
             let query = format!("SELECT EXISTS (SELECT 1 FROM {table}) AS found");
-            let found: bool = sqlx::query(sqlx::AssertSqlSafe(query)).fetch_one(&self.reader).await?.try_get("found")?;
+            let found: bool =
+                sqlx::query(sqlx::AssertSqlSafe(query)).fetch_one(&self.reader).await?.try_get("found")?;
             if found {
                 return Ok(false);
             }
@@ -68,12 +69,15 @@ impl RestoreStore for SqliteStore {
 
     async fn actor_records(&self) -> Result<Vec<ActorRecord>> {
         let rows = sqlx::query("SELECT * FROM actors ORDER BY id").fetch_all(&self.reader).await?;
-        rows.iter().map(|row| Ok(ActorRecord { actor: actor_from(row)?, created_at: row.try_get("created_at")? })).collect()
+        rows.iter()
+            .map(|row| Ok(ActorRecord { actor: actor_from(row)?, created_at: row.try_get("created_at")? }))
+            .collect()
     }
 
     async fn model_ids(&self) -> Result<Vec<String>> {
-        let rows =
-            sqlx::query("SELECT DISTINCT model_id FROM model_versions ORDER BY model_id").fetch_all(&self.reader).await?;
+        let rows = sqlx::query("SELECT DISTINCT model_id FROM model_versions ORDER BY model_id")
+            .fetch_all(&self.reader)
+            .await?;
         rows.iter().map(|row| Ok(row.try_get("model_id")?)).collect()
     }
 
@@ -97,14 +101,19 @@ impl RestoreStore for SqliteStore {
     }
 
     async fn restore_actors(&self, actors: &[ActorRecord]) -> Result<()> {
-        insert_chunked!(self, actors, "INSERT INTO actors (id, name, role, organisation, subrole, created_at) ", |row, r| {
-            row.push_bind(&r.actor.id)
-                .push_bind(&r.actor.name)
-                .push_bind(r.actor.role.as_str())
-                .push_bind(&r.actor.organisation)
-                .push_bind(&r.actor.subrole)
-                .push_bind(r.created_at);
-        })
+        insert_chunked!(
+            self,
+            actors,
+            "INSERT INTO actors (id, name, role, organisation, subrole, created_at) ",
+            |row, r| {
+                row.push_bind(&r.actor.id)
+                    .push_bind(&r.actor.name)
+                    .push_bind(r.actor.role.as_str())
+                    .push_bind(&r.actor.organisation)
+                    .push_bind(&r.actor.subrole)
+                    .push_bind(r.created_at);
+            }
+        )
     }
 
     async fn restore_issuer_keys(&self, keys: &[IssuerKeyRecord]) -> Result<()> {
@@ -166,8 +175,9 @@ impl RestoreStore for SqliteStore {
             if signed.is_empty() {
                 continue;
             }
-            let mut insert =
-                QueryBuilder::<Sqlite>::new("INSERT INTO version_signatures (passport_id, version, key_id, signature) ");
+            let mut insert = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO version_signatures (passport_id, version, key_id, signature) ",
+            );
             insert.push_values(signed, |mut row, s| {
                 let signature = s.signature.as_ref().expect("filtered to signed versions");
                 row.push_bind(&s.version.passport_id)

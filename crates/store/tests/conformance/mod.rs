@@ -4,6 +4,9 @@ use serde_json::json;
 use std::sync::Arc;
 use store::*;
 
+pub mod restore;
+pub use restore::restore_round_trips_raw_rows;
+
 pub fn actor(id: &str, role: Role) -> Actor {
     Actor { id: id.into(), name: format!("{id} name"), role, organisation: Some("ORG-1".into()), subrole: None }
 }

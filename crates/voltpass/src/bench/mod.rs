@@ -1,6 +1,7 @@
 //! `voltpass bench NAME`: figures against a baseline measured in the same run, ending with one JSON line.
 
 mod ingest;
+mod readings;
 mod resolve;
 
 use clap::Subcommand;
@@ -11,12 +12,15 @@ pub enum BenchCommand {
     Ingest(ingest::Args),
     /// Serve `GET /p/{id}` (JSON and HTML) on random ids under wrk vs. nginx serving the same JSON as files.
     Resolve(resolve::Args),
+    /// Readings of many batteries over REST NDJSON and MQTT vs. bare inserts of the same rows.
+    Readings(readings::Args),
 }
 
 pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
     match command {
         BenchCommand::Ingest(args) => ingest::run(args).await,
         BenchCommand::Resolve(args) => resolve::run(args).await,
+        BenchCommand::Readings(args) => readings::run(args).await,
     }
 }
 

@@ -95,7 +95,7 @@ impl Drop for Nginx {
 }
 
 /// The in-process voltpass server task, stopped on drop.
-struct ServerTask(tokio::task::JoinHandle<std::io::Result<()>>);
+pub(super) struct ServerTask(pub(super) tokio::task::JoinHandle<std::io::Result<()>>);
 
 impl Drop for ServerTask {
     fn drop(&mut self) {
@@ -184,7 +184,7 @@ async fn bench(args: Args) -> anyhow::Result<()> {
 }
 
 /// The first `n` passport ids of the store, after seeding demo passports if it holds none.
-async fn seeded_ids(service: &PassportService, n: usize) -> anyhow::Result<Vec<String>> {
+pub(super) async fn seeded_ids(service: &PassportService, n: usize) -> anyhow::Result<Vec<String>> {
     let store = service.store();
     if store.list_passports(&PassportFilter::default(), None, 1).await?.is_empty() {
         let started = Instant::now();

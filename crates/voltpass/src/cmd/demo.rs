@@ -23,6 +23,8 @@ pub struct Args {
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let store = open_store(&args.db).await?;
     let service = PassportService::new(store);
+    // Versions written here are signed like the server's, with the operators' issuer keys.
+    service.load_keys().await.context("cannot load the issuer keys")?;
     let created = seed(&service, args.count).await?;
     println!("seeded {} battery models and {created} passports into {}", DemoModel::ALL.len(), args.db);
     Ok(())

@@ -48,6 +48,8 @@ impl Tally<'_> {
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let store = open_store(&args.db).await?;
     let service = PassportService::new(store);
+    // Versions written here are signed like the server's, with the operators' issuer keys.
+    service.load_keys().await.context("cannot load the issuer keys")?;
     let actor = local_actor(service.store()).await?;
     let (reader, size): (Box<dyn tokio::io::AsyncRead + Unpin>, Option<u64>) = if args.file == "-" {
         (Box::new(tokio::io::stdin()), None)

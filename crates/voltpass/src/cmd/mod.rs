@@ -1,12 +1,16 @@
 //! CLI subcommands. Each opens the store, acts as a local actor, and reports with context.
 
+pub mod audit;
+pub mod backup;
 pub mod demo;
 pub mod export;
 pub mod import;
+pub mod issuer;
 pub mod keys;
 pub mod labels;
 pub mod qr;
 pub mod serve;
+pub mod verify;
 
 use anyhow::Context;
 use std::sync::Arc;
@@ -28,5 +32,17 @@ pub async fn local_actor(store: &Arc<dyn Store>) -> anyhow::Result<Actor> {
     let actor =
         Actor { id, name: format!("{user} (command line)"), role: Role::Admin, organisation: None, subrole: None };
     store.create_actor(&actor).await.context("cannot record the local actor")?;
+    Ok(actor)
+}
+
+/// The actor MQTT readings are recorded under: `local:mqtt`, a system actor of the server machine. Who may
+/// publish to the readings topics is the broker's access control (its ACL file or plugin).
+pub async fn mqtt_actor(store: &Arc<dyn Store>) -> anyhow::Result<Actor> {
+    let id = "local:mqtt".to_string();
+    if let Some(actor) = store.actor(&id).await? {
+        return Ok(actor);
+    }
+    let actor = Actor { id, name: "MQTT readings bridge".into(), role: Role::Admin, organisation: None, subrole: None };
+    store.create_actor(&actor).await.context("cannot record the MQTT actor")?;
     Ok(actor)
 }

@@ -41,6 +41,18 @@ pub struct Args {
     /// when every write goes through this one server, keep it short when several servers share PostgreSQL.
     #[arg(long, default_value_t = server::service::public_cache::DEFAULT_TTL.as_secs())]
     public_cache_ttl_s: u64,
+    /// Subscribe to readings on this MQTT broker (mqtt://HOST:PORT), one topic per passport.
+    #[arg(long, env = "VOLTPASS_MQTT")]
+    mqtt: Option<String>,
+    /// Topic prefix: readings of passport ID arrive on PREFIX/ID.
+    #[arg(long, default_value = server::mqtt::DEFAULT_TOPIC_PREFIX)]
+    mqtt_topic: String,
+    /// MQTT client id; the broker keeps unacknowledged readings for it while the server is down.
+    #[arg(long, default_value = "voltpass-server")]
+    mqtt_client_id: String,
+    /// Seconds between signed checkpoints of the audit chain (needs a voltpass-server issuer key; 0 = none).
+    #[arg(long, default_value_t = 300)]
+    checkpoint_interval_s: u64,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
@@ -70,8 +82,38 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         let key = super::demo::demo_admin_key(&store).await?;
         println!("demo admin key (shown once): {key}");
     }
+    if let Some(url) = &args.mqtt {
+        let actor = super::mqtt_actor(&store).await?;
+        let config = server::mqtt::MqttConfig {
+            url: url.clone(),
+            topic_prefix: args.mqtt_topic.clone(),
+            client_id: args.mqtt_client_id.clone(),
+            actor,
+        };
+        server::mqtt::spawn(state.service.clone(), config)?;
+        println!("readings over MQTT: {url}, topics {}/<passport id>", args.mqtt_topic);
+    }
+    if args.checkpoint_interval_s > 0 {
+        spawn_checkpoints(store.clone(), std::time::Duration::from_secs(args.checkpoint_interval_s));
+    }
     let listener =
         tokio::net::TcpListener::bind(&args.addr).await.with_context(|| format!("cannot listen on {}", args.addr))?;
     println!("voltpass listening on http://{}", listener.local_addr()?);
     server::serve(listener, state).await.context("server failed")
+}
+
+/// Signs the audit chain head now and then, so a rewritten history cannot match a checkpoint.
+fn spawn_checkpoints(store: std::sync::Arc<dyn store::Store>, every: std::time::Duration) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            match server::service::audit::checkpoint(&store).await {
+                Ok(Some(c)) => tracing::info!(seq = c.seq, "audit checkpoint signed"),
+                Ok(None) => {}
+                Err(e) => tracing::debug!("no audit checkpoint: {e}"),
+            }
+        }
+    });
 }

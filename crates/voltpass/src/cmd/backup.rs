@@ -1,0 +1,378 @@
+//! `voltpass backup` and `voltpass restore`: a self-verifying archive of everything the store keeps (but
+//! secrets), written and read back streaming, so memory stays flat whatever the store's size.
+
+mod archive;
+
+use anyhow::{Context, bail};
+use archive::{AuditHead, FILES, FORMAT, FileEntry, MANIFEST, Manifest, ManifestSignature};
+use clap::Args as ClapArgs;
+use futures::{StreamExt, TryStreamExt};
+use interop::keys::{decode_signature_multibase, signature_multibase, verify_signature};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use server::service::signing::{SERVER_OPERATOR, issuer_key};
+use sha2::{Digest, Sha256};
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use store::{PassportFilter, PassportHead, PassportVersion, Store, VersionSignature};
+
+use super::open_store;
+
+/// Rows per page read from the store, and per restore transaction.
+const PAGE: usize = 500;
+
+#[derive(ClapArgs)]
+pub struct BackupArgs {
+    /// Directory to write the archive into (created; must not hold an archive already).
+    #[arg(long)]
+    out: PathBuf,
+    #[arg(long, env = "VOLTPASS_DB", default_value = crate::DEFAULT_DB)]
+    db: String,
+}
+
+#[derive(ClapArgs)]
+pub struct RestoreArgs {
+    /// Archive directory written by `voltpass backup`.
+    dir: PathBuf,
+    /// The store to restore into: it must be empty.
+    #[arg(long, env = "VOLTPASS_DB", default_value = crate::DEFAULT_DB)]
+    db: String,
+}
+
+/// One archive file being written: NDJSON lines, hashed and counted on the way.
+struct NdjsonWriter {
+    name: &'static str,
+    out: BufWriter<File>,
+    hasher: Sha256,
+    lines: u64,
+}
+
+impl NdjsonWriter {
+    fn create(dir: &Path, name: &'static str) -> anyhow::Result<Self> {
+        let path = dir.join(name);
+        let file = File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+        Ok(NdjsonWriter { name, out: BufWriter::new(file), hasher: Sha256::new(), lines: 0 })
+    }
+
+    fn write(&mut self, line: &impl Serialize) -> anyhow::Result<()> {
+        let mut bytes = serde_json::to_vec(line)?;
+        bytes.push(b'\n');
+        self.hasher.update(&bytes);
+        self.out.write_all(&bytes).with_context(|| format!("writing {}", self.name))?;
+        self.lines += 1;
+        Ok(())
+    }
+
+    fn finish(mut self) -> anyhow::Result<FileEntry> {
+        self.out.flush().with_context(|| format!("writing {}", self.name))?;
+        self.out.get_ref().sync_all().with_context(|| format!("syncing {}", self.name))?;
+        Ok(FileEntry { name: self.name.to_string(), sha256: hex::encode(self.hasher.finalize()), lines: self.lines })
+    }
+}
+
+pub async fn backup(args: BackupArgs) -> anyhow::Result<()> {
+    if args.out.join(MANIFEST).exists() {
+        bail!("{} holds an archive already: choose another --out directory", args.out.display());
+    }
+    std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
+    let store = open_store(&args.db).await?;
+    let dir = args.out.as_path();
+    let mut files = Vec::with_capacity(FILES.len());
+
+    let mut w = NdjsonWriter::create(dir, "actors.ndjson")?;
+    for actor in store.actor_records().await? {
+        w.write(&archive::ActorLine::from(actor))?;
+    }
+    files.push(w.finish()?);
+
+    let mut w = NdjsonWriter::create(dir, "issuer_keys.ndjson")?;
+    for key in store.issuer_keys().await? {
+        w.write(&archive::IssuerKeyLine::from(key))?;
+    }
+    files.push(w.finish()?);
+
+    let mut w = NdjsonWriter::create(dir, "models.ndjson")?;
+    for id in store.model_ids().await? {
+        for meta in store.model_history(&id).await? {
+            let model = store.model(&id, Some(meta.version)).await?.with_context(|| format!("model {id} vanished"))?;
+            w.write(&archive::ModelLine::from(model))?;
+        }
+    }
+    files.push(w.finish()?);
+
+    files.extend(write_passports(&store, dir).await?);
+
+    let mut w = NdjsonWriter::create(dir, "readings.ndjson")?;
+    let mut after = None;
+    loop {
+        let page = store.readings_after(after.as_ref(), PAGE as i64 * 10).await?;
+        let Some(last) = page.last().cloned() else { break };
+        for reading in page {
+            w.write(&archive::ReadingLine::from(reading))?;
+        }
+        after = Some(last);
+    }
+    files.push(w.finish()?);
+
+    let mut w = NdjsonWriter::create(dir, "grants.ndjson")?;
+    for grant in store.grants_for(None, None).await? {
+        w.write(&archive::GrantLine::from(grant))?;
+    }
+    files.push(w.finish()?);
+
+    let (entry, audit_head) = write_audit(&store, dir).await?;
+    files.push(entry);
+
+    let mut w = NdjsonWriter::create(dir, "checkpoints.ndjson")?;
+    let head_seq = audit_head.as_ref().map_or(0, |h| h.seq);
+    // Only checkpoints of entries in the archive (the chain may have grown while it was written).
+    for checkpoint in store.checkpoints().await?.into_iter().filter(|c| c.seq <= head_seq) {
+        w.write(&archive::CheckpointLine::from(checkpoint))?;
+    }
+    files.push(w.finish()?);
+
+    let mut manifest = Manifest {
+        format: FORMAT.to_string(),
+        created_at: time::OffsetDateTime::now_utc(),
+        backend: store.backend().to_string(),
+        files,
+        audit_head,
+        signature: None,
+    };
+    manifest.signature = sign_manifest(&store, &manifest).await?;
+    let path = dir.join(MANIFEST);
+    let write_manifest = || -> std::io::Result<()> {
+        let mut file = File::create(&path)?;
+        file.write_all(&serde_json::to_vec_pretty(&manifest)?)?;
+        file.sync_all()
+    };
+    write_manifest().with_context(|| format!("cannot write {}", path.display()))?;
+
+    for f in &manifest.files {
+        eprintln!("{:>10} lines  {}", f.lines, f.name);
+    }
+    match &manifest.signature {
+        Some(s) => println!("backup written to {} (manifest signed by {})", dir.display(), s.key_id),
+        None => println!("backup written to {} (manifest unsigned: there is no {SERVER_OPERATOR} key)", dir.display()),
+    }
+    Ok(())
+}
+
+/// Every passport version (with its signature) and every head. A head and its versions are read apart, so a
+/// write in between is caught by comparing versions and read again.
+async fn write_passports(store: &Arc<dyn Store>, dir: &Path) -> anyhow::Result<[FileEntry; 2]> {
+    let mut versions_out = NdjsonWriter::create(dir, "passports.ndjson")?;
+    let mut heads_out = NdjsonWriter::create(dir, "heads.ndjson")?;
+    let mut after: Option<String> = None;
+    loop {
+        let page = store.list_passports(&PassportFilter::default(), after.as_deref(), PAGE as i64).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.id.clone());
+        let passports: Vec<_> =
+            futures::stream::iter(page).map(|head| consistent_passport(store, head)).buffered(4).try_collect().await?;
+        for (head, versions, signatures) in passports {
+            let mut signatures = signatures.into_iter().peekable();
+            for version in versions {
+                let n = version.meta.version;
+                let signature = signatures.next_if(|(v, _)| *v == n).map(|(_, s)| s);
+                versions_out.write(&archive::PassportLine::new(version, signature))?;
+            }
+            heads_out.write(&archive::HeadLine::from(head))?;
+        }
+    }
+    Ok([versions_out.finish()?, heads_out.finish()?])
+}
+
+type PassportRows = (PassportHead, Vec<PassportVersion>, Vec<(i64, VersionSignature)>);
+
+async fn consistent_passport(store: &Arc<dyn Store>, mut head: PassportHead) -> anyhow::Result<PassportRows> {
+    for _ in 0..5 {
+        let versions = store.passport_versions(&head.id).await?;
+        let signatures = store.version_signatures(&head.id).await?;
+        if versions.last().is_some_and(|v| v.meta.version == head.version) {
+            return Ok((head, versions, signatures));
+        }
+        head = store.passport_head(&head.id).await?.with_context(|| format!("passport {} vanished", head.id))?;
+    }
+    bail!("passport {} keeps changing while it is backed up: stop writers and try again", head.id)
+}
+
+async fn write_audit(store: &Arc<dyn Store>, dir: &Path) -> anyhow::Result<(FileEntry, Option<AuditHead>)> {
+    let mut w = NdjsonWriter::create(dir, "audit.ndjson")?;
+    let mut head: Option<AuditHead> = None;
+    loop {
+        let page = store.audit_entries(head.as_ref().map_or(0, |h| h.seq), PAGE as i64 * 4).await?;
+        if page.is_empty() {
+            break;
+        }
+        for entry in page {
+            head = Some(AuditHead { seq: entry.seq, hash: entry.hash.clone() });
+            w.write(&archive::AuditLine::from(entry))?;
+        }
+    }
+    Ok((w.finish()?, head))
+}
+
+/// Signed by the server key when there is a usable one; an unsigned archive still checks its file hashes.
+async fn sign_manifest(store: &Arc<dyn Store>, manifest: &Manifest) -> anyhow::Result<Option<ManifestSignature>> {
+    let keys = store.issuer_keys().await?;
+    let usable = |k: &&store::IssuerKeyRecord| {
+        k.operator == SERVER_OPERATOR && k.retired_at.is_none() && !k.secret_hex.is_empty()
+    };
+    let Some(record) = keys.iter().find(usable) else { return Ok(None) };
+    let key = issuer_key(record)?;
+    Ok(Some(ManifestSignature {
+        key_id: record.key_id.clone(),
+        public_key_multibase: record.public_multibase.clone(),
+        value: signature_multibase(&key.sign(&manifest.signed_bytes())),
+    }))
+}
+
+pub async fn restore(args: RestoreArgs) -> anyhow::Result<()> {
+    let manifest = check_archive(&args.dir)?;
+    let store = open_store(&args.db).await?;
+    if !store.is_empty().await? {
+        bail!("refusing to restore into {}: the store is not empty (restore needs a fresh database)", args.db);
+    }
+    let dir = args.dir.as_path();
+    let store = &store;
+    restore_file(dir, "actors.ndjson", move |rows: Vec<archive::ActorLine>| async move {
+        let rows = rows.into_iter().map(store::ActorRecord::try_from).collect::<Result<Vec<_>, _>>();
+        store.restore_actors(&rows.map_err(anyhow::Error::msg)?).await?;
+        Ok(())
+    })
+    .await?;
+    restore_file(dir, "issuer_keys.ndjson", move |rows: Vec<archive::IssuerKeyLine>| async move {
+        Ok(store.restore_issuer_keys(&rows.into_iter().map(Into::into).collect::<Vec<_>>()).await?)
+    })
+    .await?;
+    restore_file(dir, "models.ndjson", move |rows: Vec<archive::ModelLine>| async move {
+        Ok(store.restore_models(&rows.into_iter().map(Into::into).collect::<Vec<_>>()).await?)
+    })
+    .await?;
+    restore_file(dir, "passports.ndjson", move |rows: Vec<archive::PassportLine>| async move {
+        Ok(store.restore_passport_versions(&rows.into_iter().map(Into::into).collect::<Vec<_>>()).await?)
+    })
+    .await?;
+    restore_file(dir, "heads.ndjson", move |rows: Vec<archive::HeadLine>| async move {
+        Ok(store.restore_heads(&rows.into_iter().map(Into::into).collect::<Vec<_>>()).await?)
+    })
+    .await?;
+    restore_file(dir, "readings.ndjson", move |rows: Vec<archive::ReadingLine>| async move {
+        Ok(store.restore_readings(&rows.into_iter().map(Into::into).collect::<Vec<_>>()).await?)
+    })
+    .await?;
+    restore_file(dir, "grants.ndjson", move |rows: Vec<archive::GrantLine>| async move {
+        Ok(store.restore_grants(&rows.into_iter().map(Into::into).collect::<Vec<_>>()).await?)
+    })
+    .await?;
+    restore_file(dir, "audit.ndjson", move |rows: Vec<archive::AuditLine>| async move {
+        Ok(store.restore_audit(&rows.into_iter().map(Into::into).collect::<Vec<_>>()).await?)
+    })
+    .await?;
+    restore_file(dir, "checkpoints.ndjson", move |rows: Vec<archive::CheckpointLine>| async move {
+        Ok(store.restore_checkpoints(&rows.into_iter().map(Into::into).collect::<Vec<_>>()).await?)
+    })
+    .await?;
+
+    let last = store.audit_entries(manifest.audit_head.as_ref().map_or(0, |h| h.seq - 1), 2).await?;
+    let restored_head = last.last().map(|e| AuditHead { seq: e.seq, hash: e.hash.clone() });
+    if restored_head != manifest.audit_head {
+        bail!("the restored audit chain does not end where the manifest says: {restored_head:?}");
+    }
+    let report = server::service::audit::verify_store(store, |_| {}).await?;
+    for finding in &report.findings {
+        println!("{finding}");
+    }
+    if !report.is_intact() {
+        bail!("restored, but the record does not verify: {} broken links", report.findings.len());
+    }
+    println!(
+        "restored {} passports ({} versions), {} models, {} audit entries into {}; verified intact",
+        report.passports, report.passport_versions, report.models, report.audit_entries, args.db
+    );
+    eprintln!(
+        "note: issuer key secrets are not in backups; restored keys only verify. Sign again after \
+         `voltpass keys issuer rotate --operator <operator>` for each operator (and {SERVER_OPERATOR})."
+    );
+    Ok(())
+}
+
+/// Reads the manifest and checks every file against it before anything is written.
+fn check_archive(dir: &Path) -> anyhow::Result<Manifest> {
+    let path = dir.join(MANIFEST);
+    let text = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let manifest: Manifest = serde_json::from_slice(&text)
+        .with_context(|| format!("{} is not a voltpass backup manifest", path.display()))?;
+    if manifest.format != FORMAT {
+        bail!("{}: unknown archive format {} (this voltpass reads {FORMAT})", path.display(), manifest.format);
+    }
+    let names: Vec<&str> = manifest.files.iter().map(|f| f.name.as_str()).collect();
+    if names != FILES {
+        bail!("{}: the archive must list exactly {FILES:?}, it lists {names:?}", path.display());
+    }
+    if let Some(signature) = &manifest.signature {
+        let verifies = decode_signature_multibase(&signature.value)
+            .is_ok_and(|s| verify_signature(&signature.public_key_multibase, &manifest.signed_bytes(), &s).is_ok());
+        if !verifies {
+            bail!("{}: the manifest signature by {} does not verify", path.display(), signature.key_id);
+        }
+        eprintln!("manifest signed by {} ({})", signature.key_id, signature.public_key_multibase);
+    } else {
+        eprintln!("manifest unsigned (no {SERVER_OPERATOR} key when it was written): checking file hashes only");
+    }
+    for entry in &manifest.files {
+        let (sha256, lines) = hash_file(&dir.join(&entry.name))?;
+        if sha256 != entry.sha256 || lines != entry.lines {
+            bail!(
+                "archive file {} was altered or damaged: sha256 {sha256} ({lines} lines), manifest says {} ({} lines)",
+                entry.name,
+                entry.sha256,
+                entry.lines
+            );
+        }
+    }
+    Ok(manifest)
+}
+
+fn hash_file(path: &Path) -> anyhow::Result<(String, u64)> {
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut reader = BufReader::with_capacity(1 << 16, file);
+    let (mut hasher, mut lines) = (Sha256::new(), 0u64);
+    loop {
+        let buffer = reader.fill_buf().with_context(|| format!("reading {}", path.display()))?;
+        if buffer.is_empty() {
+            break;
+        }
+        hasher.update(buffer);
+        lines += buffer.iter().filter(|b| **b == b'\n').count() as u64;
+        let n = buffer.len();
+        reader.consume(n);
+    }
+    Ok((hex::encode(hasher.finalize()), lines))
+}
+
+/// Feeds one archive file to `insert` in chunks of parsed lines, naming the line that does not parse.
+async fn restore_file<T, F, Fut>(dir: &Path, name: &str, mut insert: F) -> anyhow::Result<()>
+where
+    T: DeserializeOwned,
+    F: FnMut(Vec<T>) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    let path = dir.join(name);
+    let reader = BufReader::new(File::open(&path).with_context(|| format!("cannot open {}", path.display()))?);
+    let mut chunk = Vec::with_capacity(PAGE);
+    for (i, line) in reader.lines().enumerate() {
+        let line = line.with_context(|| format!("reading {name}"))?;
+        chunk.push(serde_json::from_str(&line).with_context(|| format!("{name}:{}: not a valid record", i + 1))?);
+        if chunk.len() == PAGE {
+            insert(std::mem::take(&mut chunk)).await.with_context(|| format!("restoring {name} (line {})", i + 1))?;
+        }
+    }
+    if !chunk.is_empty() {
+        insert(chunk).await.with_context(|| format!("restoring {name}"))?;
+    }
+    Ok(())
+}

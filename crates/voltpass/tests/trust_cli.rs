@@ -1,0 +1,310 @@
+//! The trust commands end to end with the real binary: issuer keys, `audit verify` finding tampered rows,
+//! `audit checkpoint`, backup and restore across backends, and offline credential checks.
+
+use passport::access::Audience;
+use passport::fixtures::item_body;
+use server::PassportService;
+use sqlx::Connection;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Arc;
+use store::{Grant, PassportFilter, PassportHead, Reading, Store};
+
+/// CLI writes are recorded as `local:<USER>`; a fixed user lets the tests find that actor.
+const USER: &str = "trust-test";
+
+fn voltpass(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_voltpass"))
+        .args(args)
+        .env("VOLTPASS_LOG", "warn")
+        .env("USER", USER)
+        .env_remove("VOLTPASS_DB")
+        .output()
+        .expect("run voltpass")
+}
+
+/// Runs a command that must succeed; returns its standard output.
+fn ok(args: &[&str]) -> String {
+    let out = voltpass(args);
+    assert!(out.status.success(), "voltpass {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Runs a command that must fail; returns standard output and standard error together.
+fn fails(args: &[&str]) -> String {
+    let out = voltpass(args);
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(!out.status.success(), "voltpass {args:?} should fail: {text}");
+    text
+}
+
+fn temp_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("voltpass-trust-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn db_url(dir: &Path) -> String {
+    format!("sqlite://{}", dir.join("voltpass.db").display())
+}
+
+async fn all_heads(store: &Arc<dyn Store>) -> Vec<PassportHead> {
+    let mut heads = Vec::new();
+    loop {
+        let after = heads.last().map(|h: &PassportHead| h.id.clone());
+        let page = store.list_passports(&PassportFilter::default(), after.as_deref(), 100).await.unwrap();
+        if page.is_empty() {
+            return heads;
+        }
+        heads.extend(page);
+    }
+}
+
+/// Demo passports (written unsigned by `voltpass demo`), keys for every operator they name and for the server,
+/// then a second version of each passport written through a service that signs.
+async fn signed_store(db: &str) {
+    ok(&["keys", "issuer", "create", "--operator", "voltpass-server", "--db", db]);
+    ok(&["demo", "--count", "6", "--db", db]);
+    let store = store::open(db).await.unwrap();
+    let heads = all_heads(&store).await;
+    let mut operators: Vec<&str> = heads.iter().map(|h| h.responsible.as_str()).collect();
+    operators.sort_unstable();
+    operators.dedup();
+    for operator in operators {
+        ok(&["keys", "issuer", "create", "--operator", operator, "--db", db]);
+    }
+    let service = PassportService::new(store.clone());
+    service.load_keys().await.unwrap();
+    let actor = store.actor(&format!("local:{USER}")).await.unwrap().expect("the CLI recorded its actor");
+    for head in &heads {
+        let current = service.passport_for(&head.id, None, Audience::Operator).await.unwrap();
+        let body = item_body(&current.document);
+        service.update_passport(&actor, &head.id, body, Some(head.version)).await.unwrap();
+    }
+}
+
+async fn raw_sqlite(db: &str) -> sqlx::SqliteConnection {
+    sqlx::SqliteConnection::connect(db).await.unwrap()
+}
+
+#[tokio::test]
+async fn issuer_keys_rotate_and_are_listed_without_secrets() {
+    let dir = temp_dir();
+    let db = db_url(&dir);
+    let no_key = fails(&["audit", "checkpoint", "--db", &db]);
+    assert!(no_key.contains("voltpass keys issuer create --operator voltpass-server"), "{no_key}");
+
+    let first = ok(&["keys", "issuer", "create", "--operator", "ORG-1", "--db", &db]);
+    assert!(first.starts_with("ORG-1-key-1\tORG-1\tz6Mk"), "{first}");
+    let second = ok(&["keys", "issuer", "rotate", "--operator", "ORG-1", "--db", &db]);
+    assert!(second.starts_with("ORG-1-key-2\tORG-1\tz6Mk"), "{second}");
+
+    let listed = ok(&["keys", "issuer", "list", "--db", &db]);
+    let lines: Vec<&str> = listed.lines().collect();
+    assert_eq!(lines.len(), 2, "{listed}");
+    assert!(lines[0].starts_with("ORG-1-key-1\t") && !lines[0].ends_with("active"), "retired: {listed}");
+    assert!(lines[1].starts_with("ORG-1-key-2\t") && lines[1].ends_with("\tactive"), "{listed}");
+    let store = store::open(&db).await.unwrap();
+    for key in store.issuer_keys().await.unwrap() {
+        assert_eq!(key.secret_hex.len(), 64);
+        assert!(!listed.contains(&key.secret_hex), "secrets are never listed");
+    }
+    let actions: Vec<String> = store.audit_entries(0, 100).await.unwrap().into_iter().map(|e| e.action).collect();
+    assert_eq!(actions, ["actor.create", "issuer-key.create", "issuer-key.create"], "the local actor is recorded");
+}
+
+#[tokio::test]
+async fn audit_verify_names_each_tampered_row() {
+    let dir = temp_dir();
+    let db = db_url(&dir);
+    signed_store(&db).await;
+    assert!(ok(&["audit", "checkpoint", "--db", &db]).starts_with("checkpoint at "));
+    assert_eq!(ok(&["audit", "checkpoint", "--db", &db]).trim(), "nothing new since the last checkpoint");
+    let intact = ok(&["audit", "verify", "--db", &db]);
+    assert!(intact.starts_with("intact: 6 passports (12 versions), 3 models (3 versions), "), "{intact}");
+    assert!(intact.contains(" 6 signatures, ") && intact.contains(" 1 checkpoints"), "{intact}");
+
+    let mut raw = raw_sqlite(&db).await;
+    let (id, item): (String, String) = sqlx::query_as(
+        "SELECT passport_id, item FROM passport_versions WHERE version = 1 ORDER BY passport_id LIMIT 1",
+    )
+    .fetch_one(&mut raw)
+    .await
+    .unwrap();
+    let at = item.find(|c: char| c.is_ascii_digit()).expect("a digit in the item");
+    let digit = item.as_bytes()[at];
+    let mut tampered = item.clone().into_bytes();
+    tampered[at] = if digit == b'9' { b'8' } else { digit + 1 };
+    sqlx::query("DROP TRIGGER passport_versions_append_only_u").execute(&mut raw).await.unwrap();
+    sqlx::query("UPDATE passport_versions SET item = ?1 WHERE passport_id = ?2 AND version = 1")
+        .bind(String::from_utf8(tampered).unwrap())
+        .bind(&id)
+        .execute(&mut raw)
+        .await
+        .unwrap();
+    let broken = fails(&["audit", "verify", "--db", &db]);
+    assert!(broken.contains(&format!("passport {id} version 1: content hash mismatch (stored ")), "{broken}");
+    assert!(broken.contains("1 broken links found"), "only that row is named: {broken}");
+    sqlx::query("UPDATE passport_versions SET item = ?1 WHERE passport_id = ?2 AND version = 1")
+        .bind(&item)
+        .bind(&id)
+        .execute(&mut raw)
+        .await
+        .unwrap();
+    ok(&["audit", "verify", "--db", &db]);
+
+    sqlx::query("DROP TRIGGER audit_log_append_only_u").execute(&mut raw).await.unwrap();
+    sqlx::query("UPDATE audit_log SET detail = '{\"tampered\":true}' WHERE seq = 3").execute(&mut raw).await.unwrap();
+    sqlx::query("DROP TRIGGER audit_log_append_only_d").execute(&mut raw).await.unwrap();
+    sqlx::query("DELETE FROM audit_log WHERE seq = 5").execute(&mut raw).await.unwrap();
+    let broken = fails(&["audit", "verify", "--db", &db]);
+    let findings: Vec<&str> = broken.lines().filter(|l| l.starts_with("audit")).collect();
+    assert_eq!(findings, ["audit entry 3: hash mismatch", "audit: sequence gap after 4"], "{broken}");
+}
+
+#[tokio::test]
+async fn backup_restores_everything_equal_and_refuses_a_tampered_archive() {
+    let dir = temp_dir();
+    let db = db_url(&dir);
+    signed_store(&db).await;
+    {
+        let store = store::open(&db).await.unwrap();
+        let head = &all_heads(&store).await[0];
+        let reading = |at_ms: i64, value: f64| Reading {
+            passport_id: head.id.clone(),
+            metric: "stateOfHealth".into(),
+            at_ms,
+            source: "bms-1".into(),
+            value,
+            note: None,
+            actor_id: format!("local:{USER}"),
+        };
+        store
+            .insert_readings(&[reading(1_000, 99.5), reading(2_000, 0.1 + 0.2)], &format!("local:{USER}"))
+            .await
+            .unwrap();
+        let now = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+        let grant = Grant {
+            id: "grant:trust".into(),
+            grantor: head.responsible.clone(),
+            grantee: format!("local:{USER}"),
+            passports: vec![head.id.clone()],
+            groups: vec!["readings".into()],
+            valid_until: now + time::Duration::days(30),
+            created_by: format!("local:{USER}"),
+            created_at: now,
+            revoked_at: None,
+            revoked_by: None,
+        };
+        store.create_grant(&grant).await.unwrap();
+    }
+    ok(&["audit", "checkpoint", "--db", &db]);
+
+    let archive = dir.join("archive");
+    let out = ok(&["backup", "--out", archive.to_str().unwrap(), "--db", &db]);
+    assert!(out.contains("manifest signed by voltpass-server-key-1"), "{out}");
+    let keys = std::fs::read_to_string(archive.join("issuer_keys.ndjson")).unwrap();
+    let source = store::open(&db).await.unwrap();
+    for key in source.issuer_keys().await.unwrap() {
+        assert!(keys.contains(&key.public_multibase) && !keys.contains(&key.secret_hex), "public parts only");
+    }
+
+    let target_url = match store::testing::fresh_postgres_url().await {
+        Some(url) => url,
+        None => store::testing::fresh_sqlite_url(),
+    };
+    let restored = ok(&["restore", archive.to_str().unwrap(), "--db", &target_url]);
+    assert!(restored.contains("verified intact"), "{restored}");
+    let target = store::open(&target_url).await.unwrap();
+    assert_same_records(&source, &target).await;
+    assert!(ok(&["audit", "verify", "--db", &target_url]).starts_with("intact: 6 passports (12 versions)"));
+    let again = fails(&["restore", archive.to_str().unwrap(), "--db", &target_url]);
+    assert!(again.contains("the store is not empty"), "{again}");
+    let listed = ok(&["keys", "issuer", "list", "--db", &target_url]);
+    assert!(listed.lines().all(|l| l.ends_with("\tverify-only")), "restored keys cannot sign: {listed}");
+
+    let tampered = dir.join("tampered");
+    std::fs::create_dir_all(&tampered).unwrap();
+    for entry in std::fs::read_dir(&archive).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), tampered.join(entry.file_name())).unwrap();
+    }
+    let path = tampered.join("passports.ndjson");
+    let mut bytes = std::fs::read(&path).unwrap();
+    let at = bytes.iter().position(|b| *b == b'"').unwrap() + 1;
+    bytes[at] ^= 0x20; // "passportId" -> "PassportId"
+    std::fs::write(&path, bytes).unwrap();
+    let fresh = store::testing::fresh_sqlite_url();
+    let refused = fails(&["restore", tampered.to_str().unwrap(), "--db", &fresh]);
+    assert!(refused.contains("archive file passports.ndjson was altered or damaged"), "{refused}");
+    assert!(store::open(&fresh).await.unwrap().is_empty().await.unwrap(), "nothing written from a tampered archive");
+}
+
+/// Every version, signature, model version, audit entry, checkpoint, key, actor, reading and grant is equal.
+async fn assert_same_records(a: &Arc<dyn Store>, b: &Arc<dyn Store>) {
+    let heads = all_heads(a).await;
+    assert_eq!(heads, all_heads(b).await);
+    for head in &heads {
+        assert_eq!(a.passport_versions(&head.id).await.unwrap(), b.passport_versions(&head.id).await.unwrap());
+        assert_eq!(a.version_signatures(&head.id).await.unwrap(), b.version_signatures(&head.id).await.unwrap());
+    }
+    let models = a.model_ids().await.unwrap();
+    assert_eq!(models, b.model_ids().await.unwrap());
+    for id in &models {
+        let history = a.model_history(id).await.unwrap();
+        assert_eq!(history, b.model_history(id).await.unwrap());
+        for meta in history {
+            assert_eq!(a.model(id, Some(meta.version)).await.unwrap(), b.model(id, Some(meta.version)).await.unwrap());
+        }
+    }
+    assert_eq!(a.audit_entries(0, 100_000).await.unwrap(), b.audit_entries(0, 100_000).await.unwrap());
+    assert_eq!(a.checkpoints().await.unwrap(), b.checkpoints().await.unwrap());
+    let public = |keys: Vec<store::IssuerKeyRecord>| -> Vec<_> {
+        keys.into_iter().map(|k| (k.key_id, k.operator, k.public_multibase, k.created_at, k.retired_at)).collect()
+    };
+    assert_eq!(public(a.issuer_keys().await.unwrap()), public(b.issuer_keys().await.unwrap()));
+    assert_eq!(a.actor_records().await.unwrap(), b.actor_records().await.unwrap());
+    let readings = a.readings_after(None, 1000).await.unwrap();
+    assert_eq!(readings.len(), 2);
+    assert_eq!(readings, b.readings_after(None, 1000).await.unwrap());
+    assert_eq!(a.grants_for(None, None).await.unwrap(), b.grants_for(None, None).await.unwrap());
+}
+
+#[test]
+fn verify_checks_a_credential_against_a_did_document() {
+    let dir = temp_dir();
+    let did = interop::did_web_for_base_url("https://passports.example.com").unwrap();
+    let key = interop::IssuerKey::generate("ORG-1-key-1").unwrap();
+    let record = store::IssuerKeyRecord {
+        key_id: key.key_id().into(),
+        operator: "ORG-1".into(),
+        public_multibase: key.public_multibase(),
+        secret_hex: String::new(),
+        created_at: time::OffsetDateTime::now_utc(),
+        retired_at: None,
+    };
+    let document = server::service::signing::did_document(&did, &[record]).unwrap().to_json();
+    let created = time::macros::datetime!(2026-11-29 10:00 UTC);
+    let subject = serde_json::json!({"id": "https://passports.example.com/p/urn:voltpass:1", "version": 1});
+    let credential =
+        interop::issue_credential(subject, &did, &key, created, created, None, &["BatteryPassportCredential"]);
+    let (credential_path, did_path) = (dir.join("credential.json"), dir.join("did.json"));
+    std::fs::write(&credential_path, serde_json::to_vec(&credential).unwrap()).unwrap();
+    std::fs::write(&did_path, serde_json::to_vec(&document).unwrap()).unwrap();
+
+    let valid = ok(&["verify", credential_path.to_str().unwrap(), "--did", did_path.to_str().unwrap()]);
+    assert_eq!(
+        valid.trim(),
+        "valid: issuer did:web:passports.example.com, key did:web:passports.example.com#ORG-1-key-1, \
+         created 2026-11-29T10:00:00Z"
+    );
+
+    let mut altered = credential.clone();
+    altered["credentialSubject"]["version"] = serde_json::json!(2);
+    let altered_path = dir.join("altered.json");
+    std::fs::write(&altered_path, serde_json::to_vec(&altered).unwrap()).unwrap();
+    let out = voltpass(&["verify", altered_path.to_str().unwrap(), "--did", did_path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let expected = format!("INVALID: {}", interop::VerifyError::SignatureMismatch);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), expected);
+}
