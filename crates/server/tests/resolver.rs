@@ -139,10 +139,9 @@ async fn a_recycled_battery_leaves_a_tombstone() {
         s.post(&format!("{url}/cease"), Some(&s.admin)).json(&json!({"reason": "recycled"})).send().await.unwrap();
     let early = problem(early, 409).await;
     assert!(early["detail"].as_str().unwrap().contains("waste"), "{early}");
-    let mut doc: Value = s.get_json(&url, Some(&s.admin)).await;
-    doc["generalProductInformation"]["batteryStatus"] = json!("Waste");
-    doc["reason"] = json!("collected as waste");
-    assert_eq!(s.put(&url, Some(&s.admin)).json(&doc).send().await.unwrap().status(), 200);
+    // Becoming waste goes through the lifecycle (a plain PUT may not change the status).
+    let waste = json!({"status": "Waste", "reason": "collected as waste"});
+    assert_eq!(s.post(&format!("{url}/status"), Some(&s.admin)).json(&waste).send().await.unwrap().status(), 200);
     problem(
         s.post(&format!("{url}/cease"), Some(&s.other_operator)).json(&json!({"reason": "x"})).send().await.unwrap(),
         403,
@@ -170,6 +169,8 @@ async fn a_recycled_battery_leaves_a_tombstone() {
     assert_eq!(s.get(&url, Some(&s.authority)).send().await.unwrap().status(), 200);
     let history: Value = s.get_json(&format!("{url}/versions"), Some(&s.authority)).await;
     assert_eq!(history["items"].as_array().unwrap().len(), 3);
+    let mut doc: Value = s.get_json(&url, Some(&s.admin)).await;
+    doc["reason"] = json!("a late edit");
     problem(s.put(&url, Some(&s.admin)).json(&doc).send().await.unwrap(), 409).await;
     problem(
         s.post(&format!("{url}/cease"), Some(&s.admin)).json(&json!({"reason": "again"})).send().await.unwrap(),
