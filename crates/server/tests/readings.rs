@@ -127,6 +127,12 @@ async fn rest_readings_are_checked_idempotent_and_shown(store: Arc<dyn Store>) {
     let events: Vec<&str> =
         condition["negativeEvents"].as_array().unwrap().iter().map(|e| e["negativeEvent"].as_str().unwrap()).collect();
     assert!(events.contains(&"accident: rear collision, pack inspected"), "{events:?}");
+    // The viewer draws the state-of-health curve for them (from the three SOCE readings), not for the public.
+    let page = s.get(&format!("/p/{id}"), Some(&s.legitimate)).header("accept", "text/html").send().await.unwrap();
+    let page = page.text().await.unwrap();
+    assert!(page.contains(r#"id="soh-curve-title""#) && page.contains("<polyline"), "no SoH curve on the page");
+    let page = s.get(&format!("/p/{id}"), None).header("accept", "text/html").send().await.unwrap();
+    assert!(!page.text().await.unwrap().contains("soh-curve"));
     let public = s.get_json(&format!("/api/v1/passports/{id}"), None).await;
     assert!(public["performance"].get("batteryCondition").is_none(), "the public sees no dynamic data");
     // A past version shows what it held then (no later readings).

@@ -279,6 +279,10 @@ async fn render(
                 Audience::Public => Vec::new(),
                 _ => state.service.history(&passport.head.id, caller.actor_or_public()).await?,
             };
+            let health_curve = match audience {
+                Audience::Public => Vec::new(),
+                _ => state.service.health_curve(&passport.head.id).await?,
+            };
             let qr_path = format!("/p/{}/qr.svg", passport.head.id);
             let ctx = PageContext {
                 lang: wanted.lang,
@@ -290,6 +294,7 @@ async fn render(
                 history: &history,
                 successor_id: passport.head.successor_id.as_deref(),
                 qr_svg_path: &qr_path,
+                health_curve: &health_curve,
             };
             (content_type, viewer::passport_page(&passport.document, &ctx).into())
         }

@@ -271,6 +271,33 @@ impl PassportService {
         })
     }
 
+    /// State of health (%) over the battery's life, in at most 60 points: the state of certified energy where
+    /// it is measured (EV), else 100 % minus capacity fade.
+    pub async fn health_curve(&self, id: &str) -> Result<Vec<(i64, f64)>> {
+        for (metric, to_health) in [("stateOfCertifiedEnergy", false), ("capacityFade", true)] {
+            let mut query = ReadingQuery {
+                passport_id: id.to_string(),
+                metric: metric.to_string(),
+                from_ms: i64::MIN / 2,
+                to_ms: i64::MAX / 2,
+                limit: 1,
+            };
+            // The buckets span from the first reading to the last.
+            let Some(first) = self.store.readings(&query).await?.into_iter().next() else { continue };
+            let latest = self.store.latest_readings(id).await?;
+            let Some(last) = latest.iter().find(|r| r.metric == metric) else { continue };
+            (query.from_ms, query.to_ms, query.limit) = (first.at_ms, last.at_ms, 1_000_000);
+            let buckets = self.store.reading_buckets(&query, 60).await?;
+            if buckets.len() >= 2 {
+                return Ok(buckets
+                    .iter()
+                    .map(|b| (b.last_ms, if to_health { 100.0 - b.mean } else { b.mean }))
+                    .collect());
+            }
+        }
+        Ok(Vec::new())
+    }
+
     /// Refused readings of a passport (its operator and admins) or of all passports (admins).
     pub async fn rejected_readings(&self, actor: &Actor, passport: Option<&str>) -> Result<Vec<RejectedReading>> {
         match passport {

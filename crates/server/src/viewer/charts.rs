@@ -79,6 +79,50 @@ pub fn hbar(chart: &Chart) -> Markup {
     }
 }
 
+/// A line chart of one quantity over time, e.g. state of health.
+pub struct Curve<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    pub desc: &'a str,
+    /// (Unix milliseconds, value), oldest first.
+    pub points: &'a [(i64, f64)],
+    /// The value axis runs from `range.0` to `range.1`.
+    pub range: (f64, f64),
+    /// Labels for the first and last time, and the value axis ends.
+    pub time_labels: (&'a str, &'a str),
+    pub value_labels: (&'a str, &'a str),
+}
+
+const PLOT_HEIGHT: f64 = 160.0;
+
+/// Renders `curve` as an `<svg role="img">` polyline with its axis labels.
+pub fn line(curve: &Curve) -> Markup {
+    let (first, last) = match (curve.points.first(), curve.points.last()) {
+        (Some(f), Some(l)) => (f.0, l.0),
+        _ => (0, 1),
+    };
+    let span = (last - first).max(1) as f64;
+    let (low, high) = curve.range;
+    let x = |t: i64| 40.0 + (t - first) as f64 / span * (WIDTH - 48.0);
+    let y = |v: f64| 8.0 + (1.0 - ((v - low) / (high - low).max(f64::EPSILON)).clamp(0.0, 1.0)) * PLOT_HEIGHT;
+    let path: Vec<String> = curve.points.iter().map(|&(t, v)| format!("{:.1},{:.1}", x(t), y(v))).collect();
+    let height = PLOT_HEIGHT + 40.0;
+    let (title_id, desc_id) = (format!("{}-title", curve.id), format!("{}-desc", curve.id));
+    html! {
+        svg class="chart" role="img" aria-labelledby=(format!("{title_id} {desc_id}"))
+            viewBox=(format!("0 0 {WIDTH} {height}")) width=(WIDTH) height=(height) xmlns="http://www.w3.org/2000/svg" {
+            title id=(title_id) { (curve.title) }
+            desc id=(desc_id) { (curve.desc) }
+            rect x="40" y="8" width=(WIDTH - 48.0) height=(PLOT_HEIGHT) fill=(TRACK) {}
+            polyline points=(path.join(" ")) fill="none" stroke=(FILL) stroke-width="2.5" {}
+            text x="34" y="18" font-size="13" fill=(INK) text-anchor="end" { (curve.value_labels.1) }
+            text x="34" y=(PLOT_HEIGHT + 8.0) font-size="13" fill=(INK) text-anchor="end" { (curve.value_labels.0) }
+            text x="40" y=(PLOT_HEIGHT + 30.0) font-size="13" fill=(INK) { (curve.time_labels.0) }
+            text x=(WIDTH - 8.0) y=(PLOT_HEIGHT + 30.0) font-size="13" fill=(INK) text-anchor="end" { (curve.time_labels.1) }
+        }
+    }
+}
+
 /// A round upper end for a scale that holds `largest` (10, 20, 25, 30, 40, 50, 60, 80 or 100).
 pub fn nice_max(largest: f64) -> f64 {
     [10.0, 20.0, 25.0, 30.0, 40.0, 50.0, 60.0, 80.0, 100.0]
@@ -111,5 +155,23 @@ mod tests {
         assert!(svg.contains("a&lt;b") && svg.contains(r#"aria-labelledby="x-title x-desc""#));
         assert!(svg.contains(r#"stroke-dasharray="4 3""#));
         assert_eq!((nice_max(12.0), nice_max(26.0), nice_max(85.0), nice_max(130.0)), (20.0, 30.0, 100.0, 130.0));
+    }
+
+    #[test]
+    fn curves_span_the_plot() {
+        let points = [(0, 100.0), (500, 90.0), (1000, 80.0)];
+        let curve = Curve {
+            id: "soh",
+            title: "T",
+            desc: "D",
+            points: &points,
+            range: (80.0, 100.0),
+            time_labels: ("Jan", "Dec"),
+            value_labels: ("80 %", "100 %"),
+        };
+        let svg = line(&curve).into_string();
+        // First point top left (100 % at y 8), last bottom right (80 % at y 168), middle halfway.
+        assert!(svg.contains(r#"points="40.0,8.0 196.0,88.0 352.0,168.0""#), "{svg}");
+        assert!(svg.contains("Dec") && svg.contains("100 %"));
     }
 }

@@ -199,6 +199,8 @@ static TEXTS: &[(&str, &str, &str)] = &[
     ("temp.low_charging", "Charging time below the temperature range", "Ladezeit unter dem Temperaturbereich"),
     ("last_update", "Last updated:", "Zuletzt aktualisiert:"),
     ("events", "Negative events", "Negative Ereignisse"),
+    ("soh.curve", "State of health over time", "Alterungszustand im Zeitverlauf"),
+    ("soh.curve.desc", "State of certified energy (or 100 % minus capacity fade) from the battery's readings,", "Zustand der zertifizierten Energie (oder 100 % minus Kapazitätsverlust) aus den Messwerten der Batterie,"),
     ("events.none", "No negative events recorded.", "Keine negativen Ereignisse erfasst."),
     ("test_report", "Results of test reports", "Ergebnisse der Prüfberichte"),
     ("history.caption", "Versions of this passport, newest last", "Versionen dieses Batteriepasses, neueste zuletzt"),

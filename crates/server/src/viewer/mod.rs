@@ -94,6 +94,8 @@ pub struct PageContext<'a> {
     pub successor_id: Option<&'a str>,
     /// Path of the QR code image, e.g. `/p/{id}/qr.svg`.
     pub qr_svg_path: &'a str,
+    /// State of health (%) over time from the passport's readings, for readers who may see dynamic data.
+    pub health_curve: &'a [(i64, f64)],
 }
 
 /// What is left of a passport whose battery has ceased to exist (the body of a 410).

@@ -133,6 +133,7 @@ pub fn state_of_health(doc: &Value, ctx: &PageContext) -> Option<Markup> {
     Some(html! {
         @if let Some(u) = &updated { p class="muted" { (t(lang, "last_update")) " " time datetime=(u) { (date_time(lang, u)) } } }
         (gauges(lang, bc))
+        (health_curve(ctx))
         (rows.render())
         @if bc.get("negativeEvents").is_some() {
             h3 { (t(lang, "events")) }
@@ -146,6 +147,37 @@ pub fn state_of_health(doc: &Value, ctx: &PageContext) -> Option<Markup> {
 }
 
 /// SoCE and SoC as bars out of 100 %, the two figures a workshop looks at first.
+/// The state-of-health curve from the readings, when there are at least two points.
+fn health_curve(ctx: &PageContext) -> Markup {
+    let points = ctx.health_curve;
+    if points.len() < 2 {
+        return html! {};
+    }
+    let lang = ctx.lang;
+    let lowest = points.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+    let low = ((lowest - 5.0) / 10.0).floor().clamp(0.0, 9.0) * 10.0;
+    let label = |ms: i64| {
+        time::OffsetDateTime::from_unix_timestamp(ms / 1000)
+            .ok()
+            .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+            .map(|stamp| date_time(lang, &stamp))
+            .unwrap_or_default()
+    };
+    let (first, last) = (label(points[0].0), label(points[points.len() - 1].0));
+    let (bottom, top) = (qty(lang, low, "%"), qty(lang, 100.0, "%"));
+    let desc = format!("{} {} – {}", t(lang, "soh.curve.desc"), first, last);
+    let curve = super::charts::Curve {
+        id: "soh-curve",
+        title: t(lang, "soh.curve"),
+        desc: &desc,
+        points,
+        range: (low, 100.0),
+        time_labels: (&first, &last),
+        value_labels: (&bottom, &top),
+    };
+    html! { figure { (super::charts::line(&curve)) figcaption { (t(lang, "soh.curve")) } } }
+}
+
 fn gauges(lang: Lang, bc: &Value) -> Markup {
     let bars: Vec<Bar> = [("soce", "stateOfCertifiedEnergy"), ("soc", "stateOfCharge")]
         .into_iter()
