@@ -249,4 +249,37 @@ async fn grants_allow_groups_until_revoked(store: Arc<dyn Store>) {
     problem(s.post(&format!("/api/v1/grants/{grant_id}/revoke"), Some(&s.operator)).send().await.unwrap(), 409).await;
     repaired["performance"]["batteryCondition"]["stateOfCharge"]["stateOfChargeValue"] = json!(56);
     problem(s.put(&path, Some(&s.legitimate)).json(&item_body(&repaired)).send().await.unwrap(), 403).await;
+
+    // An expired grant, and a "forged" one (given by an operator not responsible for the passport), put straight
+    // into the store: neither lets the grantee write.
+    let now = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+    let stored = |id: &str, grantor: &str, valid_until: time::OffsetDateTime| store::Grant {
+        id: id.into(),
+        grantor: grantor.into(),
+        grantee: repairer.clone(),
+        passports: vec![],
+        groups: vec!["performance".into(), "readings".into()],
+        valid_until,
+        created_by: repairer.clone(),
+        created_at: now - time::Duration::days(2),
+        revoked_at: None,
+        revoked_by: None,
+    };
+    s.store
+        .create_grant(&stored("grant:expired", &operator_of(DemoModel::EvNmc811Pack), now - time::Duration::seconds(1)))
+        .await
+        .unwrap();
+    s.store.create_grant(&stored("grant:forged", "OTHER-OPERATOR-1", now + time::Duration::days(1))).await.unwrap();
+    let p = problem(s.put(&path, Some(&s.legitimate)).json(&item_body(&repaired)).send().await.unwrap(), 403).await;
+    assert!(p["detail"].as_str().unwrap().contains("grant in force"), "{p}");
+    let outcome: Value = s
+        .post(&format!("{path}/readings"), Some(&s.legitimate))
+        .json(&readings)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(outcome["rejected"], 1, "{outcome}");
 }
