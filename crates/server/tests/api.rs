@@ -10,23 +10,7 @@ use passport::fixtures::{item_body, model_body};
 use serde_json::{Value, json};
 use server::Config;
 use std::sync::Arc;
-use store::{SqliteStore, Store, testing};
-
-async fn sqlite() -> Option<Arc<dyn Store>> {
-    Some(Arc::new(SqliteStore::open(&testing::fresh_sqlite_url()).await.unwrap()))
-}
-
-async fn postgres() -> Option<Arc<dyn Store>> {
-    let url = testing::fresh_postgres_url().await?;
-    Some(Arc::new(store::PostgresStore::open(&url).await.unwrap()))
-}
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod on_sqlite { use super::*; $(#[tokio::test] async fn $name() { if let Some(s) = sqlite().await { super::$name(s).await } })* }
-        mod on_postgres { use super::*; $(#[tokio::test] async fn $name() { if let Some(s) = postgres().await { super::$name(s).await } })* }
-    };
-}
+use store::Store;
 
 on_both_backends!(
     model_and_item_compose_on_read,

@@ -13,22 +13,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use store::{SqliteStore, Store, testing};
 
-async fn sqlite() -> Option<Arc<dyn Store>> {
-    Some(Arc::new(SqliteStore::open(&testing::fresh_sqlite_url()).await.unwrap()))
-}
-
-async fn postgres() -> Option<Arc<dyn Store>> {
-    let url = testing::fresh_postgres_url().await?;
-    Some(Arc::new(store::PostgresStore::open(&url).await.unwrap()))
-}
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod on_sqlite { use super::*; $(#[tokio::test] async fn $name() { if let Some(s) = sqlite().await { super::$name(s).await } })* }
-        mod on_postgres { use super::*; $(#[tokio::test] async fn $name() { if let Some(s) = postgres().await { super::$name(s).await } })* }
-    };
-}
-
 on_both_backends!(rest_readings_are_checked_idempotent_and_shown, mqtt_readings_are_stored_and_bad_payloads_kept);
 
 async fn ev_passport(s: &TestServer, seed: u64) -> String {
@@ -228,7 +212,6 @@ async fn mqtt_readings_are_stored_and_bad_payloads_kept(store: Arc<dyn Store>) {
 /// A private Mosquitto on a free port, so stopping it does not disturb other tests.
 struct Broker {
     child: std::process::Child,
-    port: u16,
 }
 
 impl Broker {
@@ -245,7 +228,7 @@ impl Broker {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        Broker { child, port }
+        Broker { child }
     }
 }
 

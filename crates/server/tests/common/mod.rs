@@ -11,6 +11,26 @@ use server::{AppState, Config};
 use std::sync::Arc;
 use store::{Actor, Role, Store};
 
+/// A fresh SQLite store.
+pub async fn sqlite() -> Option<Arc<dyn Store>> {
+    Some(Arc::new(store::SqliteStore::open(&store::testing::fresh_sqlite_url()).await.unwrap()))
+}
+
+/// A fresh PostgreSQL database, when VOLTPASS_TEST_PG_URL names a server.
+pub async fn postgres() -> Option<Arc<dyn Store>> {
+    let url = store::testing::fresh_postgres_url().await?;
+    Some(Arc::new(store::PostgresStore::open(&url).await.unwrap()))
+}
+
+/// Runs each named scenario `async fn name(store: Arc<dyn Store>)` as a test on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod on_sqlite { $(#[tokio::test] async fn $name() { if let Some(s) = $crate::common::sqlite().await { super::$name(s).await } })* }
+        mod on_postgres { $(#[tokio::test] async fn $name() { if let Some(s) = $crate::common::postgres().await { super::$name(s).await } })* }
+    };
+}
+
 pub struct TestServer {
     pub base: String,
     pub client: Client,
