@@ -159,6 +159,12 @@ async fn refused_transitions_say_why(store: Arc<dyn Store>) {
     )
     .await;
     assert!(p["detail"].as_str().unwrap().contains("Original"), "{p}");
+    // The same through the bulk route: the line is refused with the reason, nothing written.
+    let mut line = item_body(&second);
+    line["generalProductInformation"]["predecessorPassports"] = json!([id]);
+    let response = s.post("/api/v1/passports:bulk", Some(&s.operator)).body(format!("{line}\n")).send().await.unwrap();
+    let result: Value = serde_json::from_str(response.text().await.unwrap().lines().next().unwrap()).unwrap();
+    assert_eq!(result["status"], 409, "{result}");
     // Nothing of this changed the passport.
     let history = s.get_json(&format!("{path}/versions"), Some(&s.operator)).await;
     assert_eq!(history["items"].as_array().unwrap().len(), 1);

@@ -545,6 +545,15 @@ impl PassportService {
     /// Writes a prepared batch in one transaction (`atomic`: only if every line is good).
     pub async fn commit_batch(&self, batch: PreparedBatch, atomic: bool) -> Vec<LineOutcome> {
         let PreparedBatch { mut outcomes, mut ready } = batch;
+        // Successor passports (rare in bulk) follow the lifecycle like single writes.
+        let mut successors_ok = Vec::with_capacity(ready.len());
+        for (i, p) in ready {
+            match self.check_successor(&p.new).await {
+                Ok(()) => successors_ok.push((i, p)),
+                Err(e) => outcomes[i] = Some(LineOutcome::Failed(e)),
+            }
+        }
+        ready = successors_ok;
         // Battery identifiers that already have an active passport (successors aside).
         let wanted: Vec<String> = ready
             .iter()
