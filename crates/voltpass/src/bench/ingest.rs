@@ -27,6 +27,9 @@ pub struct Args {
     /// Also measure PostgreSQL (a fresh database is created on this server and dropped after).
     #[arg(long, env = "VOLTPASS_BENCH_PG_URL")]
     pg: Option<String>,
+    /// Also measure SQLite with every operator holding an issuer key (each version signed with Ed25519).
+    #[arg(long)]
+    sign: bool,
 }
 
 /// One chunk of NDJSON lines, generated outside the timed sections.
@@ -39,12 +42,24 @@ fn chunks(count: usize) -> impl Iterator<Item = Vec<String>> {
 }
 
 /// voltpass: parse, validate, hash and append, exactly as `voltpass import` does.
-async fn voltpass_run(url: &str, count: usize) -> anyhow::Result<Duration> {
+async fn voltpass_run(url: &str, count: usize, sign: bool) -> anyhow::Result<Duration> {
     let store = store::open(url).await?;
     let service = PassportService::new(store);
     let actor = local_actor(service.store()).await?;
     for model in DemoModel::ALL {
         service.create_model(&actor, model_body(model)).await.context("bench model")?;
+    }
+    if sign {
+        let mut operators: Vec<String> = demo::passports(300, SEED)
+            .filter_map(|d| {
+                d["generalProductInformation"]["operatorInformation"]["identifier"].as_str().map(str::to_string)
+            })
+            .collect();
+        operators.sort();
+        operators.dedup();
+        for operator in operators {
+            service.create_issuer_key(&actor, Some(&operator)).await.context("bench issuer key")?;
+        }
     }
     let mut importer = Importer::new(service, actor);
     let mut elapsed = Duration::ZERO;
@@ -158,7 +173,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         "  baseline  sqlite bare insert (1 prepared stmt, 1 tx): {base_rate:>10} rows/s  ({:.2} s)",
         base.as_secs_f64()
     );
-    let ours = voltpass_run(&format!("sqlite://{}", dir.join("voltpass.db").display()), n).await?;
+    let ours = voltpass_run(&format!("sqlite://{}", dir.join("voltpass.db").display()), n, false).await?;
     let our_rate = per_s(n, ours);
     let ratio = our_rate / base_rate;
     println!(
@@ -166,6 +181,17 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         ours.as_secs_f64()
     );
     println!("  ratio voltpass / bare insert: {:.1} % (target >= 50 %)", ratio * 100.0);
+    let signed_rate = if args.sign {
+        let signed = voltpass_run(&format!("sqlite://{}", dir.join("signed.db").display()), n, true).await?;
+        let rate = per_s(n, signed);
+        println!(
+            "  voltpass  sqlite import, every version signed (Ed25519): {rate:>10} passports/s ({:.2} s)",
+            signed.as_secs_f64()
+        );
+        Some(rate)
+    } else {
+        None
+    };
     let _ = std::fs::remove_dir_all(&dir);
 
     let mut figures = json!({
@@ -175,12 +201,15 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         "baseline_sqlite_bare_insert_rows_per_s": base_rate,
         "ratio_sqlite": (ratio * 1000.0).round() / 1000.0,
     });
+    if let Some(rate) = signed_rate {
+        figures["voltpass_sqlite_signed_passports_per_s"] = json!(rate);
+    }
     if let Some(pg) = args.pg.as_deref() {
         let (bare_url, bare_name) = scratch_pg(pg, "bare").await?;
         let pg_base = postgres_baseline(&bare_url, n).await;
         drop_pg(pg, &bare_name).await;
         let (url, name) = scratch_pg(pg, "voltpass").await?;
-        let pg_ours = voltpass_run(&url, n).await;
+        let pg_ours = voltpass_run(&url, n, false).await;
         drop_pg(pg, &name).await;
         let (pg_base, pg_ours) = (pg_base?, pg_ours?);
         let (b, o) = (per_s(n, pg_base), per_s(n, pg_ours));
