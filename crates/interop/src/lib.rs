@@ -4,6 +4,7 @@
 //!   passport version's SHA-256 content hash) as hex or multibase.
 //! - [`did`]: did:web identifiers derived from the platform's base URL, and the DID documents publishing the
 //!   issuer keys. Rotated keys stay assertion methods so old signatures keep verifying; revoked keys do not.
+//! - [`catenax`]: the Catena-X battery pass aspect (6.1.0) mapped to and from the canonical passport document.
 //! - [`vc`]: W3C Verifiable Credentials 2.0 with a Data Integrity proof, cryptosuite `eddsa-jcs-2022`.
 //!
 //! Pure functions over `serde_json::Value`: no I/O. Callers fetch DID documents and store secret keys.
@@ -26,6 +27,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod catenax;
 pub mod did;
 pub mod keys;
 pub mod vc;
