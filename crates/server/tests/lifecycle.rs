@@ -228,6 +228,11 @@ async fn grants_allow_groups_until_revoked(store: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(outcome["rejected"], 1, "the grant names one passport: {outcome}");
 
+    // A grant covers items, never model records: a full document with a changed model part creates nothing.
+    let mut full = repaired.clone();
+    full["performance"]["batteryTechicalProperties"]["ratedCapacity"] = json!(1.0);
+    let p = problem(s.put(&path, Some(&s.legitimate)).json(&full).send().await.unwrap(), 403).await;
+    assert!(p["detail"].as_str().unwrap().contains("model records"), "{p}");
     // The grantee sees its grant; every use is in the audit log.
     let listed = s.get_json("/api/v1/grants", Some(&s.legitimate)).await;
     assert_eq!(listed["items"][0]["id"], grant_id.as_str());

@@ -202,6 +202,23 @@ fn export_and_import_move_passports_to_another_store_unchanged() {
     // Without --keep-ids the document's identifier is refused: the server assigns identifiers.
     let out = voltpass(&["import", passports.to_str().unwrap(), "--db", &db_b]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("assigned by the server"));
+
+    // The Catena-X battery pass: one schema-valid document per passport, the same batteries.
+    let catenax = a.join("catenax.ndjson");
+    let out =
+        voltpass(&["export", "--format", "catenax-battery-pass", "--out", catenax.to_str().unwrap(), "--db", &db_a]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let exported: Vec<Value> =
+        std::fs::read_to_string(&catenax).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(exported.len(), 30);
+    for (bp, line) in exported.iter().zip(lines(&catenax)) {
+        interop::catenax::validate_battery_pass(bp).unwrap_or_else(|e| panic!("{e:?}: {line}"));
+    }
+    let canonical: Vec<Value> =
+        std::fs::read_to_string(&passports).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    for (doc, bp) in canonical.iter().zip(&exported) {
+        assert_eq!(bp, &interop::catenax::to_battery_pass(doc).unwrap(), "exported as the mapping says");
+    }
 }
 
 /// Readings batches of `LINES` lines, batch `b` covering its own seconds after `T0_MS`.

@@ -378,6 +378,10 @@ impl PassportService {
         if let Some(found) = self.store.model_by_hash(&content_hash).await? {
             return Ok(self.remember(found));
         }
+        // Only operators and administrators create model records (a grantee may update items, not models).
+        if !matches!(actor.role, Role::Admin | Role::EconomicOperator) {
+            return Err(ServiceError::Forbidden(format!("role {} may not create battery model records", actor.role)));
+        }
         validate_model(&model_part).map_err(ServiceError::Invalid)?;
         let new = NewModelVersion {
             model_id: format!("auto-{}", &content_hash[..16]),

@@ -29,6 +29,11 @@ pub struct Args {
     /// (everything; the default). Goes through the same access filter as every other read path.
     #[arg(long, default_value = "operator", value_parser = parse_audience)]
     audience: Audience,
+    /// `canonical` (Battery Pass v1.2, the default) or `catenax-battery-pass` (Catena-X io.catenax.battery.battery_pass
+    /// 6.1.0, each document checked against its schema; values voltpass does not hold are the placeholders listed
+    /// in `interop::catenax::PLACEHOLDERS`).
+    #[arg(long, default_value = "canonical", value_parser = ["canonical", "catenax-battery-pass"])]
+    format: String,
 }
 
 fn parse_audience(s: &str) -> Result<Audience, String> {
@@ -78,7 +83,20 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 Err(server::service::ServiceError::Gone(_)) => continue,
                 Err(e) => return Err(e.into()),
             };
-            serde_json::to_writer(&mut out, &passport.document)?;
+            if args.format == "catenax-battery-pass" {
+                let exported = interop::catenax::to_battery_pass(&passport.document)
+                    .with_context(|| format!("passport {}: no Catena-X battery pass", head.id))?;
+                if let Err(errors) = interop::catenax::validate_battery_pass(&exported) {
+                    anyhow::bail!(
+                        "passport {}: the Catena-X battery pass breaks its schema: {}",
+                        head.id,
+                        errors.join("; ")
+                    );
+                }
+                serde_json::to_writer(&mut out, &exported)?;
+            } else {
+                serde_json::to_writer(&mut out, &passport.document)?;
+            }
             out.write_all(b"\n")?;
             count += 1;
         }
