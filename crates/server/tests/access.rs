@@ -152,6 +152,7 @@ async fn check(s: &TestServer, model: DemoModel, seed: u64) {
             let audited = matches!(audience, Audience::Operator | Audience::Authority);
             for entry in items["items"].as_array().unwrap() {
                 assert_eq!(entry.get("contentHash").is_some(), audited, "history hashes for {reader}");
+                assert_eq!(entry.get("signature").is_some(), audited, "history signatures for {reader}");
                 let has_reason = entry.get("reason").is_some();
                 assert_eq!(has_reason, audited && entry["version"] == 2, "history reasons for {reader}");
             }

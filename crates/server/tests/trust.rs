@@ -74,6 +74,14 @@ async fn versions_are_signed_and_export_as_credentials(store: Arc<dyn Store>) {
     interop::verify_credential(&audited, &did).unwrap();
     let history = s.get_json(&format!("/api/v1/passports/{id}/versions"), Some(&s.authority)).await;
     assert_eq!(audited["credentialSubject"]["contentHash"], history["items"][0]["contentHash"]);
+    // Auditors see each version's signature in the history; others do not.
+    assert_eq!(history["items"][0]["signature"]["keyId"], key1["keyId"]);
+    assert_eq!(
+        audited["credentialSubject"]["versionSignature"]["signature"],
+        history["items"][0]["signature"]["signature"]
+    );
+    let seen = s.get_json(&format!("/api/v1/passports/{id}/versions"), Some(&s.legitimate)).await;
+    assert!(seen["items"][0].get("signature").is_none(), "{seen}");
     // The same request gives the same credential (deterministic proof).
     assert_eq!(public, s.get_json(&format!("/api/v1/passports/{id}/versions/1/credential"), None).await);
 

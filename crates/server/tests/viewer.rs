@@ -49,6 +49,7 @@ fn history() -> Vec<HistoryEntry> {
         reason: Some("placed on the market".into()),
         content_hash: Some("ab".repeat(32)),
         prev_hash: None,
+        signature: Some(store::VersionSignature { key_id: "OP-key-1".into(), signature: "z3sig".into() }),
     }]
 }
 
@@ -106,6 +107,8 @@ fn each_audience_gets_its_sections_and_no_more() {
             assert_eq!(sees(part_number), expected.contains(&"dismantling"), "{audience:?}: part number");
             assert_eq!(sees(manual), expected.contains(&"dismantling"), "{audience:?}: dismantling manual");
             assert_eq!(sees(test_report), audience == Audience::Authority || audience == Audience::Operator);
+            // The history names the signing key where the reader's history carries it.
+            assert_eq!(text(&page, "section#history td code").contains("OP-key-1"), audience != Audience::Public);
             let cycles = text(&page, "section#state-of-health dd");
             assert_eq!(cycles.contains(&full_cycles.to_string()), expected.contains(&"state-of-health"));
             let header = text(&page, "header .access");

@@ -59,6 +59,9 @@ pub struct HistoryEntry {
     pub content_hash: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prev_hash: Option<String>,
+    /// The issuer key and Ed25519 signature over the content hash (auditors only, like the hash it signs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signature: Option<store::VersionSignature>,
 }
 
 impl HistoryEntry {
@@ -72,6 +75,7 @@ impl HistoryEntry {
             reason: keep(meta.reason),
             content_hash: keep(Some(meta.content_hash)),
             prev_hash: keep(meta.prev_hash),
+            signature: None,
         }
     }
 }
@@ -178,7 +182,16 @@ impl PassportService {
             return Err(ServiceError::Gone(Box::new(self.tombstone(&head).await?)));
         }
         let history = self.store.passport_history(id).await?;
-        Ok(history.into_iter().map(|meta| HistoryEntry::new(meta, audience)).collect())
+        let mut entries: Vec<HistoryEntry> =
+            history.into_iter().map(|meta| HistoryEntry::new(meta, audience)).collect();
+        if matches!(audience, Audience::Operator | Audience::Authority) {
+            for (version, signature) in self.store.version_signatures(id).await? {
+                if let Some(entry) = entries.iter_mut().find(|e| e.version == version) {
+                    entry.signature = Some(signature);
+                }
+            }
+        }
+        Ok(entries)
     }
 
     /// Passport index entries, unfiltered: for the command line, which acts as an administrator.

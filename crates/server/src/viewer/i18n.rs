@@ -209,6 +209,7 @@ static TEXTS: &[(&str, &str, &str)] = &[
     ("history.reason", "Reason", "Grund"),
     ("history.hash", "Content hash", "Inhalts-Hash"),
     ("history.shown", "shown", "angezeigt"),
+    ("history.signed", "Signed with", "Signiert mit"),
     ("yes", "yes", "ja"),
     ("no", "no", "nein"),
     // Other pages

@@ -154,6 +154,7 @@ fn history(_doc: &Value, ctx: &PageContext) -> Option<Markup> {
     let who = ctx.history.iter().any(|v| v.actor_id.is_some());
     let why = ctx.history.iter().any(|v| v.reason.is_some());
     let hash = ctx.history.iter().any(|v| v.content_hash.is_some());
+    let signed = ctx.history.iter().any(|v| v.signature.is_some());
     let or_dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "–".to_string());
     Some(html! {
         div class="table-wrap" {
@@ -165,6 +166,7 @@ fn history(_doc: &Value, ctx: &PageContext) -> Option<Markup> {
                     @if who { th scope="col" { (t(lang, "history.who")) } }
                     @if why { th scope="col" { (t(lang, "history.reason")) } }
                     @if hash { th scope="col" { (t(lang, "history.hash")) } }
+                    @if signed { th scope="col" { (t(lang, "history.signed")) } }
                 } }
                 tbody {
                     @for v in ctx.history {
@@ -177,6 +179,9 @@ fn history(_doc: &Value, ctx: &PageContext) -> Option<Markup> {
                             @if why { td { (or_dash(&v.reason)) } }
                             @if hash { td { @if let Some(h) = &v.content_hash {
                                 code title=(h) { (h.get(..12).unwrap_or(h)) "…" }
+                            } @else { "–" } } }
+                            @if signed { td { @if let Some(sig) = &v.signature {
+                                code title=(sig.signature) { (sig.key_id) }
                             } @else { "–" } } }
                         }
                     }
