@@ -33,7 +33,8 @@ pub enum MqttError {
     BadUrl(String),
 }
 
-fn host_port(url: &str) -> Result<(String, u16), MqttError> {
+/// Host and port of an `mqtt://HOST[:PORT]` URL (1883 by default).
+pub fn host_port(url: &str) -> Result<(String, u16), MqttError> {
     let rest =
         url.strip_prefix("mqtt://").or_else(|| url.strip_prefix("tcp://")).ok_or(MqttError::BadUrl(url.into()))?;
     let rest = rest.trim_end_matches('/');
@@ -115,8 +116,7 @@ async fn store_batches(
                     passport: topic.rsplit('/').next().map(str::to_string),
                 })
                 .collect();
-            match service.ingest_readings(&actor, None, attempt_lines, Channel::Mqtt { topic: "(batch)".into() }).await
-            {
+            match service.ingest_readings(&actor, None, attempt_lines, Channel::Mqtt).await {
                 Ok(outcome) => {
                     for refusal in &outcome.refusals {
                         let topic = lines.get(refusal.line - 1).map(|l| l.2.as_str()).unwrap_or_default();

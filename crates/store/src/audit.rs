@@ -3,7 +3,7 @@
 //! Signed checkpoints pin the chain head with the server key.
 
 use passport::hash::{canonical_json, sha256_hex};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
@@ -25,7 +25,7 @@ impl AuditEvent {
 }
 
 /// A chained entry as stored.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditEntry {
     pub seq: i64,
@@ -56,7 +56,7 @@ impl AuditEntry {
 }
 
 /// A signed statement by the server: "the chain up to `seq` ends in `hash`".
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditCheckpoint {
     pub seq: i64,

@@ -1,10 +1,10 @@
 //! Written authorisations (Art. 77(4)): an economic operator lets another actor update given attribute groups of
 //! given passports until a date. Revocable; grants are never deleted.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Grant {
     /// `grant:<uuidv7>`.

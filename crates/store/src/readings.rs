@@ -1,10 +1,10 @@
 //! Dynamic data (Annex VII): time-stamped readings per passport, and the ones refused with their reason.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One measured value of a battery. `(passport_id, metric, at_ms, source)` identifies it: the same reading
 /// sent twice (an MQTT redelivery, a retried request) is a duplicate and stored once.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Reading {
     pub passport_id: String,

@@ -36,9 +36,6 @@ pub(crate) async fn prepare_records(
 /// The audit event that records a committed batch of passport versions.
 pub(crate) fn append_event(prepared: &[Prepared]) -> AuditEvent {
     let first = &prepared[0].new;
-    let digest = versions_digest(
-        prepared.iter().map(|p| (p.new.head.id.as_str(), p.new.expected_version + 1, p.content_hash.as_str())),
-    );
     let detail = if prepared.len() == 1 {
         serde_json::json!({
             "version": first.expected_version + 1, "status": first.head.status,
@@ -46,6 +43,9 @@ pub(crate) fn append_event(prepared: &[Prepared]) -> AuditEvent {
             "reason": first.reason, "predecessors": first.predecessors,
         })
     } else {
+        let digest = versions_digest(
+            prepared.iter().map(|p| (p.new.head.id.as_str(), p.new.expected_version + 1, p.content_hash.as_str())),
+        );
         serde_json::json!({"versions": prepared.len(), "digest": digest})
     };
     let subject = if prepared.len() == 1 { first.head.id.clone() } else { format!("{} passports", prepared.len()) };

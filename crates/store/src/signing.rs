@@ -1,7 +1,7 @@
 //! Issuer keys and version signatures as the store keeps them. The cryptography lives in the `interop` crate;
 //! the store only needs something that signs a content hash for the responsible operator.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 /// An Ed25519 issuer key. The secret never leaves the store except to the server that signs with it.
@@ -35,7 +35,7 @@ impl std::fmt::Debug for IssuerKeyRecord {
 }
 
 /// The signature of one passport version.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VersionSignature {
     pub key_id: String,

@@ -1,6 +1,6 @@
 //! What the store keeps: actors and their keys, battery model versions, passport versions.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::OffsetDateTime;
 
@@ -60,7 +60,7 @@ pub const LEGITIMATE_INTEREST_SUBROLES: [&str; 5] =
     ["repairer", "remanufacturer", "second-life-operator", "recycler", "purchaser"];
 
 /// Who wrote a version, when and why, and how it chains to the one before.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VersionMeta {
     pub version: i64,
@@ -97,7 +97,7 @@ pub struct NewModelVersion {
 }
 
 /// The searchable facts of a passport, kept next to its history for listing and uniqueness.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PassportHead {
     pub id: String,

@@ -129,11 +129,8 @@ impl PassportService {
         head: &PassportHead,
         groups: &[String],
     ) -> Result<Option<Grant>> {
-        let now = OffsetDateTime::now_utc();
         let held = self.store.grants_for(Some(&actor.id), Some(&head.responsible)).await?;
-        Ok(held.into_iter().find(|g| {
-            g.in_force(now) && g.covers_passport(&head.id) && groups.iter().all(|group| g.covers_group(group))
-        }))
+        Ok(grant_covering(&held, head, groups, OffsetDateTime::now_utc()).cloned())
     }
 
     /// May `actor` write this new version of `head`? The responsible operator (and admins) may write anything,
@@ -179,6 +176,22 @@ impl PassportService {
         let detail = json!({"passport": head.id, "version": new.head.version, "groups": groups});
         Ok(vec![AuditEvent::new(&actor.id, "grant.use", &grant.id, detail)])
     }
+}
+
+/// Of the grants an actor holds, one in force at `now` from the passport's responsible operator that covers the
+/// passport and all of `groups`.
+pub(super) fn grant_covering<'a>(
+    held: &'a [Grant],
+    head: &PassportHead,
+    groups: &[String],
+    now: OffsetDateTime,
+) -> Option<&'a Grant> {
+    held.iter().find(|g| {
+        g.grantor == head.responsible
+            && g.in_force(now)
+            && g.covers_passport(&head.id)
+            && groups.iter().all(|group| g.covers_group(group))
+    })
 }
 
 /// Top-level sections whose content differs between two items.

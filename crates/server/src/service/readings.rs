@@ -9,9 +9,10 @@ use quick_cache::sync::Cache;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::HashMap;
-use store::{Actor, PassportHead, Reading, ReadingBucket, ReadingQuery, RejectedReading};
+use store::{Actor, Grant, PassportHead, Reading, ReadingBucket, ReadingQuery, RejectedReading};
 use time::OffsetDateTime;
 
+use super::grants::grant_covering;
 use super::reads::{CEASED, audience};
 use super::{PassportService, Result, ServiceError, may_write_for};
 
@@ -20,18 +21,19 @@ const MAX_KEPT_PAYLOAD: usize = 2048;
 /// Refusals listed in an answer (all are counted and stored).
 const MAX_LISTED: usize = 100;
 
-/// Where readings came from, for the record of refusals.
-#[derive(Debug, Clone)]
+/// Where readings came from, for the record of refusals (a line's own `origin`, e.g. its MQTT topic, is
+/// more precise and wins).
+#[derive(Debug, Clone, Copy)]
 pub enum Channel {
     Rest,
-    Mqtt { topic: String },
+    Mqtt,
 }
 
 impl Channel {
-    fn name(&self) -> String {
+    fn name(self) -> &'static str {
         match self {
-            Channel::Rest => "rest".into(),
-            Channel::Mqtt { topic } => format!("mqtt:{topic}"),
+            Channel::Rest => "rest",
+            Channel::Mqtt => "mqtt",
         }
     }
 }
@@ -136,10 +138,11 @@ impl PassportService {
         let heads: HashMap<String, PassportHead> =
             self.store.passport_heads(&ids).await?.into_iter().map(|h| (h.id.clone(), h)).collect();
         let mut verdicts: HashMap<String, std::result::Result<(), String>> = HashMap::new();
+        let mut held = None;
         for id in &ids {
             let verdict = match heads.get(id) {
                 None => Err(format!("passport {id} not found")),
-                Some(head) => self.may_write_readings(actor, head).await?,
+                Some(head) => self.may_write_readings(actor, head, &mut held).await?,
             };
             verdicts.insert(id.clone(), verdict);
         }
@@ -184,7 +187,7 @@ impl PassportService {
             .iter()
             .map(|(i, id, text, reason)| RejectedReading {
                 passport_id: id.clone(),
-                channel: origins[*i].clone().unwrap_or_else(|| channel.name()),
+                channel: origins[*i].clone().unwrap_or_else(|| channel.name().to_string()),
                 payload: truncate(text),
                 reason: reason.clone(),
                 actor_id: actor.id.clone(),
@@ -204,8 +207,14 @@ impl PassportService {
     }
 
     /// The responsible operator (and admins) may write readings, and actors holding a grant for `readings`.
-    /// Ended and superseded passports take none.
-    async fn may_write_readings(&self, actor: &Actor, head: &PassportHead) -> Result<std::result::Result<(), String>> {
+    /// Ended and superseded passports take none. `held` is the actor's grants, read once per batch when first
+    /// needed (a grantee's batch may span thousands of passports).
+    async fn may_write_readings(
+        &self,
+        actor: &Actor,
+        head: &PassportHead,
+        held: &mut Option<Vec<Grant>>,
+    ) -> Result<std::result::Result<(), String>> {
         if head.status == CEASED {
             return Ok(Err(format!("passport {} has ended (battery recycled)", head.id)));
         }
@@ -215,7 +224,11 @@ impl PassportService {
         if may_write_for(actor, &head.responsible).is_ok() {
             return Ok(Ok(()));
         }
-        match self.grant_for(actor, head, &["readings".to_string()]).await? {
+        if held.is_none() {
+            *held = Some(self.store.grants_for(Some(&actor.id), None).await?);
+        }
+        let groups = ["readings".to_string()];
+        match grant_covering(held.as_deref().unwrap_or_default(), head, &groups, OffsetDateTime::now_utc()) {
             Some(_) => Ok(Ok(())),
             None => {
                 Ok(Err(format!("{} may not write readings of passport {} (no grant for readings)", actor.id, head.id)))
@@ -274,6 +287,7 @@ impl PassportService {
     /// State of health (%) over the battery's life, in at most 60 points: the state of certified energy where
     /// it is measured (EV), else 100 % minus capacity fade.
     pub async fn health_curve(&self, id: &str) -> Result<Vec<(i64, f64)>> {
+        let latest = self.store.latest_readings(id).await?;
         for (metric, to_health) in [("stateOfCertifiedEnergy", false), ("capacityFade", true)] {
             let mut query = ReadingQuery {
                 passport_id: id.to_string(),
@@ -284,7 +298,6 @@ impl PassportService {
             };
             // The buckets span from the first reading to the last.
             let Some(first) = self.store.readings(&query).await?.into_iter().next() else { continue };
-            let latest = self.store.latest_readings(id).await?;
             let Some(last) = latest.iter().find(|r| r.metric == metric) else { continue };
             (query.from_ms, query.to_ms, query.limit) = (first.at_ms, last.at_ms, 1_000_000);
             let buckets = self.store.reading_buckets(&query, 60).await?;

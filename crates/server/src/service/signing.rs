@@ -72,6 +72,12 @@ pub fn next_key_id(operator: &str, existing: &[IssuerKeyRecord]) -> String {
     format!("{safe}-key-{n}")
 }
 
+/// This server's `did:web` identifier, from the URL the public reaches it under.
+fn did_for(public_base_url: &str) -> Result<String> {
+    interop::did_web_for_base_url(public_base_url)
+        .map_err(|e| ServiceError::Internal(format!("public base URL {public_base_url}: {e}")))
+}
+
 /// The DID document publishing every issuer key: active and retired keys may assert (old signatures verify).
 pub fn did_document(did: &str, keys: &[IssuerKeyRecord]) -> Result<DidDocument> {
     let mut document = DidDocument::new(did).map_err(|e| ServiceError::Internal(e.to_string()))?;
@@ -87,8 +93,7 @@ pub fn did_document(did: &str, keys: &[IssuerKeyRecord]) -> Result<DidDocument> 
 impl super::PassportService {
     /// The DID document for this server's public base URL.
     pub async fn did_document(&self, public_base_url: &str) -> Result<serde_json::Value> {
-        let did = interop::did_web_for_base_url(public_base_url)
-            .map_err(|e| ServiceError::Internal(format!("public base URL {public_base_url}: {e}")))?;
+        let did = did_for(public_base_url)?;
         let keys = self.store.issuer_keys().await?;
         Ok(did_document(&did, &keys)?.to_json())
     }
@@ -124,8 +129,7 @@ impl super::PassportService {
             )));
         }
         let key = issuer_key(&record)?;
-        let did = interop::did_web_for_base_url(public_base_url)
-            .map_err(|e| ServiceError::Internal(format!("public base URL {public_base_url}: {e}")))?;
+        let did = did_for(public_base_url)?;
         let meta = &passport.version.meta;
         let mut subject = serde_json::json!({
             "id": format!("{public_base_url}/p/{id}"),

@@ -175,10 +175,8 @@ async fn mqtt_run(
     };
     let subscriber = server::mqtt::spawn(service.clone(), config)?;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let host_port = url.trim_start_matches("mqtt://");
-    let (host, port) = host_port.rsplit_once(':').context("mqtt://HOST:PORT")?;
-    let mut options =
-        rumqttc::MqttOptions::new(format!("bench-pub-{}", uuid::Uuid::now_v7().simple()), host, port.parse()?);
+    let (host, port) = server::mqtt::host_port(url)?;
+    let mut options = rumqttc::MqttOptions::new(format!("bench-pub-{}", uuid::Uuid::now_v7().simple()), host, port);
     options.set_inflight(1000);
     let (publisher, mut events) = rumqttc::AsyncClient::new(options, 10_000);
     let poller = tokio::spawn(async move { while events.poll().await.is_ok() {} });

@@ -110,7 +110,7 @@ pub async fn backup(args: BackupArgs) -> anyhow::Result<()> {
         let page = store.readings_after(after.as_ref(), PAGE as i64 * 10).await?;
         let Some(last) = page.last().cloned() else { break };
         for reading in page {
-            w.write(&archive::ReadingLine::from(reading))?;
+            w.write(&reading)?;
         }
         after = Some(last);
     }
@@ -118,7 +118,7 @@ pub async fn backup(args: BackupArgs) -> anyhow::Result<()> {
 
     let mut w = NdjsonWriter::create(dir, "grants.ndjson")?;
     for grant in store.grants_for(None, None).await? {
-        w.write(&archive::GrantLine::from(grant))?;
+        w.write(&grant)?;
     }
     files.push(w.finish()?);
 
@@ -129,7 +129,7 @@ pub async fn backup(args: BackupArgs) -> anyhow::Result<()> {
     let head_seq = audit_head.as_ref().map_or(0, |h| h.seq);
     // Only checkpoints of entries in the archive (the chain may have grown while it was written).
     for checkpoint in store.checkpoints().await?.into_iter().filter(|c| c.seq <= head_seq) {
-        w.write(&archive::CheckpointLine::from(checkpoint))?;
+        w.write(&checkpoint)?;
     }
     files.push(w.finish()?);
 
@@ -179,7 +179,7 @@ async fn write_passports(store: &Arc<dyn Store>, dir: &Path) -> anyhow::Result<[
                 let signature = signatures.next_if(|(v, _)| *v == n).map(|(_, s)| s);
                 versions_out.write(&archive::PassportLine::new(version, signature))?;
             }
-            heads_out.write(&archive::HeadLine::from(head))?;
+            heads_out.write(&head)?;
         }
     }
     Ok([versions_out.finish()?, heads_out.finish()?])
@@ -209,7 +209,7 @@ async fn write_audit(store: &Arc<dyn Store>, dir: &Path) -> anyhow::Result<(File
         }
         for entry in page {
             head = Some(AuditHead { seq: entry.seq, hash: entry.hash.clone() });
-            w.write(&archive::AuditLine::from(entry))?;
+            w.write(&entry)?;
         }
     }
     Ok((w.finish()?, head))
@@ -256,24 +256,26 @@ pub async fn restore(args: RestoreArgs) -> anyhow::Result<()> {
         Ok(store.restore_passport_versions(&rows.into_iter().map(Into::into).collect::<Vec<_>>()).await?)
     })
     .await?;
-    restore_file(dir, "heads.ndjson", move |rows: Vec<archive::HeadLine>| async move {
-        Ok(store.restore_heads(&rows.into_iter().map(Into::into).collect::<Vec<_>>()).await?)
+    restore_file(dir, "heads.ndjson", move |rows: Vec<store::PassportHead>| async move {
+        Ok(store.restore_heads(&rows).await?)
     })
     .await?;
-    restore_file(dir, "readings.ndjson", move |rows: Vec<archive::ReadingLine>| async move {
-        Ok(store.restore_readings(&rows.into_iter().map(Into::into).collect::<Vec<_>>()).await?)
+    restore_file(dir, "readings.ndjson", move |rows: Vec<store::Reading>| async move {
+        Ok(store.restore_readings(&rows).await?)
     })
     .await?;
-    restore_file(dir, "grants.ndjson", move |rows: Vec<archive::GrantLine>| async move {
-        Ok(store.restore_grants(&rows.into_iter().map(Into::into).collect::<Vec<_>>()).await?)
+    restore_file(
+        dir,
+        "grants.ndjson",
+        move |rows: Vec<store::Grant>| async move { Ok(store.restore_grants(&rows).await?) },
+    )
+    .await?;
+    restore_file(dir, "audit.ndjson", move |rows: Vec<store::AuditEntry>| async move {
+        Ok(store.restore_audit(&rows).await?)
     })
     .await?;
-    restore_file(dir, "audit.ndjson", move |rows: Vec<archive::AuditLine>| async move {
-        Ok(store.restore_audit(&rows.into_iter().map(Into::into).collect::<Vec<_>>()).await?)
-    })
-    .await?;
-    restore_file(dir, "checkpoints.ndjson", move |rows: Vec<archive::CheckpointLine>| async move {
-        Ok(store.restore_checkpoints(&rows.into_iter().map(Into::into).collect::<Vec<_>>()).await?)
+    restore_file(dir, "checkpoints.ndjson", move |rows: Vec<store::AuditCheckpoint>| async move {
+        Ok(store.restore_checkpoints(&rows).await?)
     })
     .await?;
 

@@ -25,24 +25,21 @@ pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
 /// server machine can read the database file anyway). Created on first use.
 pub async fn local_actor(store: &Arc<dyn Store>) -> anyhow::Result<Actor> {
     let user = std::env::var("USER").unwrap_or_else(|_| "cli".into());
-    let id = format!("local:{user}");
-    if let Some(actor) = store.actor(&id).await? {
-        return Ok(actor);
-    }
-    let actor =
-        Actor { id, name: format!("{user} (command line)"), role: Role::Admin, organisation: None, subrole: None };
-    store.create_actor(&actor).await.context("cannot record the local actor")?;
-    Ok(actor)
+    system_actor(store, format!("local:{user}"), format!("{user} (command line)")).await
 }
 
 /// The actor MQTT readings are recorded under: `local:mqtt`, a system actor of the server machine. Who may
 /// publish to the readings topics is the broker's access control (its ACL file or plugin).
 pub async fn mqtt_actor(store: &Arc<dyn Store>) -> anyhow::Result<Actor> {
-    let id = "local:mqtt".to_string();
+    system_actor(store, "local:mqtt".into(), "MQTT readings bridge".into()).await
+}
+
+/// An administrator actor of this machine, created on first use.
+async fn system_actor(store: &Arc<dyn Store>, id: String, name: String) -> anyhow::Result<Actor> {
     if let Some(actor) = store.actor(&id).await? {
         return Ok(actor);
     }
-    let actor = Actor { id, name: "MQTT readings bridge".into(), role: Role::Admin, organisation: None, subrole: None };
-    store.create_actor(&actor).await.context("cannot record the MQTT actor")?;
+    let actor = Actor { id, name, role: Role::Admin, organisation: None, subrole: None };
+    store.create_actor(&actor).await.with_context(|| format!("cannot record the actor {}", actor.id))?;
     Ok(actor)
 }

@@ -1,12 +1,14 @@
 //! The backup archive format: one NDJSON file per kind of record, each line one row with every stored value,
 //! and `manifest.json` naming each file's SHA-256 and line count. Secrets (API key hashes, issuer key secrets)
-//! are never written.
+//! are never written. Heads, readings, grants, audit entries and checkpoints are the store's own types as they
+//! serialise (reading values are JSON numbers; serde_json is built with `float_roundtrip`, so they read back
+//! exactly); the line types below exist where the archive holds more or less than a store type.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use store::{
-    Actor, ActorRecord, AuditCheckpoint, AuditEntry, Grant, IssuerKeyRecord, ModelVersion, PassportHead,
-    PassportVersion, Reading, Role, SignedVersion, VersionMeta, VersionSignature,
+    Actor, ActorRecord, IssuerKeyRecord, ModelVersion, PassportVersion, Role, SignedVersion, VersionMeta,
+    VersionSignature,
 };
 use time::OffsetDateTime;
 
@@ -149,81 +151,36 @@ impl From<IssuerKeyLine> for IssuerKeyRecord {
     }
 }
 
-/// Version metadata as archived (the same fields and names as the API's history entries).
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct MetaLine {
-    pub version: i64,
-    pub actor_id: String,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-    pub reason: Option<String>,
-    pub content_hash: String,
-    pub prev_hash: Option<String>,
-}
-
-impl From<VersionMeta> for MetaLine {
-    fn from(m: VersionMeta) -> Self {
-        MetaLine {
-            version: m.version,
-            actor_id: m.actor_id,
-            created_at: m.created_at,
-            reason: m.reason,
-            content_hash: m.content_hash,
-            prev_hash: m.prev_hash,
-        }
-    }
-}
-
-impl From<MetaLine> for VersionMeta {
-    fn from(m: MetaLine) -> Self {
-        VersionMeta {
-            version: m.version,
-            actor_id: m.actor_id,
-            created_at: m.created_at,
-            reason: m.reason,
-            content_hash: m.content_hash,
-            prev_hash: m.prev_hash,
-        }
-    }
-}
-
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ModelLine {
     pub model_id: String,
     pub owner: Option<String>,
-    pub meta: MetaLine,
+    pub meta: VersionMeta,
     pub document: Value,
 }
 
 impl From<ModelVersion> for ModelLine {
     fn from(m: ModelVersion) -> Self {
-        ModelLine { model_id: m.model_id, owner: m.owner, meta: m.meta.into(), document: m.document }
+        ModelLine { model_id: m.model_id, owner: m.owner, meta: m.meta, document: m.document }
     }
 }
 
 impl From<ModelLine> for ModelVersion {
     fn from(l: ModelLine) -> Self {
-        ModelVersion { model_id: l.model_id, document: l.document, owner: l.owner, meta: l.meta.into() }
+        ModelVersion { model_id: l.model_id, document: l.document, owner: l.owner, meta: l.meta }
     }
 }
 
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SignatureLine {
-    pub key_id: String,
-    pub signature: String,
-}
-
+/// A passport version with its signature (the store keeps them in two tables; the archive in one line).
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PassportLine {
     pub passport_id: String,
     pub model_id: String,
     pub model_version: i64,
-    pub meta: MetaLine,
-    pub signature: Option<SignatureLine>,
+    pub meta: VersionMeta,
+    pub signature: Option<VersionSignature>,
     pub item: Value,
 }
 
@@ -233,8 +190,8 @@ impl PassportLine {
             passport_id: v.passport_id,
             model_id: v.model_id,
             model_version: v.model_version,
-            meta: v.meta.into(),
-            signature: signature.map(|s| SignatureLine { key_id: s.key_id, signature: s.signature }),
+            meta: v.meta,
+            signature,
             item: v.item,
         }
     }
@@ -248,219 +205,9 @@ impl From<PassportLine> for SignedVersion {
                 model_id: l.model_id,
                 model_version: l.model_version,
                 item: l.item,
-                meta: l.meta.into(),
+                meta: l.meta,
             },
-            signature: l.signature.map(|s| VersionSignature { key_id: s.key_id, signature: s.signature }),
+            signature: l.signature,
         }
-    }
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct HeadLine {
-    pub id: String,
-    pub battery_id: String,
-    pub model_id: String,
-    pub model_version: i64,
-    pub category: String,
-    pub status: String,
-    pub manufacturer: String,
-    pub responsible: String,
-    pub version: i64,
-    pub successor_id: Option<String>,
-}
-
-impl From<PassportHead> for HeadLine {
-    fn from(h: PassportHead) -> Self {
-        HeadLine {
-            id: h.id,
-            battery_id: h.battery_id,
-            model_id: h.model_id,
-            model_version: h.model_version,
-            category: h.category,
-            status: h.status,
-            manufacturer: h.manufacturer,
-            responsible: h.responsible,
-            version: h.version,
-            successor_id: h.successor_id,
-        }
-    }
-}
-
-impl From<HeadLine> for PassportHead {
-    fn from(h: HeadLine) -> Self {
-        PassportHead {
-            id: h.id,
-            battery_id: h.battery_id,
-            model_id: h.model_id,
-            model_version: h.model_version,
-            category: h.category,
-            status: h.status,
-            manufacturer: h.manufacturer,
-            responsible: h.responsible,
-            version: h.version,
-            successor_id: h.successor_id,
-        }
-    }
-}
-
-/// A reading; values are JSON numbers (serde_json is built with `float_roundtrip`, so they read back exactly).
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ReadingLine {
-    pub passport_id: String,
-    pub metric: String,
-    pub at_ms: i64,
-    pub source: String,
-    pub value: f64,
-    pub note: Option<String>,
-    pub actor_id: String,
-}
-
-impl From<Reading> for ReadingLine {
-    fn from(r: Reading) -> Self {
-        ReadingLine {
-            passport_id: r.passport_id,
-            metric: r.metric,
-            at_ms: r.at_ms,
-            source: r.source,
-            value: r.value,
-            note: r.note,
-            actor_id: r.actor_id,
-        }
-    }
-}
-
-impl From<ReadingLine> for Reading {
-    fn from(r: ReadingLine) -> Self {
-        Reading {
-            passport_id: r.passport_id,
-            metric: r.metric,
-            at_ms: r.at_ms,
-            source: r.source,
-            value: r.value,
-            note: r.note,
-            actor_id: r.actor_id,
-        }
-    }
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct GrantLine {
-    pub id: String,
-    pub grantor: String,
-    pub grantee: String,
-    pub passports: Vec<String>,
-    pub groups: Vec<String>,
-    #[serde(with = "time::serde::rfc3339")]
-    pub valid_until: OffsetDateTime,
-    pub created_by: String,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub revoked_at: Option<OffsetDateTime>,
-    pub revoked_by: Option<String>,
-}
-
-impl From<Grant> for GrantLine {
-    fn from(g: Grant) -> Self {
-        GrantLine {
-            id: g.id,
-            grantor: g.grantor,
-            grantee: g.grantee,
-            passports: g.passports,
-            groups: g.groups,
-            valid_until: g.valid_until,
-            created_by: g.created_by,
-            created_at: g.created_at,
-            revoked_at: g.revoked_at,
-            revoked_by: g.revoked_by,
-        }
-    }
-}
-
-impl From<GrantLine> for Grant {
-    fn from(g: GrantLine) -> Self {
-        Grant {
-            id: g.id,
-            grantor: g.grantor,
-            grantee: g.grantee,
-            passports: g.passports,
-            groups: g.groups,
-            valid_until: g.valid_until,
-            created_by: g.created_by,
-            created_at: g.created_at,
-            revoked_at: g.revoked_at,
-            revoked_by: g.revoked_by,
-        }
-    }
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AuditLine {
-    pub seq: i64,
-    #[serde(with = "time::serde::rfc3339")]
-    pub at: OffsetDateTime,
-    pub actor_id: String,
-    pub action: String,
-    pub subject: String,
-    /// Canonical JSON text exactly as hashed.
-    pub detail: String,
-    pub prev_hash: Option<String>,
-    pub hash: String,
-}
-
-impl From<AuditEntry> for AuditLine {
-    fn from(e: AuditEntry) -> Self {
-        AuditLine {
-            seq: e.seq,
-            at: e.at,
-            actor_id: e.actor_id,
-            action: e.action,
-            subject: e.subject,
-            detail: e.detail,
-            prev_hash: e.prev_hash,
-            hash: e.hash,
-        }
-    }
-}
-
-impl From<AuditLine> for AuditEntry {
-    fn from(e: AuditLine) -> Self {
-        AuditEntry {
-            seq: e.seq,
-            at: e.at,
-            actor_id: e.actor_id,
-            action: e.action,
-            subject: e.subject,
-            detail: e.detail,
-            prev_hash: e.prev_hash,
-            hash: e.hash,
-        }
-    }
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CheckpointLine {
-    pub seq: i64,
-    pub hash: String,
-    #[serde(with = "time::serde::rfc3339")]
-    pub at: OffsetDateTime,
-    pub key_id: String,
-    pub signature: String,
-}
-
-impl From<AuditCheckpoint> for CheckpointLine {
-    fn from(c: AuditCheckpoint) -> Self {
-        CheckpointLine { seq: c.seq, hash: c.hash, at: c.at, key_id: c.key_id, signature: c.signature }
-    }
-}
-
-impl From<CheckpointLine> for AuditCheckpoint {
-    fn from(c: CheckpointLine) -> Self {
-        AuditCheckpoint { seq: c.seq, hash: c.hash, at: c.at, key_id: c.key_id, signature: c.signature }
     }
 }
