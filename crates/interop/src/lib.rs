@@ -4,7 +4,10 @@
 //!   passport version's SHA-256 content hash) as hex or multibase.
 //! - [`did`]: did:web identifiers derived from the platform's base URL, and the DID documents publishing the
 //!   issuer keys. Rotated keys stay assertion methods so old signatures keep verifying; revoked keys do not.
+//! - [`aas`]: Asset Administration Shell submodels, descriptors, ids and paging (IDTA-01001/01002 v3).
 //! - [`catenax`]: the Catena-X battery pass aspect (6.1.0) mapped to and from the canonical passport document.
+//! - [`cx0160`]: the CX-0160 set (IDTA battery passport parts 1-7 and DPP metadata) mapped to and from the
+//!   canonical passport document, one value-only payload per aspect.
 //! - [`vc`]: W3C Verifiable Credentials 2.0 with a Data Integrity proof, cryptosuite `eddsa-jcs-2022`.
 //!
 //! Pure functions over `serde_json::Value`: no I/O. Callers fetch DID documents and store secret keys.
@@ -27,7 +30,9 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod aas;
 pub mod catenax;
+pub mod cx0160;
 pub mod did;
 pub mod keys;
 pub mod vc;

@@ -11,6 +11,7 @@ mod grants;
 mod postgres;
 mod readings;
 mod record;
+mod registry;
 mod restore;
 mod signing;
 mod sqlite;
@@ -22,6 +23,7 @@ pub use grants::Grant;
 pub use postgres::PostgresStore;
 pub use readings::{Reading, ReadingBucket, ReadingQuery, ReadingsWritten, RejectedReading};
 pub use record::{canonical_record, record_hash};
+pub use registry::{RegistryStore, StoredDescriptor};
 pub use restore::{ActorRecord, RestoreStore, SignedVersion};
 pub use signing::{IssuerKeyRecord, VersionSignature, VersionSigner};
 pub use sqlite::SqliteStore;
@@ -78,7 +80,7 @@ pub struct AppendOptions {
 
 /// Everything voltpass keeps, behind one interface (split by concern into supertraits).
 #[async_trait]
-pub trait Store: ReadingStore + GrantStore + TrustStore + RestoreStore + Send + Sync + 'static {
+pub trait Store: ReadingStore + GrantStore + TrustStore + RestoreStore + RegistryStore + Send + Sync + 'static {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
     /// Cheap liveness check for `/healthz`.

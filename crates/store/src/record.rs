@@ -115,14 +115,16 @@ pub(crate) fn written_versions(
 }
 
 /// The migrator for a backend's schema scripts, in order.
-pub(crate) fn migrator(init_sql: &'static str, lifecycle_sql: &'static str) -> sqlx::migrate::Migrator {
+pub(crate) fn migrator(scripts: [(&'static str, &'static str); 3]) -> sqlx::migrate::Migrator {
     use sqlx::migrate::{Migration, MigrationType, Migrator};
     use std::borrow::Cow;
     let migration = |version, name, sql| {
         Migration::new(version, Cow::Borrowed(name), MigrationType::Simple, sqlx::SqlStr::from_static(sql), false)
     };
     Migrator {
-        migrations: Cow::Owned(vec![migration(1, "init", init_sql), migration(2, "lifecycle", lifecycle_sql)]),
+        migrations: Cow::Owned(
+            scripts.into_iter().zip(1..).map(|((name, sql), version)| migration(version, name, sql)).collect(),
+        ),
         ..Migrator::DEFAULT
     }
 }

@@ -146,6 +146,8 @@ pub struct PassportFilter {
     pub status: Option<String>,
     pub manufacturer: Option<String>,
     pub responsible: Option<String>,
+    /// Only passports created after this time (AAS `createdAfter`).
+    pub created_after: Option<OffsetDateTime>,
 }
 
 /// The record as hashed: the item with its model reference, so the hash pins the composed document.

@@ -29,6 +29,8 @@ conformance!(
     grants_are_revocable_and_kept,
     signatures_keys_and_audit_chain,
     restore_round_trips_raw_rows,
+    registry_descriptors_and_discovery,
+    model_ids_page_in_order,
 );
 
 #[tokio::test]

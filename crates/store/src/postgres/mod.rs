@@ -3,6 +3,7 @@
 
 mod grants;
 mod readings;
+mod registry;
 mod restore;
 mod trust;
 
@@ -29,10 +30,11 @@ pub struct PostgresStore {
 }
 
 fn migrator() -> Migrator {
-    crate::record::migrator(
-        include_str!("../../migrations/postgres/0001_init.sql"),
-        include_str!("../../migrations/postgres/0002_lifecycle.sql"),
-    )
+    crate::record::migrator([
+        ("init", include_str!("../../migrations/postgres/0001_init.sql")),
+        ("lifecycle", include_str!("../../migrations/postgres/0002_lifecycle.sql")),
+        ("registry", include_str!("../../migrations/postgres/0003_registry.sql")),
+    ])
 }
 
 impl PostgresStore {
@@ -427,6 +429,9 @@ impl Store for PostgresStore {
             if let Some(value) = value {
                 query.push(format!(" AND {column} = ")).push_bind(value.clone());
             }
+        }
+        if let Some(created_after) = filter.created_after {
+            query.push(" AND created_at > ").push_bind(created_after);
         }
         if let Some(after) = after {
             query.push(" AND id > ").push_bind(after.to_string());

@@ -4,6 +4,7 @@
 
 mod grants;
 mod readings;
+mod registry;
 mod restore;
 mod trust;
 
@@ -32,10 +33,11 @@ pub struct SqliteStore {
 }
 
 fn migrator() -> Migrator {
-    crate::record::migrator(
-        include_str!("../../migrations/sqlite/0001_init.sql"),
-        include_str!("../../migrations/sqlite/0002_lifecycle.sql"),
-    )
+    crate::record::migrator([
+        ("init", include_str!("../../migrations/sqlite/0001_init.sql")),
+        ("lifecycle", include_str!("../../migrations/sqlite/0002_lifecycle.sql")),
+        ("registry", include_str!("../../migrations/sqlite/0003_registry.sql")),
+    ])
 }
 
 impl SqliteStore {
@@ -460,6 +462,9 @@ impl Store for SqliteStore {
             if let Some(value) = value {
                 query.push(format!(" AND {column} = ")).push_bind(value.clone());
             }
+        }
+        if let Some(created_after) = filter.created_after {
+            query.push(" AND created_at > ").push_bind(created_after);
         }
         if let Some(after) = after {
             query.push(" AND id > ").push_bind(after.to_string());

@@ -4,7 +4,9 @@ use serde_json::json;
 use std::sync::Arc;
 use store::*;
 
+pub mod registry;
 pub mod restore;
+pub use registry::{model_ids_page_in_order, registry_descriptors_and_discovery};
 pub use restore::restore_round_trips_raw_rows;
 
 pub fn actor(id: &str, role: Role) -> Actor {
@@ -17,7 +19,7 @@ async fn with_actor(store: &Arc<dyn Store>) -> Actor {
     a
 }
 
-fn new_model(id: &str, mass: f64, expected: Option<i64>) -> NewModelVersion {
+pub fn new_model(id: &str, mass: f64, expected: Option<i64>) -> NewModelVersion {
     NewModelVersion {
         model_id: id.into(),
         document: json!({"generalProductInformation": {"batteryMass": mass, "batteryCategory": "ev"}}),
