@@ -1,0 +1,28 @@
+-- wrk -s random-paths.lua http://127.0.0.1:PORT -- PATHS_FILE
+-- PATHS_FILE: one request path (with query, already base64url-encoded) per line.
+-- Every request picks a uniformly random line. done() prints one summary line; non2xx counts non-2xx/3xx responses.
+local paths = {}
+local counter = 0
+
+function setup(thread)            -- runs in the main Lua state, once per wrk thread
+  counter = counter + 1
+  thread:set("thread_id", counter)
+end
+
+function init(args)
+  local file = args[1] or os.getenv("WRK_PATHS")
+  for line in io.lines(file) do
+    if #line > 0 then paths[#paths + 1] = line end
+  end
+  math.randomseed(os.time() * 1000 + (thread_id or 0))  -- distinct sequence per wrk thread
+end
+
+function request()
+  return wrk.format("GET", paths[math.random(#paths)], {["Accept"] = "application/json"})
+end
+
+function done(summary, latency, requests)
+  io.write(string.format("p50_us=%d p99_us=%d requests=%d rps=%.1f non2xx=%d timeouts=%d\n",
+    latency:percentile(50), latency:percentile(99), summary.requests,
+    summary.requests / (summary.duration / 1e6), summary.errors.status, summary.errors.timeout))
+end
