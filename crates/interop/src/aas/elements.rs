@@ -5,6 +5,7 @@
 //! - object → `SubmodelElementCollection` (members become elements named by their key),
 //! - array of `{"<lang>": "text"}` objects → `MultiLanguageProperty` (the value-only form of one),
 //! - other arrays → `SubmodelElementList` (elements without idShort, AASd-120),
+//! - empty objects and lists keep no `value` member (strict readers refuse empty arrays),
 //! - string / number / boolean → `Property` with `xs:string` (`xs:date`, `xs:dateTime` when the text is one),
 //!   `xs:long` / `xs:double`, `xs:boolean`; `null` is left out.
 //!
@@ -28,14 +29,18 @@ pub fn submodel(id: &str, id_short: &str, semantic_id: &str, value: &Value) -> V
         Value::Object(members) => members.iter().filter_map(|(k, v)| element(Some(k), v)).collect(),
         _ => Vec::new(),
     };
-    json!({
+    let mut submodel = json!({
         "modelType": "Submodel",
         "id": id,
         "idShort": id_short,
         "kind": "Instance",
         "semanticId": global_reference(semantic_id),
-        "submodelElements": elements,
-    })
+    });
+    // Strict readers refuse empty arrays: an empty submodel has no `submodelElements` member.
+    if !elements.is_empty() {
+        submodel["submodelElements"] = Value::Array(elements);
+    }
+    submodel
 }
 
 /// The element for one value (`id_short` is `None` inside lists); `None` for JSON null.
@@ -57,7 +62,11 @@ pub fn element(id_short: Option<&str>, value: &Value) -> Option<Value> {
         Value::Array(items) => list(items),
         Value::Object(members) => {
             let children: Vec<Value> = members.iter().filter_map(|(k, v)| element(Some(k), v)).collect();
-            json!({"modelType": "SubmodelElementCollection", "value": children})
+            let mut collection = json!({"modelType": "SubmodelElementCollection"});
+            if !children.is_empty() {
+                collection["value"] = Value::Array(children);
+            }
+            collection
         }
     };
     if let Some(id_short) = id_short {
@@ -134,6 +143,9 @@ fn list(items: &[Value]) -> Value {
         list["value"] = Value::Array(texts);
         list["typeValueListElement"] = json!("Property");
         list["valueTypeListElement"] = json!("xs:string");
+    }
+    if items.is_empty() {
+        list.as_object_mut().map(|o| o.remove("value"));
     }
     list
 }

@@ -2,6 +2,7 @@
 //!
 //! - [`ids`]: identifiers in paths (base64url).
 //! - [`elements`]: submodels built from value-only aspect JSON, and the API's views of them.
+//! - [`twins`]: the shells and submodels voltpass generates for passports and battery models.
 //! - [`descriptor`]: shell and submodel descriptors for generated twins; the registry's metamodel checks.
 //! - [`Cursor`]: opaque paging cursors.
 //! - [`message`]: the API's error body, `{"messages":[...]}`.
@@ -9,6 +10,7 @@
 pub mod descriptor;
 pub mod elements;
 pub mod ids;
+pub mod twins;
 
 pub use descriptor::{
     AssetKind, Connector, Endpoints, PUBLIC_ASSET_ID_NAMES, PUBLIC_READABLE, SubmodelEntry, Twin,
