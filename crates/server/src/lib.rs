@@ -47,6 +47,11 @@ pub struct Config {
     pub public_cache_bytes: u64,
     /// How long a cached public answer is reused when no write through this server forgot it first.
     pub public_cache_ttl: std::time::Duration,
+    /// Actors whose requests may carry the consumer's BPN in `Edc-Bpn`: the data planes of the dataspace
+    /// connectors in front of this server. From anyone else the header is ignored.
+    pub trusted_connectors: Vec<String>,
+    /// When a connector fronts the AAS API, the registry's submodel endpoints point at its data plane.
+    pub aas_connector: Option<interop::aas::Connector>,
 }
 
 /// Default memory for cached public answers (256 MiB: the public JSON of ~40,000 passports).
@@ -70,6 +75,8 @@ impl Default for Config {
             trust_forwarded_for: false,
             public_cache_bytes: DEFAULT_PUBLIC_CACHE_BYTES,
             public_cache_ttl: service::public_cache::DEFAULT_TTL,
+            trusted_connectors: Vec::new(),
+            aas_connector: None,
         }
     }
 }

@@ -42,6 +42,9 @@ enum Command {
     Restore(cmd::backup::RestoreArgs),
     /// Check a passport Verifiable Credential offline against its issuer's DID document.
     Verify(cmd::verify::Args),
+    /// Catena-X connector set-up: `catenax assets` writes the EDC assets, policies and contract definition.
+    #[command(subcommand)]
+    Catenax(cmd::catenax::CatenaxCommand),
     /// Measure throughput against a baseline measured in the same run.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -77,6 +80,7 @@ fn main() -> anyhow::Result<()> {
             Command::Backup(args) => cmd::backup::backup(args).await,
             Command::Restore(args) => cmd::backup::restore(args).await,
             Command::Verify(args) => cmd::verify::run(args),
+            Command::Catenax(command) => cmd::catenax::run(command),
             Command::Bench(command) => bench::run(command).await,
         }
     })

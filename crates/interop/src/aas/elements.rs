@@ -230,19 +230,28 @@ fn typed_value(value_type: &str, text: &str) -> Value {
 
 /// The element at an idShort path (`a.b[2].c`) below a submodel.
 pub fn find<'a>(submodel: &'a Value, path: &str) -> Option<&'a Value> {
-    let mut current: Option<&Value> = None;
+    find_chain(submodel, path)?.pop().map(|(_, element)| element)
+}
+
+/// Every element on an idShort path, each with its key (idShort, or index inside a list): what a model
+/// reference to the last one lists.
+pub fn find_chain<'a>(submodel: &'a Value, path: &str) -> Option<Vec<(String, &'a Value)>> {
+    let mut chain: Vec<(String, &'a Value)> = Vec::new();
     for step in parse_path(path)? {
+        let current = chain.last().map(|(_, e)| *e);
         let children = match current {
             None => submodel["submodelElements"].as_array()?,
             Some(element) => element["value"].as_array()?,
         };
-        current = Some(match step {
-            Step::Name(name) => children.iter().find(|c| c["idShort"].as_str() == Some(name))?,
-            Step::Index(i) if current.is_some_and(|e| e["modelType"] == "SubmodelElementList") => children.get(i)?,
+        chain.push(match step {
+            Step::Name(name) => (name.to_string(), children.iter().find(|c| c["idShort"].as_str() == Some(name))?),
+            Step::Index(i) if current.is_some_and(|e| e["modelType"] == "SubmodelElementList") => {
+                (i.to_string(), children.get(i)?)
+            }
             Step::Index(_) => return None,
         });
     }
-    current
+    Some(chain)
 }
 
 enum Step<'a> {

@@ -1,5 +1,6 @@
 //! HTTP routes. Handlers are thin: parse the request, call the service, shape the response.
 
+pub mod aas;
 mod bulk;
 mod grants;
 mod health;
@@ -14,7 +15,7 @@ mod trust;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderMap, HeaderValue, header};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use utoipa::OpenApi;
 
 use crate::AppState;
@@ -138,6 +139,11 @@ pub fn router(state: AppState) -> Router {
         let limiter = PublicLimiter::new(limit, state.config.trust_forwarded_for);
         public = public.route_layer(axum::middleware::from_fn_with_state(limiter, ratelimit::limit_public));
     }
+    // The AAS API owns everything below /api/v3 (its own error shape, 404 and 405 included).
+    let aas = Router::new()
+        .route("/api/v3", any(aas::dispatch))
+        .route("/api/v3/{*rest}", any(aas::dispatch))
+        .layer(DefaultBodyLimit::max(single));
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/api/openapi.json", get(openapi_json))
@@ -145,6 +151,7 @@ pub fn router(state: AppState) -> Router {
         .merge(public)
         .merge(api)
         .merge(bulk)
+        .merge(aas)
         .fallback(pages::not_found)
         .with_state(state)
 }

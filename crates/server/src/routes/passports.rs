@@ -200,6 +200,7 @@ pub async fn list_passports(
         status: q.status,
         manufacturer: q.manufacturer,
         responsible: None,
+        created_after: None,
     };
     let (items, next_after) = state.service.search(reader, filter, after.as_deref(), limit).await?;
     let mut body = json!({ "items": items });

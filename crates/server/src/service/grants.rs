@@ -10,8 +10,9 @@ use time::format_description::well_known::Rfc3339;
 
 use super::{PassportService, Result, ServiceError, may_write_for};
 
-/// What a grant can cover: the document's sections, and `readings` (dynamic data, Annex VII).
-pub const GRANT_GROUPS: [&str; 8] = [
+/// What a grant can cover: the document's sections, `readings` (dynamic data, Annex VII), and `twin` (seeing the
+/// passport twin's asset ids in the AAS registry; the only group a Catena-X partner's BPN can be granted).
+pub const GRANT_GROUPS: [&str; 9] = [
     "generalProductInformation",
     "carbonFootprint",
     "circularity",
@@ -20,13 +21,14 @@ pub const GRANT_GROUPS: [&str; 8] = [
     "labels",
     "supplyChainDueDiligence",
     "readings",
+    super::aas::TWIN_GROUP,
 ];
 
 /// A grant as asked for over the API.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GrantRequest {
-    /// The actor (`actor:...`) allowed to write.
+    /// The actor (`actor:...`) allowed to write, or a Catena-X partner's BPN (`BPNL...`, group `twin` only).
     pub grantee: String,
     /// Passports covered; leave out (or empty) for every passport of the grantor.
     #[serde(default)]
@@ -69,9 +71,13 @@ impl PassportService {
                 GRANT_GROUPS.join(", ")
             )));
         }
-        if self.store.actor(&request.grantee).await?.is_none() {
+        let grantee = if super::aas::is_bpn(&request.grantee) {
+            self.partner_actor(&request.grantee, &request.groups).await?
+        } else if self.store.actor(&request.grantee).await?.is_none() {
             return Err(ServiceError::BadRequest(format!("grantee {} is not a known actor", request.grantee)));
-        }
+        } else {
+            request.grantee
+        };
         for id in &request.passports {
             let head = self.head(id).await?;
             if head.responsible != grantor {
@@ -84,7 +90,7 @@ impl PassportService {
         let grant = Grant {
             id: format!("grant:{}", uuid::Uuid::now_v7().simple()),
             grantor,
-            grantee: request.grantee,
+            grantee,
             passports: request.passports,
             groups: request.groups,
             valid_until: valid_until.replace_nanosecond(0).unwrap_or(valid_until),
@@ -95,6 +101,29 @@ impl PassportService {
         };
         self.store.create_grant(&grant).await?;
         Ok(grant)
+    }
+
+    /// The actor standing for a partner's BPN (created on first use: it holds no key and only ever reads through
+    /// a trusted connector). A BPN may be granted only the `twin` group: it cannot write.
+    async fn partner_actor(&self, bpn: &str, groups: &[String]) -> Result<String> {
+        if let Some(other) = groups.iter().find(|g| g.as_str() != super::aas::TWIN_GROUP) {
+            return Err(ServiceError::BadRequest(format!(
+                "a BPN grantee can only be granted `{}`, not `{other}`",
+                super::aas::TWIN_GROUP
+            )));
+        }
+        let id = super::aas::bpn_actor_id(bpn);
+        if self.store.actor(&id).await?.is_none() {
+            let partner = Actor {
+                id: id.clone(),
+                name: format!("Catena-X partner {bpn}"),
+                role: Role::LegitimateInterest,
+                organisation: Some(bpn.to_string()),
+                subrole: None,
+            };
+            self.store.create_actor(&partner).await?;
+        }
+        Ok(id)
     }
 
     pub async fn revoke_grant(&self, actor: &Actor, id: &str) -> Result<Grant> {

@@ -2,6 +2,7 @@
 //! caches battery models, validates composed documents, checks who may write, and appends to the store.
 //! Reads, and the one place that decides what a reader sees, are in [`reads`].
 
+pub mod aas;
 pub mod audit;
 mod grants;
 mod lifecycle;

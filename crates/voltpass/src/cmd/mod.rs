@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod backup;
+pub mod catenax;
 pub mod demo;
 pub mod export;
 pub mod import;

@@ -53,6 +53,16 @@ pub struct Args {
     /// Seconds between signed checkpoints of the audit chain (needs a voltpass-server issuer key; 0 = none).
     #[arg(long, default_value_t = 300)]
     checkpoint_interval_s: u64,
+    /// Actor id of a dataspace connector's data plane (repeatable): only its requests may name the consumer's
+    /// BPN in the `Edc-Bpn` header.
+    #[arg(long = "trusted-connector", value_name = "ACTOR_ID")]
+    trusted_connectors: Vec<String>,
+    /// Public data-plane URL of the connector fronting the AAS API: registry endpoints then point there.
+    #[arg(long, requires = "aas_dsp_endpoint")]
+    aas_data_plane: Option<String>,
+    /// The connector's DSP endpoint, written into the endpoints' `subprotocolBody`.
+    #[arg(long, requires = "aas_data_plane")]
+    aas_dsp_endpoint: Option<String>,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
@@ -74,6 +84,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         trust_forwarded_for: args.trust_forwarded_for,
         public_cache_bytes: args.public_cache_mib * 1024 * 1024,
         public_cache_ttl: std::time::Duration::from_secs(args.public_cache_ttl_s),
+        trusted_connectors: args.trusted_connectors,
+        aas_connector: match (args.aas_data_plane, args.aas_dsp_endpoint) {
+            (Some(data_plane), Some(dsp_endpoint)) => Some(interop::aas::Connector { data_plane, dsp_endpoint }),
+            _ => None,
+        },
         ..Config::default()
     };
     let state = AppState::new(store.clone(), config);
