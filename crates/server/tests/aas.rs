@@ -368,17 +368,17 @@ async fn registered_descriptors_and_bad_input(store: Arc<dyn Store>) {
     aas_error(s.get("/api/v3/shell-descriptors/%%%", None).send().await.unwrap(), 400).await;
     aas_error(s.get("/api/v3/shell-descriptors?assetKind=Sometimes", None).send().await.unwrap(), 400).await;
     aas_error(s.get("/api/v3/lookup/shells?assetIds=bm90IGpzb24", None).send().await.unwrap(), 400).await;
-    aas_error(
-        s.post(&format!("/api/v3/lookup/shells/{}", encode_id(id)), Some(&s.admin))
-            .json(&json!([]))
-            .send()
-            .await
-            .unwrap(),
-        501,
-    )
-    .await;
+    let links_path = format!("/api/v3/lookup/shells/{}", encode_id(id));
+    aas_error(s.post(&links_path, Some(&s.admin)).json(&json!([])).send().await.unwrap(), 400).await;
+    let link = json!([{"name": "batchId", "value": "B-7",
+        "externalSubjectId": {"type": "ExternalReference", "keys": [{"type": "GlobalReference", "value": "PUBLIC_READABLE"}]}}]);
+    assert_eq!(s.post(&links_path, Some(&s.operator)).json(&link).send().await.unwrap().status(), 201);
+    let by_batch = format!("/api/v3/lookup/shells?assetIds={}", asset_query("batchId", "B-7"));
+    assert_eq!(s.get_json(&by_batch, None).await["result"], json!([id]), "discovery finds the new link");
+    let generated_links = format!("/api/v3/lookup/shells/{}", encode_id(&generated));
+    aas_error(s.post(&generated_links, Some(&s.admin)).json(&link).send().await.unwrap(), 409).await;
 
-    // Deleting, then it is gone; every write is in the audit chain.
+    // Deleting, then it is gone; every write is in the audit chain (PUT, two submodel descriptor edits, a link).
     let gone = s.client.delete(format!("{}{path}", s.base)).bearer_auth(&s.operator).send().await.unwrap();
     assert_eq!(gone.status(), 204);
     aas_error(s.get(&path, None).send().await.unwrap(), 404).await;
@@ -394,6 +394,7 @@ async fn registered_descriptors_and_bad_input(store: Arc<dyn Store>) {
         actions,
         [
             "aas.descriptor.create",
+            "aas.descriptor.replace",
             "aas.descriptor.replace",
             "aas.descriptor.replace",
             "aas.descriptor.replace",

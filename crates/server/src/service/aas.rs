@@ -425,6 +425,28 @@ impl PassportService {
         shell_id: &str,
         change: impl FnOnce(&mut Vec<Value>) -> Result<()>,
     ) -> Result<()> {
+        self.edit_list(actor, shell_id, "submodelDescriptors", change).await
+    }
+
+    /// Discovery's asset links of a registered shell are its descriptor's `specificAssetIds`: `change` edits them.
+    pub async fn edit_asset_links(
+        &self,
+        actor: &Actor,
+        shell_id: &str,
+        change: impl FnOnce(&mut Vec<Value>) -> Result<()>,
+    ) -> Result<()> {
+        self.edit_list(actor, shell_id, "specificAssetIds", change).await
+    }
+
+    /// Edits one list member of a registered descriptor (its owner or an admin); the result must stay valid and
+    /// is written with its audit entry.
+    async fn edit_list(
+        &self,
+        actor: &Actor,
+        shell_id: &str,
+        member: &str,
+        change: impl FnOnce(&mut Vec<Value>) -> Result<()>,
+    ) -> Result<()> {
         if twins::parse_shell_id(shell_id).is_some() {
             return Err(generated_is_read_only(shell_id));
         }
@@ -435,15 +457,20 @@ impl PassportService {
             .ok_or_else(|| not_found(format!("no shell descriptor {shell_id}")))?;
         may_change(actor, &existing)?;
         let mut body = existing.body.clone();
-        let mut list = body["submodelDescriptors"].as_array().cloned().unwrap_or_default();
+        let mut list = body[member].as_array().cloned().unwrap_or_default();
         change(&mut list)?;
         if list.is_empty() {
-            body.as_object_mut().map(|o| o.remove("submodelDescriptors"));
+            body.as_object_mut().map(|o| o.remove(member));
         } else {
-            body["submodelDescriptors"] = Value::Array(list);
+            body[member] = Value::Array(list);
         }
         checked_descriptor(&body)?;
-        let stored = StoredDescriptor { body: body.clone(), updated_at: OffsetDateTime::now_utc(), ..existing };
+        let stored = StoredDescriptor {
+            asset_ids: aas::descriptor::asset_ids(&body),
+            body: body.clone(),
+            updated_at: OffsetDateTime::now_utc(),
+            ..existing
+        };
         let event = AuditEvent::new(&actor.id, "aas.descriptor.replace", shell_id, body);
         self.store.put_descriptor(&stored, event).await?;
         Ok(())

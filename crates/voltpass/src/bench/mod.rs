@@ -1,5 +1,6 @@
 //! `voltpass bench NAME`: figures against a baseline measured in the same run, ending with one JSON line.
 
+mod aas;
 mod ingest;
 mod readings;
 mod resolve;
@@ -12,6 +13,8 @@ pub enum BenchCommand {
     Ingest(ingest::Args),
     /// Serve `GET /p/{id}` (JSON and HTML) on random ids under wrk vs. nginx serving the same JSON as files.
     Resolve(resolve::Args),
+    /// AAS lookup, shell descriptor and submodel `$value` on random passports under wrk vs. the BaSyx Python server.
+    Aas(aas::Args),
     /// Readings of many batteries over REST NDJSON and MQTT vs. bare inserts of the same rows.
     Readings(readings::Args),
 }
@@ -21,6 +24,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Ingest(args) => ingest::run(args).await,
         BenchCommand::Resolve(args) => resolve::run(args).await,
         BenchCommand::Readings(args) => readings::run(args).await,
+        BenchCommand::Aas(args) => aas::run(args).await,
     }
 }
 

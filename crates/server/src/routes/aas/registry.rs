@@ -214,9 +214,39 @@ pub async fn lookup(state: &AppState, request: &AasRequest) -> AasResult {
             let links = service.shell_asset_links(&id, &request.reader).await?;
             Ok(json_response(StatusCode::OK, &Value::Array(links)))
         }
-        (["lookup", "shells", _], &Method::POST | &Method::DELETE) => Err(AasFail::not_implemented(
-            "linking asset ids to a shell through discovery (register or PUT its shell descriptor instead)",
-        )),
+        (["lookup", "shells", id], &Method::POST) => {
+            // Links are the registered descriptor's specific asset ids (generated twins take theirs from the
+            // passport and refuse).
+            let id = id_segment(id)?;
+            let actor = request.writer()?;
+            let body = request.json()?;
+            let added = body
+                .as_array()
+                .filter(|a| !a.is_empty())
+                .cloned()
+                .ok_or_else(|| AasFail::bad_request("the body must be a non-empty array of SpecificAssetIds"))?;
+            if added.iter().any(|a| aas::asset_id_pair(a).is_none()) {
+                return Err(AasFail::bad_request("each SpecificAssetId needs string members `name` and `value`"));
+            }
+            service
+                .edit_asset_links(actor, &id, |list| {
+                    list.extend(added);
+                    Ok(())
+                })
+                .await?;
+            Ok(json_response(StatusCode::CREATED, &body))
+        }
+        (["lookup", "shells", id], &Method::DELETE) => {
+            let id = id_segment(id)?;
+            let actor = request.writer()?;
+            service
+                .edit_asset_links(actor, &id, |list| {
+                    list.clear();
+                    Ok(())
+                })
+                .await?;
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
         (["lookup", "shells"] | ["lookup", "shellsByAssetLink"] | ["lookup", "shells", _], other) => {
             Err(wrong_method(other))
         }
