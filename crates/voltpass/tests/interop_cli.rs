@@ -256,11 +256,18 @@ fn assert_same_modulo(format: &str, before: &Value, after: &Value, lost: &[&str]
 
 /// Imports `file` into a fresh store; the output and the canonical pointers the store's validation refused.
 fn import_fresh(format: &str, file: &Path, keep_ids: bool) -> (Output, Vec<String>, String) {
+    import_fresh_with(format, file, keep_ids, None)
+}
+
+fn import_fresh_with(format: &str, file: &Path, keep_ids: bool, fill: Option<&Path>) -> (Output, Vec<String>, String) {
     let fresh = temp_dir();
     let db = db_url(&fresh);
     let mut args = vec!["import", "--format", format, file.to_str().unwrap(), "--db", &db];
     if keep_ids {
         args.push("--keep-ids");
+    }
+    if let Some(fill) = fill {
+        args.extend(["--fill", fill.to_str().unwrap()]);
     }
     let out = voltpass(&args);
     let refused = String::from_utf8_lossy(&out.stderr)
@@ -294,18 +301,27 @@ fn lossy_round_trip(format: &str, keep_ids: bool, lost: &[&str], convert: impl F
         let battery = doc["generalProductInformation"]["productIdentifier"].as_str().unwrap();
         assert_same_modulo(format, &before[battery], doc, lost);
     }
+    // Without help, a fresh store refuses them, only for required places the format cannot carry.
     let (out, refused, fresh_db) = import_fresh(format, &file, keep_ids);
-    if out.status.success() {
-        let after = canonical_by_battery(&fresh_db, &dir);
-        for (battery, doc) in &before {
-            assert_same_modulo(format, doc, &after[battery], lost);
-        }
-        return;
-    }
+    assert!(!out.status.success(), "{format}: required places are lost, so the store refuses");
     assert!(!refused.is_empty(), "{format}: {}", String::from_utf8_lossy(&out.stderr));
     let unexpected: Vec<&String> = refused.iter().filter(|p| !covered(p, lost)).collect();
     assert!(unexpected.is_empty(), "{format}: refused for places the format carries: {unexpected:?}");
     assert!(canonical_by_battery(&fresh_db, &dir).is_empty());
+
+    // With `--fill` supplying what the format has no place for, every passport imports, and equals the original
+    // wherever the format carries the value.
+    let fill = dir.join("fill.json");
+    let mut defaults = before.values().next().unwrap().clone();
+    defaults["generalProductInformation"].as_object_mut().unwrap().remove("batteryPassportIdentifier");
+    std::fs::write(&fill, defaults.to_string()).unwrap();
+    let (out, _, fresh_db) = import_fresh_with(format, &file, keep_ids, Some(&fill));
+    assert!(out.status.success(), "{format} with --fill: {}", String::from_utf8_lossy(&out.stderr));
+    let after = canonical_by_battery(&fresh_db, &dir);
+    assert_eq!(after.len(), before.len());
+    for (battery, doc) in &before {
+        assert_same_modulo(format, doc, &after[battery], lost);
+    }
 }
 
 #[test]

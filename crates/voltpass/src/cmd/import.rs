@@ -34,6 +34,35 @@ pub struct Args {
     /// conversion fails rejects its whole batch (1,000 lines; the whole environment), so nothing of it is written.
     #[arg(long, default_value = "canonical", value_parser = ["canonical", "catenax-battery-pass", "cx0160", "aas-environment"])]
     format: String,
+    /// A partial canonical document (JSON) supplying what the format has no place for, e.g. the operator's
+    /// contact data a Catena-X battery pass reduces to a BPNL: members a converted document lacks are taken from
+    /// it (objects member by member, list elements from the element at the same index or the last one);
+    /// nothing present is overwritten.
+    #[arg(long, value_name = "FILE")]
+    fill: Option<String>,
+}
+
+/// Adds to `doc` what it lacks from `fill`, never replacing a value it has.
+fn fill_absent(doc: &mut Value, fill: &Value) {
+    match (doc, fill) {
+        (Value::Object(members), Value::Object(defaults)) => {
+            for (key, default) in defaults {
+                match members.get_mut(key) {
+                    Some(present) => fill_absent(present, default),
+                    None => {
+                        members.insert(key.clone(), default.clone());
+                    }
+                }
+            }
+        }
+        // Element i from the fill's element i, or from its last one: a one-element list is a template.
+        (Value::Array(items), Value::Array(defaults)) if !defaults.is_empty() => {
+            for (i, item) in items.iter_mut().enumerate() {
+                fill_absent(item, &defaults[i.min(defaults.len() - 1)]);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Counts and reports outcomes as they come back, with the input place (file:line, or shell) they belong to.
@@ -61,6 +90,22 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     if args.models && args.format != "canonical" {
         bail!("--models reads canonical battery model records: leave out --format {}", args.format);
     }
+    let fill: Option<Value> = match &args.fill {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read --fill {path}"))?;
+            let value: Value =
+                serde_json::from_str(&text).with_context(|| format!("--fill {path} is not a JSON document"))?;
+            anyhow::ensure!(value.is_object(), "--fill {path} must hold a JSON object (a partial canonical document)");
+            Some(value)
+        }
+        None => None,
+    };
+    let complete = |mut doc: Value| {
+        if let Some(fill) = &fill {
+            fill_absent(&mut doc, fill);
+        }
+        doc
+    };
     let store = open_store(&args.db).await?;
     let service = PassportService::new(store);
     // Versions written here are signed like the server's, with the operators' issuer keys.
@@ -101,7 +146,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             let mut lines = Vec::with_capacity(chunk.len());
             for (shell, doc) in chunk {
                 places.push_back(format!("{}: shell {shell}", args.file));
-                lines.push(BulkLine::Json(doc.clone()));
+                lines.push(BulkLine::Json(complete(doc.clone())));
             }
             for outcome in importer.push(lines).await {
                 let place = places.pop_front().unwrap_or_default();
@@ -128,7 +173,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 chunk.push(match args.format.as_str() {
                     "canonical" => BulkLine::Text(line),
                     format => match convert_line(format, &line) {
-                        Ok(doc) => BulkLine::Json(doc),
+                        Ok(doc) => BulkLine::Json(complete(doc)),
                         Err(message) => {
                             failed.push((line_no, message));
                             BulkLine::Failed(ServiceError::BadRequest(String::new()))
@@ -358,5 +403,22 @@ fn report(place: &str, e: &ServiceError) {
             }
         }
         other => eprintln!("{place}: {other}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fill_absent;
+    use serde_json::json;
+
+    #[test]
+    fn fill_adds_only_what_is_absent() {
+        let mut doc = json!({"a": {"b": 1}, "list": [{"x": 1}, {"x": 2, "y": 0}], "keep": "mine"});
+        let fill = json!({"a": {"b": 9, "c": 3}, "list": [{"y": 7}], "keep": "theirs", "new": [1]});
+        fill_absent(&mut doc, &fill);
+        assert_eq!(
+            doc,
+            json!({"a": {"b": 1, "c": 3}, "list": [{"x": 1, "y": 7}, {"x": 2, "y": 0}], "keep": "mine", "new": [1]})
+        );
     }
 }
