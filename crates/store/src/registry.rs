@@ -9,16 +9,20 @@ use time::OffsetDateTime;
 use crate::Result;
 use crate::audit::AuditEvent;
 
-/// A registered shell descriptor.
-#[derive(Debug, Clone, PartialEq)]
+/// A registered shell descriptor (as a backup archive line: the asset ids are derived from the body).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct StoredDescriptor {
     pub id: String,
     /// Who may change it: the registering economic operator's organisation, or the actor id of anyone else.
     pub owner: String,
     pub body: Value,
     /// (name, value) of its specific asset ids, indexed for discovery.
+    #[serde(skip)]
     pub asset_ids: Vec<(String, String)>,
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
 }
 
@@ -48,7 +52,7 @@ pub trait RegistryStore {
 }
 
 /// The (name, value) pairs of a descriptor's `specificAssetIds`.
-pub(crate) fn asset_ids_of(body: &Value) -> Vec<(String, String)> {
+pub fn asset_ids_of(body: &Value) -> Vec<(String, String)> {
     body["specificAssetIds"]
         .as_array()
         .into_iter()

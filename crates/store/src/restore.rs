@@ -46,6 +46,8 @@ pub trait RestoreStore {
     async fn restore_heads(&self, heads: &[PassportHead]) -> Result<()>;
     async fn restore_readings(&self, readings: &[Reading]) -> Result<()>;
     async fn restore_grants(&self, grants: &[Grant]) -> Result<()>;
+    /// Registered AAS shell descriptors with their discovery index.
+    async fn restore_descriptors(&self, descriptors: &[crate::StoredDescriptor]) -> Result<()>;
     /// Audit entries with their sequence numbers and hashes as given (not re-chained).
     async fn restore_audit(&self, entries: &[AuditEntry]) -> Result<()>;
     async fn restore_checkpoints(&self, checkpoints: &[AuditCheckpoint]) -> Result<()>;

@@ -197,6 +197,19 @@ async fn backup_restores_everything_equal_and_refuses_a_tampered_archive() {
             revoked_by: None,
         };
         store.create_grant(&grant).await.unwrap();
+        // A partner's registered AAS twin, found by discovery after the restore too.
+        let body = serde_json::json!({"id": "urn:uuid:partner-1", "specificAssetIds": [{"name": "partInstanceId", "value": "P-1"}]});
+        let descriptor = store::StoredDescriptor {
+            id: "urn:uuid:partner-1".into(),
+            owner: format!("local:{USER}"),
+            asset_ids: vec![("partInstanceId".into(), "P-1".into())],
+            body: body.clone(),
+            created_at: now,
+            updated_at: now,
+        };
+        let event =
+            store::AuditEvent::new(format!("local:{USER}"), "aas.descriptor.create", "urn:uuid:partner-1", body);
+        store.put_descriptor(&descriptor, event).await.unwrap();
     }
     ok(&["audit", "checkpoint", "--db", &db]);
 
@@ -258,6 +271,11 @@ async fn assert_same_records(a: &Arc<dyn Store>, b: &Arc<dyn Store>) {
         }
     }
     assert_eq!(a.audit_entries(0, 100_000).await.unwrap(), b.audit_entries(0, 100_000).await.unwrap());
+    let descriptors = a.descriptors(&[], None, None, 1000).await.unwrap();
+    assert!(!descriptors.is_empty());
+    assert_eq!(descriptors, b.descriptors(&[], None, None, 1000).await.unwrap());
+    let pair = [("partInstanceId".to_string(), "P-1".to_string())];
+    assert_eq!(b.descriptors(&pair, None, None, 10).await.unwrap().len(), 1, "the discovery index is restored");
     assert_eq!(a.checkpoints().await.unwrap(), b.checkpoints().await.unwrap());
     let public = |keys: Vec<store::IssuerKeyRecord>| -> Vec<_> {
         keys.into_iter().map(|k| (k.key_id, k.operator, k.public_multibase, k.created_at, k.retired_at)).collect()

@@ -12,7 +12,7 @@ use sqlx::{QueryBuilder, Row, Sqlite};
 
 /// Every table a restore writes to (and `api_keys` / `rejected_readings`, which it does not, but which make a
 /// store non-empty all the same).
-const TABLES: [&str; 12] = [
+const TABLES: [&str; 13] = [
     "actors",
     "api_keys",
     "model_versions",
@@ -22,6 +22,7 @@ const TABLES: [&str; 12] = [
     "readings",
     "rejected_readings",
     "grants",
+    "shell_descriptors",
     "issuer_keys",
     "audit_log",
     "audit_checkpoints",
@@ -252,6 +253,32 @@ impl RestoreStore for SqliteStore {
                     .push_bind(&g.revoked_by);
             }
         )
+    }
+
+    async fn restore_descriptors(&self, descriptors: &[crate::StoredDescriptor]) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        for descriptor in descriptors {
+            sqlx::query(
+                "INSERT INTO shell_descriptors (id, owner, body, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .bind(&descriptor.id)
+            .bind(&descriptor.owner)
+            .bind(descriptor.body.to_string())
+            .bind(descriptor.created_at)
+            .bind(descriptor.updated_at)
+            .execute(&mut *tx)
+            .await?;
+            for (name, value) in crate::registry::asset_ids_of(&descriptor.body) {
+                sqlx::query("INSERT INTO shell_descriptor_asset_ids (name, value, descriptor_id) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING")
+                    .bind(name)
+                    .bind(value)
+                    .bind(&descriptor.id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn restore_audit(&self, entries: &[AuditEntry]) -> Result<()> {

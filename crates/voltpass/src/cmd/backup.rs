@@ -122,6 +122,18 @@ pub async fn backup(args: BackupArgs) -> anyhow::Result<()> {
     }
     files.push(w.finish()?);
 
+    let mut w = NdjsonWriter::create(dir, "descriptors.ndjson")?;
+    let mut after: Option<String> = None;
+    loop {
+        let page = store.descriptors(&[], None, after.as_deref(), PAGE as i64).await?;
+        let Some(last) = page.last().map(|d| d.id.clone()) else { break };
+        for descriptor in page {
+            w.write(&descriptor)?;
+        }
+        after = Some(last);
+    }
+    files.push(w.finish()?);
+
     let (entry, audit_head) = write_audit(&store, dir).await?;
     files.push(entry);
 
@@ -270,6 +282,12 @@ pub async fn restore(args: RestoreArgs) -> anyhow::Result<()> {
         move |rows: Vec<store::Grant>| async move { Ok(store.restore_grants(&rows).await?) },
     )
     .await?;
+    if manifest.format != archive::FORMAT_V1 {
+        restore_file(dir, "descriptors.ndjson", move |rows: Vec<store::StoredDescriptor>| async move {
+            Ok(store.restore_descriptors(&rows).await?)
+        })
+        .await?;
+    }
     restore_file(dir, "audit.ndjson", move |rows: Vec<store::AuditEntry>| async move {
         Ok(store.restore_audit(&rows).await?)
     })
@@ -308,12 +326,18 @@ fn check_archive(dir: &Path) -> anyhow::Result<Manifest> {
     let text = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
     let manifest: Manifest = serde_json::from_slice(&text)
         .with_context(|| format!("{} is not a voltpass backup manifest", path.display()))?;
-    if manifest.format != FORMAT {
-        bail!("{}: unknown archive format {} (this voltpass reads {FORMAT})", path.display(), manifest.format);
-    }
+    let expected: Vec<&str> = match manifest.format.as_str() {
+        FORMAT => FILES.to_vec(),
+        archive::FORMAT_V1 => FILES.iter().copied().filter(|f| *f != "descriptors.ndjson").collect(),
+        other => bail!(
+            "{}: unknown archive format {other} (this voltpass reads {FORMAT} and {})",
+            path.display(),
+            archive::FORMAT_V1
+        ),
+    };
     let names: Vec<&str> = manifest.files.iter().map(|f| f.name.as_str()).collect();
-    if names != FILES {
-        bail!("{}: the archive must list exactly {FILES:?}, it lists {names:?}", path.display());
+    if names != expected {
+        bail!("{}: the archive must list exactly {expected:?}, it lists {names:?}", path.display());
     }
     if let Some(signature) = &manifest.signature {
         let verifies = decode_signature_multibase(&signature.value)

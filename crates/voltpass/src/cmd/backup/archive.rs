@@ -12,11 +12,13 @@ use store::{
 };
 use time::OffsetDateTime;
 
-pub const FORMAT: &str = "voltpass-backup/1";
+pub const FORMAT: &str = "voltpass-backup/2";
+/// Archives written before registered AAS descriptors existed: the same files without `descriptors.ndjson`.
+pub const FORMAT_V1: &str = "voltpass-backup/1";
 pub const MANIFEST: &str = "manifest.json";
 
 /// The archive's files, in the order a restore inserts them (rows refer to rows of earlier files).
-pub const FILES: [&str; 9] = [
+pub const FILES: [&str; 10] = [
     "actors.ndjson",
     "issuer_keys.ndjson",
     "models.ndjson",
@@ -24,6 +26,7 @@ pub const FILES: [&str; 9] = [
     "heads.ndjson",
     "readings.ndjson",
     "grants.ndjson",
+    "descriptors.ndjson",
     "audit.ndjson",
     "checkpoints.ndjson",
 ];
