@@ -160,3 +160,34 @@ fn spare_parts_survive_as_one_flat_list() {
         assert_eq!(flat(&back), flat(&doc));
     }
 }
+
+#[test]
+fn voltpass_ids_and_bpnls_travel_as_catena_x_identifiers() {
+    let mut doc = demo().remove(0);
+    let gpi = &mut doc["generalProductInformation"];
+    gpi["batteryPassportIdentifier"] = "urn:voltpass:0193f2a89b7c7d3e8f1a2b3c4d5e6f70".into();
+    gpi["predecessorPassports"] = serde_json::json!(["urn:voltpass:0193f2a89b7c7d3e8f1a2b3c4d5e6f71"]);
+    gpi["operatorInformation"]["identifier"] = "BPNL00000003AYRE".into();
+    gpi["manufacturerInformation"]["identifier"] = "BPNL000000000MFR".into();
+    let bp = to_battery_pass(&doc).unwrap();
+    validate_battery_pass(&bp).unwrap();
+    assert_eq!(bp["metadata"]["passportIdentifier"], "urn:uuid:0193f2a8-9b7c-7d3e-8f1a-2b3c4d5e6f70");
+    assert_eq!(bp["metadata"]["predecessor"], "urn:uuid:0193f2a8-9b7c-7d3e-8f1a-2b3c4d5e6f71");
+    assert_eq!(bp["metadata"]["economicOperatorId"], "BPNL00000003AYRE");
+    assert_eq!(bp["operation"]["manufacturer"]["manufacturer"], "BPNL000000000MFR");
+
+    let back = from_battery_pass(&bp).unwrap();
+    let gpi = &back["generalProductInformation"];
+    assert_eq!(gpi["batteryPassportIdentifier"], doc["generalProductInformation"]["batteryPassportIdentifier"]);
+    assert_eq!(gpi["predecessorPassports"], doc["generalProductInformation"]["predecessorPassports"]);
+    assert_eq!(gpi["operatorInformation"], serde_json::json!({"identifier": "BPNL00000003AYRE"}), "identifier only");
+    assert_eq!(gpi["manufacturerInformation"]["identifier"], "BPNL000000000MFR");
+
+    // Identifiers that are not BPNLs, and ids that are not voltpass UUIDs, stay placeholders.
+    let plain = to_battery_pass(&demo().remove(0)).unwrap();
+    assert_eq!(plain["metadata"]["economicOperatorId"], "BPNL000000000000");
+    assert_eq!(plain["metadata"]["passportIdentifier"], "urn:uuid:00000000-0000-0000-0000-000000000000");
+    let back = from_battery_pass(&plain).unwrap();
+    assert!(back["generalProductInformation"].get("operatorInformation").is_none());
+    assert!(back["generalProductInformation"].get("batteryPassportIdentifier").is_none());
+}

@@ -19,9 +19,18 @@ use serde_json::{Map, Value, json};
 /// Canonical pointers (a `-` segment = every array element) whose value does not survive an export and import,
 /// with the reason. Everything else does, exactly.
 pub const NOT_CARRIED: &[(&str, &str)] = &[
-    ("/generalProductInformation/batteryPassportIdentifier", "Catena-X wants a UUID; voltpass ids are urn:<ns>:<id>"),
-    ("/generalProductInformation/operatorInformation", "only a BPNL (metadata.economicOperatorId), no contact data"),
-    ("/generalProductInformation/manufacturerInformation", "only a BPNL (operation.manufacturer), no contact data"),
+    (
+        "/generalProductInformation/batteryPassportIdentifier",
+        "Catena-X wants a UUID: voltpass ids (urn:voltpass:<uuid>) travel as metadata.passportIdentifier, others are lost",
+    ),
+    (
+        "/generalProductInformation/operatorInformation",
+        "only the identifier, and only when it is a BPNL (metadata.economicOperatorId); no contact data",
+    ),
+    (
+        "/generalProductInformation/manufacturerInformation",
+        "only the identifier, and only when it is a BPNL (operation.manufacturer.manufacturer); no contact data",
+    ),
     ("/generalProductInformation/manufacturingPlace", "only BPNA site ids (operation.manufacturer.facility)"),
     ("/generalProductInformation/manufacturingDate", "Catena-X has a date only: the time of day is lost"),
     ("/generalProductInformation/puttingIntoService", "Catena-X has a date only: the time of day is lost"),
@@ -115,12 +124,15 @@ pub const NOT_IMPORTED: &[(&str, &str)] = &[
 /// Catena-X places the schema requires but the canonical document has no value for, with the value written.
 /// They are never read back (each lies under a [`NOT_IMPORTED`] pointer).
 pub const PLACEHOLDERS: &[(&str, &str)] = &[
-    ("/metadata/passportIdentifier", "urn:uuid:00000000-0000-0000-0000-000000000000 (nil UUID = unknown)"),
+    (
+        "/metadata/passportIdentifier",
+        "the nil UUID urn:uuid:00000000-0000-0000-0000-000000000000 unless the id is urn:voltpass:<uuid>",
+    ),
     ("/metadata/predecessor", "the nil UUID unless there is exactly one UUID predecessor (as in the upstream example)"),
-    ("/metadata/economicOperatorId", "BPNL000000000000 (no BPN known)"),
+    ("/metadata/economicOperatorId", "BPNL000000000000 unless the operator identifier is a BPNL"),
     ("/metadata/version, /metadata/backupReference", "empty string"),
     ("/metadata/issueDate, /metadata/expirationDate", "0001-01-01 (unknown)"),
-    ("/operation/manufacturer/manufacturer", "BPNL000000000000 (no BPN known)"),
+    ("/operation/manufacturer/manufacturer", "BPNL000000000000 unless the manufacturer identifier is a BPNL"),
     ("/identification/identification/type, dataCarrier", "empty strings"),
     ("/materials/active/{nickel,cobalt,lithium,lead}", "recycled 0, location \"\", critical false if not declared"),
     ("/materials/hazardous/{cadmium,mercury,lead}", "concentration 0 %, location \"\", critical false"),
@@ -196,13 +208,22 @@ pub fn to_battery_pass(doc: &Value) -> Result<Value, MappingError> {
         .1;
     let predecessor = match doc.pointer(&format!("{gpi}/predecessorPassports")).and_then(Value::as_array) {
         Some(list) if list.len() == 1 && list[0].as_str().is_some_and(is_uuid) => list[0].clone(),
+        Some(list) if list.len() == 1 && list[0].as_str().and_then(voltpass_uuid).is_some() => {
+            json!(list[0].as_str().and_then(voltpass_uuid))
+        }
         _ => json!(NIL_UUID),
     };
+    let passport_uuid = str_at(doc, &format!("{gpi}/batteryPassportIdentifier"))
+        .and_then(voltpass_uuid)
+        .unwrap_or_else(|| NIL_UUID.into());
+    let bpnl_at = |pointer: &str| str_at(doc, pointer).filter(|id| is_bpnl(id)).unwrap_or(UNKNOWN_BPNL).to_string();
+    let operator_bpnl = bpnl_at(&format!("{gpi}/operatorInformation/identifier"));
+    let manufacturer_bpnl = bpnl_at(&format!("{gpi}/manufacturerInformation/identifier"));
 
     let mut operation = json!({
         "manufacturer": {
             "facility": [],
-            "manufacturer": UNKNOWN_BPNL,
+            "manufacturer": manufacturer_bpnl,
             "manufacturingDate": date_part(doc, &format!("{gpi}/manufacturingDate"))?,
         }
     });
@@ -249,8 +270,8 @@ pub fn to_battery_pass(doc: &Value) -> Result<Value, MappingError> {
             "version": "",
             "expirationDate": UNKNOWN_DATE,
             "issueDate": UNKNOWN_DATE,
-            "economicOperatorId": UNKNOWN_BPNL,
-            "passportIdentifier": NIL_UUID,
+            "economicOperatorId": operator_bpnl,
+            "passportIdentifier": passport_uuid,
             "predecessor": predecessor,
             "backupReference": "",
         },
@@ -570,9 +591,24 @@ pub fn from_battery_pass(bp: &Value) -> Result<Value, MappingError> {
     put(
         &format!("{gpi}/predecessorPassports"),
         bp.pointer("/metadata/predecessor")
-            .filter(|p| p.as_str().is_some_and(|p| is_uuid(p) && p != NIL_UUID))
-            .map(|p| json!([p])),
+            .and_then(Value::as_str)
+            .filter(|p| is_uuid(p) && *p != NIL_UUID)
+            .map(|p| json!([passport_id_of_uuid(p)])),
     );
+    put(
+        &format!("{gpi}/batteryPassportIdentifier"),
+        bp.pointer("/metadata/passportIdentifier")
+            .and_then(Value::as_str)
+            .filter(|p| is_uuid(p) && *p != NIL_UUID)
+            .map(|p| json!(passport_id_of_uuid(p))),
+    );
+    for (place, pointer) in [
+        ("operatorInformation", "/metadata/economicOperatorId"),
+        ("manufacturerInformation", "/operation/manufacturer/manufacturer"),
+    ] {
+        let bpnl = bp.pointer(pointer).and_then(Value::as_str).filter(|b| is_bpnl(b) && *b != UNKNOWN_BPNL);
+        put(&format!("{gpi}/{place}/identifier"), bpnl.map(|b| json!(b)));
+    }
 
     // Labels and conformity.
     put("/labels/declarationOfConformity", link("/conformity/declarationOfConformity"));
@@ -876,6 +912,28 @@ fn links(doc: &Value, pointer: &str, header: &str) -> Value {
 fn tidy(x: f64) -> Value {
     let rounded = (x * 1e9).round() / 1e9;
     if rounded.fract() == 0.0 && rounded.abs() < 9e15 { json!(rounded as i64) } else { json!(rounded) }
+}
+
+/// `urn:voltpass:<32 hex>` (a UUID without hyphens, see `passport::ids`) as `urn:uuid:8-4-4-4-12`.
+fn voltpass_uuid(id: &str) -> Option<String> {
+    let hex = id.strip_prefix("urn:voltpass:")?;
+    if hex.len() != 32 || !hex.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()) {
+        return None;
+    }
+    Some(format!("urn:uuid:{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..]))
+}
+
+/// A Catena-X passport UUID as a passport identifier the Battery Pass schema accepts (`urn:voltpass:<hex>`).
+fn passport_id_of_uuid(uuid: &str) -> String {
+    let hex: String = uuid.strip_prefix("urn:uuid:").unwrap_or(uuid).chars().filter(|c| *c != '-').collect();
+    format!("urn:voltpass:{}", hex.to_ascii_lowercase())
+}
+
+/// `BPNL` + 12 upper-case letters or digits.
+fn is_bpnl(text: &str) -> bool {
+    text.len() == 16
+        && text.starts_with("BPNL")
+        && text[4..].chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
 }
 
 fn is_uuid(text: &str) -> bool {
