@@ -262,6 +262,13 @@ async fn submodel_repository(store: Arc<dyn Store>) {
     aas_error(s.get(&format!("{base}/submodel-elements/Nope.Nothing"), None).send().await.unwrap(), 404).await;
     aas_error(s.post(&base, Some(&s.admin)).json(&json!({})).send().await.unwrap(), 501).await;
     aas_error(s.get("/api/v3/nothing-here", None).send().await.unwrap(), 404).await;
+    // Ids of the wrong kind say so.
+    let shell_as_submodel = format!("/api/v3/submodels/{}", encode_id(&twins::shell_id(&of)));
+    assert!(aas_error(s.get(&shell_as_submodel, None).send().await.unwrap(), 400).await.contains("shell identifier"));
+    let submodel_as_shell = format!("/api/v3/shell-descriptors/{}", encode_id(&condition));
+    assert!(
+        aas_error(s.get(&submodel_as_shell, None).send().await.unwrap(), 400).await.contains("submodel identifier")
+    );
     let trace =
         s.client.request(reqwest::Method::TRACE, format!("{}/api/v3/description", s.base)).send().await.unwrap();
     aas_error(trace, 405).await;

@@ -98,6 +98,9 @@ impl PassportService {
 
     /// `GET /shell-descriptors/{id}`.
     pub async fn shell_descriptor(&self, id: &str, reader: &AasReader, endpoints: &Endpoints) -> Result<Value> {
+        if twins::parse_submodel_id(id).is_some() {
+            return Err(ServiceError::BadRequest(format!("{id} is a submodel identifier, not a shell identifier")));
+        }
         if let Some(of) = twins::parse_shell_id(id) {
             return self.generated_descriptor(&of, reader, endpoints).await.map_err(|e| match e {
                 ServiceError::NotFound(_) => not_found(format!("no shell descriptor {id}")),
@@ -478,6 +481,9 @@ impl PassportService {
 
     /// A submodel in the metamodel, with the content the reader may see.
     pub async fn submodel(&self, id: &str, reader: &AasReader) -> Result<Value> {
+        if twins::parse_shell_id(id).is_some() {
+            return Err(ServiceError::BadRequest(format!("{id} is a shell identifier, not a submodel identifier")));
+        }
         let (kind, of) =
             twins::parse_submodel_id(id).ok_or_else(|| not_found(format!("no submodel {id} in this repository")))?;
         let document = match &of {
