@@ -19,25 +19,6 @@ fn without(mut value: Value, pointers: &[(&str, &str)]) -> Value {
     value
 }
 
-/// Pointers where `a` and `b` differ (for readable failures).
-fn diff(a: &Value, b: &Value, at: String) -> Vec<String> {
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) => {
-            let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
-            keys.into_iter()
-                .flat_map(|k| {
-                    diff(x.get(k).unwrap_or(&Value::Null), y.get(k).unwrap_or(&Value::Null), format!("{at}/{k}"))
-                })
-                .collect()
-        }
-        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
-            x.iter().zip(y).enumerate().flat_map(|(i, (p, q))| diff(p, q, format!("{at}/{i}"))).collect()
-        }
-        _ if a == b => vec![],
-        _ => vec![format!("{at}: {a} != {b}")],
-    }
-}
-
 #[test]
 fn every_demo_passport_exports_to_a_valid_battery_pass() {
     let docs = demo();
@@ -58,7 +39,7 @@ fn round_trip_loses_exactly_the_not_carried_pointers() {
         let back = from_battery_pass(&to_battery_pass(&doc).unwrap()).unwrap();
         let expected = without(doc.clone(), NOT_CARRIED);
         let actual = without(back, NOT_CARRIED);
-        let differences = diff(&expected, &actual, String::new());
+        let differences = interop::catenax::differences(&expected, &actual);
         assert!(
             differences.is_empty(),
             "round trip of {}: {differences:#?}",
@@ -116,7 +97,7 @@ fn upstream_example_reexports_equal_modulo_not_imported() {
         serde_json::json!({"value": 0.02, "unit": "unit:kilogram"})
     );
     let (expected, actual) = (without(example, NOT_IMPORTED), without(again, NOT_IMPORTED));
-    let differences = diff(&expected, &actual, String::new());
+    let differences = interop::catenax::differences(&expected, &actual);
     assert!(differences.is_empty(), "{differences:#?}");
     assert_eq!(actual, expected);
 }

@@ -41,26 +41,6 @@ fn not_imported(aspect: Aspect) -> impl Iterator<Item = &'static str> {
     NOT_IMPORTED.iter().filter(move |(a, _, _)| *a == aspect).map(|(_, p, _)| *p)
 }
 
-/// Pointers where `a` and `b` differ (for readable failures). Numbers are compared by value (17 == 17.0).
-fn diff(a: &Value, b: &Value, at: String) -> Vec<String> {
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) => {
-            let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
-            keys.into_iter()
-                .flat_map(|k| {
-                    diff(x.get(k).unwrap_or(&Value::Null), y.get(k).unwrap_or(&Value::Null), format!("{at}/{k}"))
-                })
-                .collect()
-        }
-        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
-            x.iter().zip(y).enumerate().flat_map(|(i, (p, q))| diff(p, q, format!("{at}/{i}"))).collect()
-        }
-        (Value::Number(x), Value::Number(y)) if x.as_f64() == y.as_f64() => vec![],
-        _ if a == b => vec![],
-        _ => vec![format!("{at}: {a} != {b}")],
-    }
-}
-
 /// Every value at `pointer` (a `-` segment expands to every array element).
 fn values_at(value: &Value, pointer: &str) -> Vec<Value> {
     fn walk(value: &Value, segments: &[&str], out: &mut Vec<Value>) {
@@ -117,7 +97,7 @@ fn round_trip_loses_exactly_the_not_carried_pointers() {
         let back = round_trip(&doc);
         let expected = without(doc.clone(), not_carried());
         let actual = without(back, not_carried());
-        let differences = diff(&expected, &actual, String::new());
+        let differences = interop::catenax::differences(&expected, &actual);
         assert!(
             differences.is_empty(),
             "round trip of {}: {differences:#?}",
@@ -167,7 +147,7 @@ fn upstream_examples_reexport_equal_modulo_not_imported() {
         let doc = import(&[(aspect, example.clone())]).unwrap_or_else(|e| panic!("{aspect:?} imports: {e}"));
         let again = export(&doc, aspect).unwrap_or_else(|e| panic!("{aspect:?} re-exports: {e}"));
         let (expected, actual) = (without(example, not_imported(aspect)), without(again, not_imported(aspect)));
-        let differences = diff(&expected, &actual, String::new());
+        let differences = interop::catenax::differences(&expected, &actual);
         assert!(differences.is_empty(), "{aspect:?}: {differences:#?}");
     }
 }
@@ -200,7 +180,7 @@ fn product_condition_converts_back_with_technical_data() {
     let again = export(&doc, Aspect::ProductCondition).unwrap();
     let expected = ["/InformationOnAccidents", "/TemperatureInformation/MeasuredTemp"];
     let differences =
-        diff(&without(example(Aspect::ProductCondition), expected), &without(again, expected), String::new());
+        interop::catenax::differences(&without(example(Aspect::ProductCondition), expected), &without(again, expected));
     assert!(differences.is_empty(), "{differences:#?}");
 }
 

@@ -71,26 +71,6 @@ fn empty_arrays(value: &Value, at: String, out: &mut Vec<String>) {
     }
 }
 
-/// Pointers where `a` and `b` differ (numbers by value), for readable failures.
-fn diff(a: &Value, b: &Value, at: String) -> Vec<String> {
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) => {
-            let keys: BTreeSet<&String> = x.keys().chain(y.keys()).collect();
-            keys.into_iter()
-                .flat_map(|k| {
-                    diff(x.get(k).unwrap_or(&Value::Null), y.get(k).unwrap_or(&Value::Null), format!("{at}/{k}"))
-                })
-                .collect()
-        }
-        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
-            x.iter().zip(y).enumerate().flat_map(|(i, (p, q))| diff(p, q, format!("{at}/{i}"))).collect()
-        }
-        (Value::Number(x), Value::Number(y)) if x.as_f64() == y.as_f64() => vec![],
-        _ if a == b => vec![],
-        _ => vec![format!("{at}: {a} != {b}")],
-    }
-}
-
 /// `value` with object keys as AAS idShorts (`50PercentLife` -> `x50PercentLife`), as a submodel stores them.
 fn id_shorts(value: &Value) -> Value {
     match value {
@@ -249,7 +229,7 @@ fn strip(mut doc: Value, lost: &[&str]) -> Value {
 }
 
 fn assert_same_modulo(format: &str, before: &Value, after: &Value, lost: &[&str]) {
-    let differences = diff(&strip(before.clone(), lost), &strip(after.clone(), lost), String::new());
+    let differences = interop::catenax::differences(&strip(before.clone(), lost), &strip(after.clone(), lost));
     let battery = &before["generalProductInformation"]["productIdentifier"];
     assert!(differences.is_empty(), "{format} round trip of {battery}: {differences:#?}");
 }

@@ -42,6 +42,34 @@ pub fn validate_battery_pass(bp: &Value) -> Result<(), Vec<String>> {
     if errors.is_empty() { Ok(()) } else { Err(errors) }
 }
 
+/// The places (JSON pointers) where two documents differ, each as "pointer: a != b"; numbers compare by value
+/// (17 == 17.0). For readable round-trip failures.
+pub fn differences(a: &Value, b: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    collect_differences(a, b, String::new(), &mut out);
+    out
+}
+
+fn collect_differences(a: &Value, b: &Value, at: String, out: &mut Vec<String>) {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            for k in keys {
+                let (p, q) = (x.get(k).unwrap_or(&Value::Null), y.get(k).unwrap_or(&Value::Null));
+                collect_differences(p, q, format!("{at}/{k}"), out);
+            }
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            for (i, (p, q)) in x.iter().zip(y).enumerate() {
+                collect_differences(p, q, format!("{at}/{i}"), out);
+            }
+        }
+        (Value::Number(x), Value::Number(y)) if x.as_f64() == y.as_f64() => {}
+        _ if a == b => {}
+        _ => out.push(format!("{at}: {a} != {b}")),
+    }
+}
+
 /// Removes the value at `pointer` (RFC 6901; a `-` segment stands for every element of an array) and everything
 /// below it. Absent places are ignored. Used to compare documents "modulo what the mapping cannot carry".
 pub fn remove_pointer(value: &mut Value, pointer: &str) {
