@@ -112,7 +112,7 @@ impl FromRequestParts<AppState> for Caller {
 
 /// The actor an API key belongs to; 401 for an unknown key.
 pub async fn actor_for_key(state: &AppState, key: &str) -> Result<Actor, Problem> {
-    match state.service.store().actor_by_key_hash(&key_hash(key)).await {
+    match state.service.actor_by_key_hash(&key_hash(key)).await {
         Ok(Some(actor)) => Ok(actor),
         Ok(None) => {
             // Recorded (never the key itself): a stream of these is someone guessing.
@@ -122,7 +122,7 @@ pub async fn actor_for_key(state: &AppState, key: &str) -> Result<Actor, Problem
             }
             Err(Problem::unauthorized("unknown API key"))
         }
-        Err(e) => Err(crate::service::ServiceError::from(e).into()),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -212,6 +212,11 @@ async fn submodel_repository(store: Arc<dyn Store>) {
     assert_eq!(public_value, public_expected);
     assert_ne!(public_value, expected, "the public does not read the battery's condition");
 
+    // A whole submodel's $value is the aspect's own JSON: the battery pass validates against its schema.
+    let pass = twins::submodel_id(twins::SubmodelKind::BatteryPass, &of);
+    let pass_value = s.get_json(&format!("/api/v3/submodels/{}/$value", encode_id(&pass)), Some(&s.operator)).await;
+    interop::catenax::validate_battery_pass(&pass_value).unwrap();
+
     let submodel = s.get_json(&base, Some(&s.operator)).await;
     assert_eq!(submodel["modelType"], "Submodel");
     assert_eq!(submodel["semanticId"]["keys"][0]["value"], interop::cx0160::Aspect::ProductCondition.semantic_id());

@@ -284,7 +284,7 @@ impl PassportService {
                     }
                 }
                 ("p", Some(lookup)) if lookup.passports => {
-                    let heads = match &lookup.passport_id {
+                    let heads: Vec<PassportHead> = match &lookup.passport_id {
                         Some(id) => self
                             .store
                             .passport_head(id)
@@ -295,14 +295,20 @@ impl PassportService {
                             .filter(|h| lookup.battery_id.as_ref().is_none_or(|b| *b == h.battery_id))
                             .collect(),
                         None => {
-                            let filter = PassportFilter {
-                                model_id: lookup.model_id.clone(),
-                                battery_id: lookup.battery_id.clone(),
-                                ..Default::default()
+                            // A battery id names one battery (a few passports at most): filter by it alone, so the
+                            // store uses its battery index rather than scanning every passport of the model.
+                            let filter = match &lookup.battery_id {
+                                Some(battery) => {
+                                    PassportFilter { battery_id: Some(battery.clone()), ..Default::default() }
+                                }
+                                None => PassportFilter { model_id: lookup.model_id.clone(), ..Default::default() },
                             };
                             let heads = self.store.list_passports(&filter, after.as_deref(), room).await?;
                             exhausted = (heads.len() as i64) < room;
                             heads
+                                .into_iter()
+                                .filter(|h| lookup.model_id.as_ref().is_none_or(|m| *m == h.model_id))
+                                .collect()
                         }
                     };
                     for head in heads {
@@ -481,6 +487,17 @@ impl PassportService {
 
     /// A submodel in the metamodel, with the content the reader may see.
     pub async fn submodel(&self, id: &str, reader: &AasReader) -> Result<Value> {
+        let (kind, value) = self.submodel_content(id, reader).await?;
+        Ok(aas::elements::submodel(id, kind.id_short(), kind.semantic_id(), &value))
+    }
+
+    /// A submodel's value as its aspect model's JSON schema describes it (what Catena-X consumers read at
+    /// `$value`), with the content the reader may see.
+    pub async fn submodel_value(&self, id: &str, reader: &AasReader) -> Result<Value> {
+        Ok(self.submodel_content(id, reader).await?.1)
+    }
+
+    async fn submodel_content(&self, id: &str, reader: &AasReader) -> Result<(SubmodelKind, Value)> {
         if twins::parse_shell_id(id).is_some() {
             return Err(ServiceError::BadRequest(format!("{id} is a shell identifier, not a submodel identifier")));
         }
@@ -504,7 +521,7 @@ impl PassportService {
                 "submodel {id} cannot be built from what your access group may read ({e}); the IDTA parts can"
             ))
         })?;
-        Ok(aas::elements::submodel(id, kind.id_short(), kind.semantic_id(), &value))
+        Ok((kind, value))
     }
 
     /// `GET /submodels`: every generated submodel the reader may read, optionally of one semantic id or idShort.

@@ -158,6 +158,9 @@ pub struct PassportService {
     keys: Arc<KeyRing>,
     /// Latest counter values, to refuse readings that run backwards.
     counters: Arc<readings::CounterCache>,
+    /// Actors of API keys already seen (by key hash). Keys are never revoked and actors never change, so a hit
+    /// is always right; unknown keys are not cached, so a new key works at once.
+    key_holders: Arc<quick_cache::sync::Cache<String, Actor>>,
 }
 
 /// A validated passport write, ready for the store.
@@ -203,7 +206,20 @@ impl PassportService {
             public: Arc::new(PublicCache::new(0, public_cache::DEFAULT_TTL)),
             keys: Arc::default(),
             counters: Arc::default(),
+            key_holders: Arc::new(quick_cache::sync::Cache::new(10_000)),
         }
+    }
+
+    /// The actor holding the API key with this hash, if any.
+    pub async fn actor_by_key_hash(&self, key_hash: &str) -> Result<Option<Actor>> {
+        if let Some(actor) = self.key_holders.get(key_hash) {
+            return Ok(Some(actor));
+        }
+        let actor = self.store.actor_by_key_hash(key_hash).await?;
+        if let Some(actor) = &actor {
+            self.key_holders.insert(key_hash.to_string(), actor.clone());
+        }
+        Ok(actor)
     }
 
     /// Keeps up to `bytes` of finished public answers in memory for `ttl` (the server does; the CLI does not).

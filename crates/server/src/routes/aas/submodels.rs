@@ -1,6 +1,9 @@
 //! Submodel repository (read-only: SSP-002), the shell listing and `/serialization`.
 //!
 //! Catena-X consumers fetch a submodel's value at `{href}`, `{href}/submodel` and `{href}/$value`: all three work.
+//! `$value` of a whole submodel is the aspect's JSON exactly as its schema describes it; element paths and the
+//! other views work on the elements built from it (whose idShorts may differ where a JSON key is no valid idShort,
+//! e.g. `50PercentLife` becomes `x50PercentLife`).
 
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
@@ -57,6 +60,11 @@ pub async fn handle(state: &AppState, request: &AasRequest) -> AasResult {
     match segments.as_slice() {
         ["submodels"] => list(state, request, None, deep).await,
         ["submodels", modifier] if modifier.starts_with('$') => list(state, request, Some(modifier), deep).await,
+        // The aspect's own JSON, without building the elements first (the hot path of Catena-X consumers).
+        ["submodels", id, "$value"] | ["submodels", id, "submodel", "$value"] => {
+            let id = id_segment(id)?;
+            ok(&state.service.submodel_value(&id, &request.reader).await?)
+        }
         ["submodels", id, rest @ ..] => {
             let id = id_segment(id)?;
             let submodel = state.service.submodel(&id, &request.reader).await?;
@@ -100,7 +108,6 @@ fn one(request: &AasRequest, submodel: &Value, rest: &[&str], deep: bool) -> Aas
     let id = submodel["id"].as_str().unwrap_or_default();
     match rest {
         [] | ["submodel"] => ok(&if deep { submodel.clone() } else { elements::core(submodel) }),
-        ["$value"] | ["submodel", "$value"] => ok(&elements::submodel_value(submodel)),
         ["$metadata"] => ok(&elements::metadata(submodel)),
         ["$reference"] => ok(&elements::submodel_reference(id)),
         ["$path"] => ok(&json!(elements::paths(submodel, ""))),
