@@ -81,6 +81,9 @@ async fn sign_in(browser: &Client, s: &TestServer, key: &str, page: &str) {
 
 async fn sign_out(browser: &Client) {
     browser.find(Locator::Css("form[action='/logout'] button[type=submit]")).await.unwrap().click().await.unwrap();
+    // As with signing in, the click only starts the navigation: wait until the page offers signing in again, so
+    // the cookie is gone before the test navigates on.
+    browser.wait().for_element(Locator::Css("a[href^='/login']")).await.unwrap();
 }
 
 #[tokio::test]
