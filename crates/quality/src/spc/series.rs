@@ -1,0 +1,57 @@
+//! Building SPC series: one per supplier × material × characteristic, in manufacturing-date order.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use time::Date;
+
+/// Identifies one time series.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct SeriesKey {
+    pub supplier: String,
+    pub material: String,
+    pub characteristic: String,
+}
+
+/// One measured value of a characteristic.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Measurement {
+    pub key: SeriesKey,
+    pub manufactured_on: Date,
+    /// Lot (or other rational subgroup) the value belongs to.
+    pub lot: Option<String>,
+    pub value: f64,
+}
+
+/// Splits measurements into series, each ordered by manufacturing date; values of the same date keep
+/// their input order (stable sort), so a caller can pre-order by time of day or sequence number.
+pub fn split_series(measurements: Vec<Measurement>) -> BTreeMap<SeriesKey, Vec<Measurement>> {
+    let mut out: BTreeMap<SeriesKey, Vec<Measurement>> = BTreeMap::new();
+    for m in measurements {
+        out.entry(m.key.clone()).or_default().push(m);
+    }
+    for series in out.values_mut() {
+        series.sort_by_key(|m| m.manufactured_on);
+    }
+    out
+}
+
+/// The values of an ordered series, for individuals charts.
+pub fn values(series: &[Measurement]) -> Vec<f64> {
+    series.iter().map(|m| m.value).collect()
+}
+
+/// Rational subgroups: runs of consecutive measurements with the same lot (no lot = its own subgroup).
+pub fn subgroups_by_lot(series: &[Measurement]) -> Vec<Vec<f64>> {
+    let mut out: Vec<Vec<f64>> = Vec::new();
+    let mut previous: Option<&str> = None;
+    for m in series {
+        let lot = m.lot.as_deref();
+        match (lot, previous, out.last_mut()) {
+            (Some(l), Some(p), Some(last)) if l == p => last.push(m.value),
+            _ => out.push(vec![m.value]),
+        }
+        previous = lot;
+    }
+    out
+}
