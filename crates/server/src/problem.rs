@@ -24,8 +24,13 @@ pub struct Problem {
     /// For 410: what battery the ended passport was for, when and why it ended.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tombstone: Option<Box<Tombstone>>,
+    /// For a refused eCoA: where in the document (`kind` `pointer` with `pointer`, or `text` with `line`,
+    /// `column` and, for CSV, `field`).
+    #[serde(flatten)]
+    pub location: Option<Box<quality::ecoa::Location>>,
+    /// Seconds (`u32` keeps the problem small enough to return by value).
     #[serde(skip)]
-    pub retry_after: Option<u64>,
+    pub retry_after: Option<u32>,
 }
 
 impl Problem {
@@ -37,6 +42,7 @@ impl Problem {
             detail: Some(detail.into()),
             errors: Vec::new(),
             tombstone: None,
+            location: None,
             retry_after: None,
         }
     }
@@ -74,13 +80,26 @@ impl Problem {
         p
     }
 
+    /// A refused eCoA: 403 for a CoA of another supplier, else 422; with the error's location.
+    pub fn ecoa(error: quality::ecoa::EcoaError) -> Problem {
+        let location = error.location().clone();
+        let mut p = match &error {
+            quality::ecoa::EcoaError::WrongSupplier { .. } => {
+                Problem::new(StatusCode::FORBIDDEN, "wrong-supplier", format!("wrong supplier: {error}"))
+            }
+            _ => Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "ecoa", error.to_string()),
+        };
+        p.location = Some(Box::new(location));
+        p
+    }
+
     pub fn too_many_requests(retry_after_s: u64) -> Problem {
         let mut p = Problem::new(
             StatusCode::TOO_MANY_REQUESTS,
             "rate-limited",
             format!("too many requests from this address; retry in {retry_after_s} s"),
         );
-        p.retry_after = Some(retry_after_s);
+        p.retry_after = Some(u32::try_from(retry_after_s).unwrap_or(u32::MAX));
         p
     }
 }
@@ -115,6 +134,7 @@ impl From<ServiceError> for Problem {
             Stale(detail) => Problem::new(StatusCode::PRECONDITION_FAILED, "stale-version", detail),
             Lifecycle(detail) => Problem::new(StatusCode::CONFLICT, "lifecycle", detail),
             Gone(tombstone) => Problem::gone(*tombstone),
+            Ecoa(error) => Problem::ecoa(*error),
             Unavailable(detail) => {
                 tracing::warn!(%detail, "store unavailable");
                 let mut p = Problem::new(

@@ -9,6 +9,7 @@
 mod audit;
 mod grants;
 mod postgres;
+mod quality;
 mod readings;
 mod record;
 mod registry;
@@ -21,6 +22,7 @@ mod types;
 pub use audit::{AuditCheckpoint, AuditEntry, AuditEvent, checkpoint_message};
 pub use grants::Grant;
 pub use postgres::PostgresStore;
+pub use quality::{CoaDecision, CoaFilter, NewCoa, NewDecision, QualityStore, StoredCoa, StoredSpec};
 pub use readings::{Reading, ReadingBucket, ReadingQuery, ReadingsWritten, RejectedReading};
 pub use record::{canonical_record, record_hash};
 pub use registry::{RegistryStore, StoredDescriptor};
@@ -80,7 +82,9 @@ pub struct AppendOptions {
 
 /// Everything voltpass keeps, behind one interface (split by concern into supertraits).
 #[async_trait]
-pub trait Store: ReadingStore + GrantStore + TrustStore + RestoreStore + RegistryStore + Send + Sync + 'static {
+pub trait Store:
+    ReadingStore + GrantStore + TrustStore + RestoreStore + RegistryStore + QualityStore + Send + Sync + 'static
+{
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
     /// Cheap liveness check for `/healthz`.

@@ -31,6 +31,8 @@ conformance!(
     restore_round_trips_raw_rows,
     registry_descriptors_and_discovery,
     model_ids_page_in_order,
+    quality_coas_revisions_and_decisions,
+    quality_specs_are_versioned,
 );
 
 #[tokio::test]

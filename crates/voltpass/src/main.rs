@@ -25,6 +25,9 @@ enum Command {
     Keys(KeysCommand),
     /// Import passports (or battery models) from NDJSON, one write body per line.
     Import(cmd::import::Args),
+    /// Supplier quality: `coa import FILE...` receives Certificates of Analysis (eCoA JSON/CSV, PDF).
+    #[command(subcommand)]
+    Coa(cmd::coa::CoaCommand),
     /// Export composed passports as NDJSON.
     Export(cmd::export::Args),
     /// Seed realistic demo data: three battery models and item passports.
@@ -72,6 +75,7 @@ fn main() -> anyhow::Result<()> {
             Command::Keys(KeysCommand::Api(command)) => cmd::keys::run(command).await,
             Command::Keys(KeysCommand::Issuer(command)) => cmd::issuer::run(command).await,
             Command::Import(args) => cmd::import::run(args).await,
+            Command::Coa(command) => cmd::coa::run(command).await,
             Command::Export(args) => cmd::export::run(args).await,
             Command::Demo(args) => cmd::demo::run(args).await,
             Command::Qr(args) => cmd::qr::run(args).await,

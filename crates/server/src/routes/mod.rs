@@ -2,6 +2,7 @@
 
 pub mod aas;
 mod bulk;
+mod coas;
 mod grants;
 mod health;
 mod lifecycle;
@@ -52,6 +53,12 @@ use crate::ratelimit::{self, PublicLimiter};
         grants::create_grant,
         grants::list_grants,
         grants::revoke_grant,
+        coas::receive_coa,
+        coas::list_coas,
+        coas::get_coa,
+        coas::coa_original,
+        coas::override_decision,
+        coas::ecoa_schema,
         trust::did_document,
         trust::credential,
         trust::audit_entries,
@@ -70,6 +77,7 @@ use crate::ratelimit::{self, PublicLimiter};
         (name = "lifecycle", description = "Waste, recycling, and new passports for re-used, repurposed and remanufactured batteries"),
         (name = "readings", description = "Dynamic data (Annex VII): state of charge and health, cycles, throughput, events"),
         (name = "grants", description = "Written authorisations to update attribute groups of passports (Art. 77(4))"),
+        (name = "quality", description = "Supplier quality: eCoA intake with revisions, incoming-quality decisions and overrides"),
         (name = "trust", description = "Issuer keys (did:web), verifiable credentials, the audit log"),
     )
 )]
@@ -117,6 +125,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/readings/rejected", get(readings::rejected_readings))
         .route("/api/v1/grants", post(grants::create_grant).get(grants::list_grants))
         .route("/api/v1/grants/{id}/revoke", post(grants::revoke_grant))
+        .route("/api/v1/coas", post(coas::receive_coa).get(coas::list_coas))
+        .route("/api/v1/coas/{id}", get(coas::get_coa))
+        .route("/api/v1/coas/{id}/original", get(coas::coa_original))
+        .route("/api/v1/coas/{id}/decision", post(coas::override_decision))
         .route("/api/v1/audit", get(trust::audit_entries))
         .route("/api/v1/issuer-keys", post(trust::create_issuer_key))
         .layer(DefaultBodyLimit::max(single));
@@ -148,6 +160,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/api/openapi.json", get(openapi_json))
         .route("/.well-known/did.json", get(trust::did_document))
+        .route("/api/v1/schemas/ecoa.json", get(coas::ecoa_schema))
         .merge(public)
         .merge(api)
         .merge(bulk)

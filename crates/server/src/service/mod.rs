@@ -7,6 +7,7 @@ pub mod audit;
 mod grants;
 mod lifecycle;
 pub mod public_cache;
+pub mod quality;
 pub mod readings;
 mod reads;
 pub mod signing;
@@ -55,6 +56,9 @@ pub enum ServiceError {
     /// The request breaks the passport's lifecycle (e.g. writing to an ended passport).
     #[error("{0}")]
     Lifecycle(String),
+    /// A CoA refused at intake, with where in the document.
+    #[error("{0}")]
+    Ecoa(Box<::quality::ecoa::EcoaError>),
     #[error("{0}")]
     Unavailable(String),
     #[error("{0}")]

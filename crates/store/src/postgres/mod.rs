@@ -2,6 +2,7 @@
 //! can share one database; conflicts are settled by the database (row locks, the unique battery index).
 
 mod grants;
+mod quality;
 mod readings;
 mod registry;
 mod restore;
@@ -34,6 +35,7 @@ fn migrator() -> Migrator {
         ("init", include_str!("../../migrations/postgres/0001_init.sql")),
         ("lifecycle", include_str!("../../migrations/postgres/0002_lifecycle.sql")),
         ("registry", include_str!("../../migrations/postgres/0003_registry.sql")),
+        ("quality", include_str!("../../migrations/postgres/0004_quality.sql")),
     ])
 }
 

@@ -12,7 +12,7 @@ use sqlx::{Postgres, QueryBuilder, Row};
 
 /// Every table a restore writes to (and `api_keys` / `rejected_readings`, which it does not, but which make a
 /// store non-empty all the same).
-const TABLES: [&str; 13] = [
+const TABLES: [&str; 16] = [
     "actors",
     "api_keys",
     "model_versions",
@@ -26,6 +26,9 @@ const TABLES: [&str; 13] = [
     "issuer_keys",
     "audit_log",
     "audit_checkpoints",
+    "coas",
+    "coa_decisions",
+    "material_specs",
 ];
 
 fn reading_from(row: &PgRow) -> Result<Reading> {

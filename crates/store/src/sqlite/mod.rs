@@ -3,6 +3,7 @@
 //! read-then-write transactions free of SQLITE_BUSY); reads use a small pool of their own.
 
 mod grants;
+mod quality;
 mod readings;
 mod registry;
 mod restore;
@@ -37,6 +38,7 @@ fn migrator() -> Migrator {
         ("init", include_str!("../../migrations/sqlite/0001_init.sql")),
         ("lifecycle", include_str!("../../migrations/sqlite/0002_lifecycle.sql")),
         ("registry", include_str!("../../migrations/sqlite/0003_registry.sql")),
+        ("quality", include_str!("../../migrations/sqlite/0004_quality.sql")),
     ])
 }
 

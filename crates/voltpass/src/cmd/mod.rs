@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod backup;
 pub mod catenax;
+pub mod coa;
 pub mod demo;
 pub mod export;
 pub mod import;

@@ -1,0 +1,369 @@
+//! Supplier quality (issue 6): receiving electronic Certificates of Analysis (eCoA), deciding on each lot,
+//! and operator overrides. The original bytes of every CoA are stored as received, with their SHA-256; a
+//! re-sent CoA for the same lot (supplier, material, lot number) is the next revision, never an overwrite.
+//!
+//! Known materials are those with a specification. The store starts without any: the first CoA for a
+//! material of the built-in catalogue ([`quality::spec::catalogue`]) stores that material's default
+//! specification, recorded as actor `system` (audit `spec.seed`).
+
+use quality::ecoa::{self, Coa, EcoaError, Intake, Location};
+use quality::spec::{self, DecisionContext, MaterialSpec};
+use serde_json::{Value, json};
+use store::{Actor, AuditEvent, CoaDecision, CoaFilter, NewCoa, NewDecision, Role, StoredCoa, StoredSpec};
+use time::OffsetDateTime;
+
+use super::{PassportService, Result, ServiceError};
+
+/// The formats a CoA is received in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CoaFormat {
+    Json,
+    Csv,
+    /// The supplier's own document: kept by hash, never parsed.
+    Pdf,
+}
+
+impl CoaFormat {
+    /// From a `Content-Type` (parameters such as `charset` ignored).
+    pub fn from_media_type(media_type: &str) -> Option<CoaFormat> {
+        let essence = media_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+        match essence.as_str() {
+            "application/json" => Some(CoaFormat::Json),
+            "text/csv" => Some(CoaFormat::Csv),
+            "application/pdf" => Some(CoaFormat::Pdf),
+            _ => None,
+        }
+    }
+
+    /// From a file name's extension (`.json`, `.csv`, `.pdf`).
+    pub fn from_path(path: &std::path::Path) -> Option<CoaFormat> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "json" => Some(CoaFormat::Json),
+            "csv" => Some(CoaFormat::Csv),
+            "pdf" => Some(CoaFormat::Pdf),
+            _ => None,
+        }
+    }
+
+    pub fn media_type(self) -> &'static str {
+        match self {
+            CoaFormat::Json => "application/json",
+            CoaFormat::Csv => "text/csv",
+            CoaFormat::Pdf => "application/pdf",
+        }
+    }
+}
+
+/// For a PDF, which cannot be read: the lot it certifies.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PdfLot {
+    /// Only administrators name it; a supplier's PDF is its own.
+    pub supplier: Option<String>,
+    pub material: Option<String>,
+    pub lot: Option<String>,
+}
+
+/// A CoA as read back: the stored CoA with its decision in force, every decision and the lot's revisions.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CoaRecord {
+    #[serde(flatten)]
+    pub coa: StoredCoa,
+    pub decisions: Vec<CoaDecision>,
+    pub revisions: Vec<RevisionRef>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RevisionRef {
+    pub id: String,
+    pub revision: i64,
+    pub content_hash: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub received_at: OffsetDateTime,
+}
+
+/// Roles that read every CoA; suppliers read their own.
+const QUALITY_READERS: [Role; 3] = [Role::Admin, Role::EconomicOperator, Role::Authority];
+
+fn outcome_name(outcome: spec::Outcome) -> &'static str {
+    match outcome {
+        spec::Outcome::Accepted => "accepted",
+        spec::Outcome::Rejected => "rejected",
+        spec::Outcome::Hold => "hold",
+    }
+}
+
+/// `accepted`, `rejected` or `hold`.
+pub fn parse_outcome(text: &str) -> Result<&'static str> {
+    ["accepted", "rejected", "hold"]
+        .into_iter()
+        .find(|o| *o == text)
+        .ok_or_else(|| ServiceError::BadRequest(format!("unknown outcome `{text}` (accepted, rejected or hold)")))
+}
+
+/// Time with microsecond precision (what both backends keep).
+fn now() -> OffsetDateTime {
+    let now = OffsetDateTime::now_utc();
+    now.replace_nanosecond(now.nanosecond() / 1000 * 1000).unwrap_or(now)
+}
+
+impl PassportService {
+    /// Receives a CoA: parses and checks it (a supplier's only for itself), decides on the lot against the
+    /// material's specification, and stores the original bytes, the parsed CoA, the decision and the audit
+    /// entry `coa.receive` in one transaction, as the lot's next revision. Nothing is stored when it is refused.
+    pub async fn receive_coa(&self, actor: &Actor, bytes: &[u8], format: CoaFormat, pdf: PdfLot) -> Result<StoredCoa> {
+        let own = match (actor.role, &actor.organisation) {
+            (Role::Admin, _) => None,
+            (Role::Supplier, Some(org)) => Some(org.clone()),
+            (Role::Supplier, None) => {
+                return Err(ServiceError::Forbidden("this supplier key names no supplier organisation".into()));
+            }
+            (role, _) => return Err(ServiceError::Forbidden(format!("role {role} may not submit CoAs"))),
+        };
+        if format == CoaFormat::Pdf {
+            return self.receive_pdf(actor, bytes, own, pdf).await;
+        }
+        let specs = self.material_specs().await?;
+        let mut intake = Intake::default().with_materials(specs.iter().map(|s| s.material.clone()));
+        if let Some(own) = &own {
+            intake = intake.for_supplier(own.clone());
+        }
+        let parsed = match format {
+            CoaFormat::Json => ecoa::parse_json_with(bytes, &intake),
+            _ => ecoa::parse_csv_with(bytes, &intake),
+        };
+        let coa = parsed.map_err(|e| ServiceError::Ecoa(Box::new(e)))?;
+        let key = coa.lot_key();
+        let specification = spec::select(&specs, &key.material_id, &key.supplier_id).ok_or_else(|| {
+            ServiceError::Ecoa(Box::new(EcoaError::UnknownMaterial {
+                at: Location::pointer("/material/id"),
+                material: key.material_id.clone(),
+            }))
+        })?;
+        self.seed_spec(specification).await?;
+        let received_at = now();
+        let decision = spec::decide(&coa, specification, &DecisionContext::received_on(received_at.date()));
+        let outcome = outcome_name(decision.outcome);
+        let new_decision = NewDecision {
+            outcome: outcome.into(),
+            reasons: serde_json::to_value(&decision.reasons).map_err(|e| ServiceError::Internal(e.to_string()))?,
+            spec_material: Some(specification.material.clone()),
+            spec_version: Some(i64::from(specification.version)),
+            decided_by: actor.id.clone(),
+            decided_at: received_at,
+            override_reason: None,
+        };
+        let parsed = serde_json::to_value(&coa).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        self.store_coa(actor, bytes, format, &coa_key(&coa), Some(parsed), new_decision, received_at).await
+    }
+
+    /// A PDF is kept by hash and held: nobody has read it yet.
+    async fn receive_pdf(&self, actor: &Actor, bytes: &[u8], own: Option<String>, pdf: PdfLot) -> Result<StoredCoa> {
+        if !bytes.starts_with(b"%PDF-") {
+            return Err(ServiceError::BadRequest("the body is not a PDF (it does not start with %PDF-)".into()));
+        }
+        let supplier = match (own, pdf.supplier) {
+            (Some(own), Some(named)) if own != named => {
+                return Err(ServiceError::Forbidden(format!("wrong supplier: you submit for `{own}`, not `{named}`")));
+            }
+            (Some(own), _) => own,
+            (None, Some(named)) => named,
+            (None, None) => return Err(ServiceError::BadRequest("name the `supplier` of the PDF".into())),
+        };
+        let (Some(material), Some(lot)) = (pdf.material, pdf.lot) else {
+            return Err(ServiceError::BadRequest("a PDF CoA needs its `material` and `lot` named".into()));
+        };
+        let specs = self.material_specs().await?;
+        if !specs.iter().any(|s| s.material == material) {
+            return Err(ServiceError::Ecoa(Box::new(EcoaError::UnknownMaterial {
+                at: Location::pointer("/material/id"),
+                material,
+            })));
+        }
+        let received_at = now();
+        let decision = NewDecision {
+            outcome: "hold".into(),
+            reasons: json!([{
+                "kind": "not_machine_readable",
+                "detail": "a PDF is kept by its hash, not read: enter its results or ask the supplier for an eCoA"
+            }]),
+            spec_material: None,
+            spec_version: None,
+            decided_by: actor.id.clone(),
+            decided_at: received_at,
+            override_reason: None,
+        };
+        self.store_coa(actor, bytes, CoaFormat::Pdf, &(supplier, material, lot), None, decision, received_at).await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn store_coa(
+        &self,
+        actor: &Actor,
+        bytes: &[u8],
+        format: CoaFormat,
+        (supplier, material, lot): &(String, String, String),
+        parsed: Option<Value>,
+        decision: NewDecision,
+        received_at: OffsetDateTime,
+    ) -> Result<StoredCoa> {
+        let id = format!("coa:{}", uuid::Uuid::now_v7().simple());
+        let content_hash = ecoa::content_hash(bytes);
+        let detail = json!({
+            "supplier": supplier, "material": material, "lot": lot, "contentHash": content_hash,
+            "mediaType": format.media_type(), "outcome": decision.outcome,
+        });
+        let new = NewCoa {
+            id: id.clone(),
+            supplier_id: supplier.clone(),
+            material_id: material.clone(),
+            lot_number: lot.clone(),
+            content_hash,
+            media_type: format.media_type().into(),
+            original: bytes.to_vec(),
+            parsed,
+            actor_id: actor.id.clone(),
+            received_at,
+        };
+        Ok(self.store.insert_coa(new, decision, AuditEvent::new(&actor.id, "coa.receive", &id, detail)).await?)
+    }
+
+    /// The specifications: the stored ones, and the catalogue's defaults for materials without one.
+    async fn material_specs(&self) -> Result<Vec<MaterialSpec>> {
+        let stored = self.store.specs(None).await?;
+        let mut specs = Vec::with_capacity(stored.len());
+        for s in stored {
+            let parsed: MaterialSpec = serde_json::from_value(s.spec).map_err(|e| {
+                ServiceError::Internal(format!("stored specification of {} is unreadable: {e}", s.material_id))
+            })?;
+            specs.push(parsed);
+        }
+        for default in spec::catalogue() {
+            if !specs.iter().any(|s| s.material == default.material) {
+                specs.push(default);
+            }
+        }
+        Ok(specs)
+    }
+
+    /// Stores a catalogue specification on first use (a no-op when it is stored already).
+    async fn seed_spec(&self, specification: &MaterialSpec) -> Result<()> {
+        let stored = self.store.specs(Some(&specification.material)).await?;
+        if !stored.is_empty() {
+            return Ok(());
+        }
+        let record = StoredSpec {
+            material_id: specification.material.clone(),
+            supplier_id: specification.supplier.clone(),
+            version: i64::from(specification.version),
+            spec: serde_json::to_value(specification).map_err(|e| ServiceError::Internal(e.to_string()))?,
+            created_by: "system".into(),
+            created_at: now(),
+        };
+        let detail = json!({"material": record.material_id, "version": record.version, "source": "catalogue"});
+        self.store.put_spec(&record, AuditEvent::new("system", "spec.seed", &record.material_id, detail)).await?;
+        Ok(())
+    }
+
+    /// A CoA with every decision and its lot's revisions; a supplier sees only its own (others are not found).
+    pub async fn coa_record(&self, actor: &Actor, id: &str) -> Result<CoaRecord> {
+        let coa = self.readable_coa(actor, id).await?;
+        let decisions = self.store.coa_decisions(id).await?;
+        let revisions = self
+            .store
+            .coa_revisions(&coa.supplier_id, &coa.material_id, &coa.lot_number)
+            .await?
+            .into_iter()
+            .map(|c| RevisionRef {
+                id: c.id,
+                revision: c.revision,
+                content_hash: c.content_hash,
+                received_at: c.received_at,
+            })
+            .collect();
+        Ok(CoaRecord { coa, decisions, revisions })
+    }
+
+    /// The original bytes, their media type and SHA-256.
+    pub async fn coa_original(&self, actor: &Actor, id: &str) -> Result<(String, Vec<u8>, String)> {
+        let coa = self.readable_coa(actor, id).await?;
+        let (media_type, bytes) =
+            self.store.coa_original(id).await?.ok_or_else(|| ServiceError::NotFound(format!("CoA {id} not found")))?;
+        Ok((media_type, bytes, coa.content_hash))
+    }
+
+    async fn readable_coa(&self, actor: &Actor, id: &str) -> Result<StoredCoa> {
+        let own = may_read_coas(actor)?;
+        let coa = self.store.coa(id).await?.ok_or_else(|| ServiceError::NotFound(format!("CoA {id} not found")))?;
+        match own {
+            Some(own) if own != coa.supplier_id => Err(ServiceError::NotFound(format!("CoA {id} not found"))),
+            _ => Ok(coa),
+        }
+    }
+
+    /// CoAs by filter, after a cursor (a CoA id); a supplier's listing is always of its own.
+    pub async fn coas(
+        &self,
+        actor: &Actor,
+        mut filter: CoaFilter,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<StoredCoa>> {
+        if let Some(own) = may_read_coas(actor)? {
+            if filter.supplier.as_ref().is_some_and(|s| *s != own) {
+                return Ok(Vec::new());
+            }
+            filter.supplier = Some(own);
+        }
+        if let Some(outcome) = &filter.outcome {
+            parse_outcome(outcome)?;
+        }
+        Ok(self.store.coas(&filter, after, limit).await?)
+    }
+
+    /// An operator's decision over the one in force, with the reason (audit `coa.override`).
+    pub async fn override_decision(&self, actor: &Actor, id: &str, outcome: &str, reason: &str) -> Result<CoaDecision> {
+        if !matches!(actor.role, Role::Admin | Role::EconomicOperator) {
+            return Err(ServiceError::Forbidden(format!("role {} may not override quality decisions", actor.role)));
+        }
+        let outcome = parse_outcome(outcome)?;
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(ServiceError::BadRequest("an override needs a `reason`".into()));
+        }
+        let coa = self.store.coa(id).await?.ok_or_else(|| ServiceError::NotFound(format!("CoA {id} not found")))?;
+        let previous = coa.decision.clone();
+        let decision = NewDecision {
+            outcome: outcome.into(),
+            reasons: previous.as_ref().map_or_else(|| json!([]), |d| d.reasons.clone()),
+            spec_material: previous.as_ref().and_then(|d| d.spec_material.clone()),
+            spec_version: previous.as_ref().and_then(|d| d.spec_version),
+            decided_by: actor.id.clone(),
+            decided_at: now(),
+            override_reason: Some(reason.to_string()),
+        };
+        let detail = json!({
+            "from": previous.map(|d| d.outcome), "to": outcome, "reason": reason,
+            "lot": {"supplier": coa.supplier_id, "material": coa.material_id, "lot": coa.lot_number},
+        });
+        Ok(self.store.add_decision(id, decision, AuditEvent::new(&actor.id, "coa.override", id, detail)).await?)
+    }
+}
+
+/// The lot key of a parsed CoA (trimmed as the checks compare it).
+fn coa_key(coa: &Coa) -> (String, String, String) {
+    let key = coa.lot_key();
+    (key.supplier_id.trim().to_string(), key.material_id.trim().to_string(), key.lot_number.trim().to_string())
+}
+
+/// May `actor` read CoAs? `Some(organisation)` when only a supplier's own.
+fn may_read_coas(actor: &Actor) -> Result<Option<String>> {
+    if QUALITY_READERS.contains(&actor.role) {
+        return Ok(None);
+    }
+    match (actor.role, &actor.organisation) {
+        (Role::Supplier, Some(org)) => Ok(Some(org.clone())),
+        (role, _) => Err(ServiceError::Forbidden(format!("role {role} may not read CoAs"))),
+    }
+}

@@ -1,0 +1,134 @@
+//! Supplier quality (issue 6): electronic Certificates of Analysis with their revisions, the incoming-quality
+//! decisions on them and the material specifications they are judged by. The original bytes of a CoA are
+//! kept as received (with their SHA-256); a re-sent CoA for the same lot is a new revision, never an
+//! overwrite; an operator override is a new decision row. CoAs, decisions and specs are append-only.
+
+use async_trait::async_trait;
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use crate::Result;
+use crate::audit::AuditEvent;
+
+/// A CoA to store. Its revision is assigned by the store: one more than the lot's latest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewCoa {
+    /// `coa:<uuidv7>`.
+    pub id: String,
+    pub supplier_id: String,
+    pub material_id: String,
+    pub lot_number: String,
+    /// Lower-case hex SHA-256 of `original`.
+    pub content_hash: String,
+    /// `application/json`, `text/csv` or `application/pdf`.
+    pub media_type: String,
+    pub original: Vec<u8>,
+    /// The parsed CoA (`None` for a PDF).
+    pub parsed: Option<Value>,
+    pub actor_id: String,
+    pub received_at: OffsetDateTime,
+}
+
+/// A stored CoA (without its original bytes: see [`QualityStore::coa_original`]) and its latest decision.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredCoa {
+    pub id: String,
+    pub supplier_id: String,
+    pub material_id: String,
+    pub lot_number: String,
+    pub revision: i64,
+    pub content_hash: String,
+    pub media_type: String,
+    pub parsed: Option<Value>,
+    pub actor_id: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub received_at: OffsetDateTime,
+    /// The decision in force (the latest).
+    pub decision: Option<CoaDecision>,
+}
+
+/// An incoming-quality decision to record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewDecision {
+    /// `accepted`, `rejected` or `hold`.
+    pub outcome: String,
+    /// Every reason, as JSON (an array).
+    pub reasons: Value,
+    pub spec_material: Option<String>,
+    pub spec_version: Option<i64>,
+    pub decided_by: String,
+    pub decided_at: OffsetDateTime,
+    /// Set for an operator override.
+    pub override_reason: Option<String>,
+}
+
+/// A recorded decision; `seq` counts the decisions of one CoA from 1.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CoaDecision {
+    pub coa_id: String,
+    pub seq: i64,
+    pub outcome: String,
+    pub reasons: Value,
+    pub spec_material: Option<String>,
+    pub spec_version: Option<i64>,
+    pub decided_by: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub decided_at: OffsetDateTime,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub override_reason: Option<String>,
+}
+
+/// What to list CoAs by; every field set must match (outcome: of the latest decision).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CoaFilter {
+    pub supplier: Option<String>,
+    pub material: Option<String>,
+    pub lot: Option<String>,
+    pub outcome: Option<String>,
+}
+
+/// A material specification in one version, general (`supplier_id` `None`) or for one supplier.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredSpec {
+    pub material_id: String,
+    pub supplier_id: Option<String>,
+    pub version: i64,
+    pub spec: Value,
+    pub created_by: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+#[async_trait]
+pub trait QualityStore {
+    /// Stores a CoA as the next revision of its lot with its first decision and the audit event (whose detail,
+    /// when an object, gets the `revision`), in ONE transaction.
+    async fn insert_coa(&self, new: NewCoa, decision: NewDecision, event: AuditEvent) -> Result<StoredCoa>;
+    async fn coa(&self, id: &str) -> Result<Option<StoredCoa>>;
+    /// The original bytes and their media type.
+    async fn coa_original(&self, id: &str) -> Result<Option<(String, Vec<u8>)>>;
+    /// CoAs matching `filter`, ordered by id (time of receipt) after `after`, with their latest decision.
+    async fn coas(&self, filter: &CoaFilter, after: Option<&str>, limit: i64) -> Result<Vec<StoredCoa>>;
+    /// Every revision of a lot, oldest first.
+    async fn coa_revisions(&self, supplier_id: &str, material_id: &str, lot_number: &str) -> Result<Vec<StoredCoa>>;
+    /// Every decision on a CoA, oldest first.
+    async fn coa_decisions(&self, coa_id: &str) -> Result<Vec<CoaDecision>>;
+    /// Appends a decision (an override) with its audit event; `NotFound` without the CoA.
+    async fn add_decision(&self, coa_id: &str, decision: NewDecision, event: AuditEvent) -> Result<CoaDecision>;
+    /// Stores a specification version with its audit event; `false` (and nothing written) when that
+    /// (material, supplier, version) exists already.
+    async fn put_spec(&self, spec: &StoredSpec, event: AuditEvent) -> Result<bool>;
+    /// Specifications of a material (all when `None`), by material, supplier and version.
+    async fn specs(&self, material_id: Option<&str>) -> Result<Vec<StoredSpec>>;
+}
+
+/// The audit detail with the assigned revision.
+pub(crate) fn with_revision(mut event: AuditEvent, revision: i64) -> AuditEvent {
+    if let Value::Object(map) = &mut event.detail {
+        map.insert("revision".into(), revision.into());
+    }
+    event
+}
