@@ -45,6 +45,12 @@ fn import_stores_revisions_and_names_refused_files() {
     assert!(stderr.contains(&format!("{bad}: refused: malformed JSON at line 3, column")), "{stderr}");
     assert!(stderr.contains("1 of 3 file(s) refused"), "{stderr}");
 
+    // Backups do not carry CoAs yet, and say so.
+    let archive = dir.join("archive");
+    let out = voltpass(&["backup", "--out", archive.to_str().unwrap(), "--db", &db]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not hold the supplier-quality data"));
+
     // The unchanged fixture's lot has expired by now: the next revision, rejected, with the reason.
     let expired = write(&dir, "expired.json", &fixture("ecoa-nmc811-good.json"));
     let out = voltpass(&["coa", "import", &expired, "--db", &db]);

@@ -169,6 +169,13 @@ pub async fn backup(args: BackupArgs) -> anyhow::Result<()> {
         Some(s) => println!("backup written to {} (manifest signed by {})", dir.display(), s.key_id),
         None => println!("backup written to {} (manifest unsigned: there is no {SERVER_OPERATOR} key)", dir.display()),
     }
+    // Archives do not carry supplier-quality data yet: say so rather than let a restore lose it unnoticed.
+    if !store.coas(&store::CoaFilter::default(), None, 1).await?.is_empty() {
+        eprintln!(
+            "warning: this archive does not hold the supplier-quality data (CoAs with their originals and \
+             decisions, material specifications); keep a copy of the database as well"
+        );
+    }
     Ok(())
 }
 
