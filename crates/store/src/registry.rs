@@ -17,9 +17,6 @@ pub struct StoredDescriptor {
     /// Who may change it: the registering economic operator's organisation, or the actor id of anyone else.
     pub owner: String,
     pub body: Value,
-    /// (name, value) of its specific asset ids, indexed for discovery.
-    #[serde(skip)]
-    pub asset_ids: Vec<(String, String)>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
@@ -51,8 +48,8 @@ pub trait RegistryStore {
     ) -> Result<Vec<(String, OffsetDateTime)>>;
 }
 
-/// The (name, value) pairs of a descriptor's `specificAssetIds`.
-pub fn asset_ids_of(body: &Value) -> Vec<(String, String)> {
+/// The (name, value) pairs of a descriptor's `specificAssetIds`: what the discovery index holds for it.
+pub(crate) fn asset_ids_of(body: &Value) -> Vec<(String, String)> {
     body["specificAssetIds"]
         .as_array()
         .into_iter()

@@ -202,7 +202,6 @@ async fn backup_restores_everything_equal_and_refuses_a_tampered_archive() {
         let descriptor = store::StoredDescriptor {
             id: "urn:uuid:partner-1".into(),
             owner: format!("local:{USER}"),
-            asset_ids: vec![("partInstanceId".into(), "P-1".into())],
             body: body.clone(),
             created_at: now,
             updated_at: now,

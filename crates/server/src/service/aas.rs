@@ -80,11 +80,23 @@ impl PassportService {
     /// A generated twin's descriptor with the asset ids this reader may see.
     async fn generated_descriptor(&self, of: &TwinOf, reader: &AasReader, endpoints: &Endpoints) -> Result<Value> {
         let (twin, head) = self.twin_of(of).await?;
-        let sees_all = match &head {
+        self.describe(&twin, head.as_ref(), reader, endpoints).await
+    }
+
+    /// The descriptor of a twin already read (`head` for a passport's, `None` for a model's), asset ids hidden
+    /// as the reader must see them.
+    async fn describe(
+        &self,
+        twin: &Twin,
+        head: Option<&PassportHead>,
+        reader: &AasReader,
+        endpoints: &Endpoints,
+    ) -> Result<Value> {
+        let sees_all = match head {
             Some(head) => self.sees_twin(reader, head).await?,
             None => Self::sees_model_twin(reader),
         };
-        let mut descriptor = aas::shell_descriptor(&twin, endpoints);
+        let mut descriptor = aas::shell_descriptor(twin, endpoints);
         aas::descriptor::hide_asset_ids(&mut descriptor, sees_all, reader.bpn.as_deref());
         Ok(descriptor)
     }
@@ -118,13 +130,7 @@ impl PassportService {
         cursor: Option<&Cursor>,
         limit: usize,
     ) -> Result<(Vec<Listed>, Option<Cursor>)> {
-        let (mut source, mut after) = match cursor {
-            Some(Cursor(key)) if key.len() == 2 && SOURCES.contains(&key[0].as_str()) => {
-                (SOURCES.iter().position(|s| *s == key[0]).unwrap_or(0), Some(key[1].clone()))
-            }
-            Some(_) => return Err(ServiceError::BadRequest("cursor was not issued by this server".into())),
-            None => (0, None),
-        };
+        let (mut source, mut after) = resume_at(cursor)?;
         let wants = |kind: &str| query.asset_kind.as_deref().is_none_or(|k| k == kind);
         let mut out = Vec::new();
         // Fetch one more than asked, so a full page knows whether another follows.
@@ -209,10 +215,7 @@ impl PassportService {
             out.push(match item {
                 Listed::Model(id) => self.generated_descriptor(&TwinOf::Model(id), reader, endpoints).await?,
                 Listed::Passport(head) => {
-                    let sees_all = self.sees_twin(reader, &head).await?;
-                    let mut d = aas::shell_descriptor(&twins::passport_twin(&facts(&head)), endpoints);
-                    aas::descriptor::hide_asset_ids(&mut d, sees_all, reader.bpn.as_deref());
-                    d
+                    self.describe(&twins::passport_twin(&facts(&head)), Some(&head), reader, endpoints).await?
                 }
                 Listed::Registered(stored) => Self::registered_view(&stored, reader),
             });
@@ -228,28 +231,30 @@ impl PassportService {
         limit: usize,
         reader: &AasReader,
     ) -> Result<(Vec<Value>, Option<Cursor>)> {
-        let mut query = query.clone();
-        let (listed, next) = self.list_twins(&query, cursor, limit).await?;
-        query.asset_kind = None;
+        let (listed, next) = self.list_twins(query, cursor, limit).await?;
         let mut out = Vec::with_capacity(listed.len());
         for item in listed {
-            let of = match item {
-                Listed::Model(id) => TwinOf::Model(id),
-                Listed::Passport(head) => TwinOf::Passport(head.id),
+            let (twin, head) = match item {
+                Listed::Model(id) => (twins::model_twin(&id), None),
+                Listed::Passport(head) => (twins::passport_twin(&facts(&head)), Some(head)),
                 // Registered descriptors describe twins held elsewhere: not shells of this repository.
                 Listed::Registered(_) => continue,
             };
-            out.push(self.shell(&of, reader).await?);
+            out.push(self.shell_of(&twin, head.as_ref(), reader).await?);
         }
         Ok((out, next))
     }
 
     /// A generated twin as an AAS, with the asset ids the reader may see.
     pub async fn shell(&self, of: &TwinOf, reader: &AasReader) -> Result<Value> {
+        let (twin, head) = self.twin_of(of).await?;
+        self.shell_of(&twin, head.as_ref(), reader).await
+    }
+
+    async fn shell_of(&self, twin: &Twin, head: Option<&PassportHead>, reader: &AasReader) -> Result<Value> {
         let endpoints = Endpoints { base_url: String::new(), connector: None };
-        let descriptor = self.generated_descriptor(of, reader, &endpoints).await?;
-        let (twin, _) = self.twin_of(of).await?;
-        Ok(twins::shell(&twin, &aas::descriptor::asset_ids(&descriptor)))
+        let descriptor = self.describe(twin, head, reader, &endpoints).await?;
+        Ok(twins::shell(twin, &aas::descriptor::asset_ids(&descriptor)))
     }
 
     /// `GET /lookup/shells?assetIds=...`: ids of shells having EVERY given asset id visible to the reader.
@@ -262,13 +267,7 @@ impl PassportService {
     ) -> Result<(Vec<String>, Option<Cursor>)> {
         let restricted = pairs.iter().any(|(name, _)| !aas::PUBLIC_ASSET_ID_NAMES.contains(&name.as_str()));
         let generated = GeneratedLookup::from_pairs(pairs);
-        let (mut source, mut after) = match cursor {
-            Some(Cursor(key)) if key.len() == 2 && SOURCES.contains(&key[0].as_str()) => {
-                (SOURCES.iter().position(|s| *s == key[0]).unwrap_or(0), Some(key[1].clone()))
-            }
-            Some(_) => return Err(ServiceError::BadRequest("cursor was not issued by this server".into())),
-            None => (0, None),
-        };
+        let (mut source, mut after) = resume_at(cursor)?;
         let mut out: Vec<(String, String)> = Vec::new();
         while source < SOURCES.len() && out.len() <= limit {
             let room = (limit + 1 - out.len()) as i64;
@@ -379,7 +378,6 @@ impl PassportService {
         let stored = StoredDescriptor {
             id: id.clone(),
             owner: owner_of(actor),
-            asset_ids: aas::descriptor::asset_ids(&body),
             body: body.clone(),
             created_at: now,
             updated_at: now,
@@ -402,12 +400,7 @@ impl PassportService {
         let existing =
             self.store.descriptor(id).await?.ok_or_else(|| not_found(format!("no shell descriptor {id}")))?;
         may_change(actor, &existing)?;
-        let stored = StoredDescriptor {
-            asset_ids: aas::descriptor::asset_ids(&body),
-            body: body.clone(),
-            updated_at: OffsetDateTime::now_utc(),
-            ..existing
-        };
+        let stored = StoredDescriptor { body: body.clone(), updated_at: OffsetDateTime::now_utc(), ..existing };
         self.store.put_descriptor(&stored, AuditEvent::new(&actor.id, "aas.descriptor.replace", id, body)).await?;
         Ok(())
     }
@@ -474,12 +467,7 @@ impl PassportService {
             body[member] = Value::Array(list);
         }
         checked_descriptor(&body)?;
-        let stored = StoredDescriptor {
-            asset_ids: aas::descriptor::asset_ids(&body),
-            body: body.clone(),
-            updated_at: OffsetDateTime::now_utc(),
-            ..existing
-        };
+        let stored = StoredDescriptor { body: body.clone(), updated_at: OffsetDateTime::now_utc(), ..existing };
         let event = AuditEvent::new(&actor.id, "aas.descriptor.replace", shell_id, body);
         self.store.put_descriptor(&stored, event).await?;
         Ok(())
@@ -503,25 +491,25 @@ impl PassportService {
         }
         let (kind, of) =
             twins::parse_submodel_id(id).ok_or_else(|| not_found(format!("no submodel {id} in this repository")))?;
-        let document = match &of {
+        let document = self.twin_document(&of, reader).await.map_err(|e| match e {
+            ServiceError::NotFound(_) => not_found(format!("no submodel {id} in this repository")),
+            other => other,
+        })?;
+        Ok((kind, submodel_value(kind, &document, id)?))
+    }
+
+    /// The document a twin's submodels are built from, as the reader may see it: the composed passport, or the
+    /// battery model's record.
+    async fn twin_document(&self, of: &TwinOf, reader: &AasReader) -> Result<Value> {
+        match of {
             TwinOf::Passport(passport_id) => {
-                let passport = self.passport(passport_id, None, reader.actor.as_ref()).await.map_err(|e| match e {
-                    ServiceError::NotFound(_) => not_found(format!("no submodel {id} in this repository")),
-                    other => other,
-                })?;
-                passport.document
+                Ok(self.passport(passport_id, None, reader.actor.as_ref()).await?.document)
             }
             TwinOf::Model(model_id) => {
-                let model = self.model(model_id, None).await.map_err(|_| not_found(format!("no submodel {id}")))?;
-                access::visible(&model.document, model_audience(reader.actor.as_ref(), model.owner.as_deref()))
+                let model = self.model(model_id, None).await?;
+                Ok(access::visible(&model.document, model_audience(reader.actor.as_ref(), model.owner.as_deref())))
             }
-        };
-        let value = kind.value(&document).map_err(|e| {
-            ServiceError::Forbidden(format!(
-                "submodel {id} cannot be built from what your access group may read ({e}); the IDTA parts can"
-            ))
-        })?;
-        Ok((kind, value))
+        }
     }
 
     /// `GET /submodels`: every generated submodel the reader may read, optionally of one semantic id or idShort.
@@ -597,28 +585,42 @@ impl PassportService {
         let key = match of {
             TwinOf::Model(id) | TwinOf::Passport(id) => id.clone(),
         };
+        let kinds: Vec<SubmodelKind> = kinds.iter().copied().filter(|k| wanted.contains(k)).collect();
+        if kinds.is_empty() {
+            return Ok(None);
+        }
+        // One read of the twin's document for all its submodels; ended passports are not listed.
+        let document = match self.twin_document(of, reader).await {
+            Ok(document) => document,
+            Err(ServiceError::Gone(_) | ServiceError::Forbidden(_) | ServiceError::NotFound(_)) => return Ok(None),
+            Err(other) => return Err(other),
+        };
         let mut last_served: Option<&str> = None;
-        for kind in kinds.iter().filter(|k| wanted.contains(k)) {
-            match self.submodel(&twins::submodel_id(*kind, of), reader).await {
-                Ok(sm) => {
-                    if out.len() == limit {
-                        // Resume after the last one served: of this twin, or of the twin before (then "" = none).
-                        let slug = last_served.map(str::to_string).unwrap_or_default();
-                        return Ok(Some(match last_served {
-                            Some(_) => Cursor(vec![source.to_string(), key, slug]),
-                            None => resume_before(out, source, &key),
-                        }));
-                    }
-                    out.push(sm);
-                    last_served = Some(kind.slug());
-                }
-                // Ended passports and content the reader cannot build are not listed.
-                Err(ServiceError::Gone(_) | ServiceError::Forbidden(_) | ServiceError::NotFound(_)) => {}
-                Err(other) => return Err(other),
+        for kind in kinds {
+            let id = twins::submodel_id(kind, of);
+            // Content the reader's access group cannot build is not listed.
+            let Ok(value) = submodel_value(kind, &document, &id) else { continue };
+            if out.len() == limit {
+                // Resume after the last one served: of this twin, or of the twin before.
+                return Ok(Some(match last_served {
+                    Some(slug) => Cursor(vec![source.to_string(), key, slug.to_string()]),
+                    None => resume_before(out, source, &key),
+                }));
             }
+            out.push(aas::elements::submodel(&id, kind.id_short(), kind.semantic_id(), &value));
+            last_served = Some(kind.slug());
         }
         Ok(None)
     }
+}
+
+/// One submodel's value from its twin's document; refused when the reader's view lacks what the format needs.
+fn submodel_value(kind: SubmodelKind, document: &Value, id: &str) -> Result<Value> {
+    kind.value(document).map_err(|e| {
+        ServiceError::Forbidden(format!(
+            "submodel {id} cannot be built from what your access group may read ({e}); the IDTA parts can"
+        ))
+    })
 }
 
 /// The cursor that resumes at the first submodel of twin (`source`, `key`) when the page filled up exactly at
@@ -630,6 +632,21 @@ fn resume_before(out: &[Value], source: &str, key: &str) -> Cursor {
         Some((kind, TwinOf::Passport(id))) => Cursor(vec!["p".into(), id, kind.slug().into()]),
         // Unreachable with a non-empty page; restart at this twin's beginning.
         None => Cursor(vec![source.to_string(), key.to_string(), String::new()]),
+    }
+}
+
+/// Where a twin listing resumes: the index of the source in [`SOURCES`] and the last key served there.
+fn resume_at(cursor: Option<&Cursor>) -> Result<(usize, Option<String>)> {
+    match cursor {
+        None => Ok((0, None)),
+        Some(Cursor(key)) => match key.as_slice() {
+            [source, last] => SOURCES
+                .iter()
+                .position(|s| s == source)
+                .map(|i| (i, Some(last.clone())))
+                .ok_or_else(|| ServiceError::BadRequest("cursor was not issued by this server".into())),
+            _ => Err(ServiceError::BadRequest("cursor was not issued by this server".into())),
+        },
     }
 }
 

@@ -14,7 +14,6 @@ fn descriptor_from(row: &PgRow) -> Result<StoredDescriptor> {
     Ok(StoredDescriptor {
         id: row.try_get("id")?,
         owner: row.try_get("owner")?,
-        asset_ids: crate::registry::asset_ids_of(&body),
         body,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
@@ -42,7 +41,7 @@ impl RegistryStore for PostgresStore {
         .fetch_one(&mut *tx)
         .await?
         .try_get::<bool, _>("created")?;
-        for (name, value) in &descriptor.asset_ids {
+        for (name, value) in crate::registry::asset_ids_of(&descriptor.body) {
             sqlx::query(
                 "INSERT INTO shell_descriptor_asset_ids (name, value, descriptor_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
             )

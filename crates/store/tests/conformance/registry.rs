@@ -9,14 +9,7 @@ fn descriptor(id: &str, asset_ids: &[(&str, &str)], at: time::OffsetDateTime) ->
         "id": id,
         "specificAssetIds": asset_ids.iter().map(|(n, v)| json!({"name": n, "value": v})).collect::<Vec<_>>(),
     });
-    StoredDescriptor {
-        id: id.into(),
-        owner: "ORG-1".into(),
-        asset_ids: asset_ids.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
-        body,
-        created_at: at,
-        updated_at: at,
-    }
+    StoredDescriptor { id: id.into(), owner: "ORG-1".into(), body, created_at: at, updated_at: at }
 }
 
 fn event(id: &str, action: &str) -> AuditEvent {
