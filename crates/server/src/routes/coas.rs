@@ -109,20 +109,7 @@ pub async fn list_coas(
 ) -> Result<Json<Value>, Problem> {
     let actor = caller.actor()?;
     let Query(q) = query.map_err(|e| Problem::bad_request(e.body_text()))?;
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=state.config.max_page_size).contains(&limit) {
-        return Err(Problem::bad_request(format!("limit must be between 1 and {}", state.config.max_page_size)));
-    }
-    let after = match q.cursor {
-        None => None,
-        Some(c) => Some(
-            URL_SAFE_NO_PAD
-                .decode(c.as_bytes())
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok())
-                .ok_or_else(|| Problem::bad_request("cursor is not one this server issued"))?,
-        ),
-    };
+    let (limit, after) = super::page_request(q.limit, q.cursor.as_deref(), state.config.max_page_size)?;
     let filter = CoaFilter { supplier: q.supplier, material: q.material, lot: q.lot, outcome: q.outcome };
     let items = state.service.coas(actor, filter, after.as_deref(), limit + 1).await?;
     let more = items.len() as i64 > limit;

@@ -169,6 +169,29 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// A list request's page size (1..=`max`, default 100) and the key its `cursor` resumes after.
+pub(crate) fn page_request(
+    limit: Option<i64>,
+    cursor: Option<&str>,
+    max: i64,
+) -> Result<(i64, Option<String>), Problem> {
+    use base64::Engine;
+    let limit = limit.unwrap_or(100);
+    if !(1..=max).contains(&limit) {
+        return Err(Problem::bad_request(format!("limit must be between 1 and {max}")));
+    }
+    let after = cursor
+        .map(|c| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(c.as_bytes())
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .ok_or_else(|| Problem::bad_request("cursor is not one this server issued"))
+        })
+        .transpose()?;
+    Ok((limit, after))
+}
+
 /// Strong ETag for a version number.
 pub(crate) fn etag(version: i64) -> HeaderValue {
     HeaderValue::from_str(&format!("\"{version}\"")).expect("digits are a valid header value")

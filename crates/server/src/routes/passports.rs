@@ -179,20 +179,7 @@ pub async fn list_passports(
 ) -> Result<Json<Value>, Problem> {
     let reader = caller.require(READERS, "list passports")?;
     let Query(q) = query.map_err(|e| Problem::bad_request(e.body_text()))?;
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=state.config.max_page_size).contains(&limit) {
-        return Err(Problem::bad_request(format!("limit must be between 1 and {}", state.config.max_page_size)));
-    }
-    let after = match q.cursor {
-        None => None,
-        Some(c) => Some(
-            URL_SAFE_NO_PAD
-                .decode(c.as_bytes())
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok())
-                .ok_or_else(|| Problem::bad_request("cursor is not one this server issued"))?,
-        ),
-    };
+    let (limit, after) = super::page_request(q.limit, q.cursor.as_deref(), state.config.max_page_size)?;
     let filter = PassportFilter {
         battery_id: q.battery_id,
         model_id: q.model_id,
