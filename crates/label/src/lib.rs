@@ -10,7 +10,7 @@ mod raster;
 mod sheet;
 mod svg;
 
-pub use pdf::sheet_pdf;
+pub use pdf::{sheet_pdf, win_ansi};
 pub use raster::qr_png;
 pub use sheet::{Label, SheetLayout};
 pub use svg::{qr_svg, sheet_svg};

@@ -59,7 +59,7 @@ pub fn sheet_pdf(labels: &[Label], layout: &SheetLayout) -> Result<Vec<u8>, Labe
 
 /// Text in the font's WinAnsiEncoding (Latin-1 plus a few); unmappable characters become `?`. [`Str`] then
 /// escapes `(`, `)` and `\`.
-fn win_ansi(text: &str) -> Vec<u8> {
+pub fn win_ansi(text: &str) -> Vec<u8> {
     text.chars()
         .map(|c| match c {
             ' '..='~' | '\u{a0}'..='\u{ff}' => c as u8,

@@ -5,8 +5,13 @@
 //!
 //! - [`ecoa`]: electronic Certificates of Analysis (JSON and CSV), units and their conversions.
 //! - [`spec`]: material specifications, incoming-quality decisions with every reason, skip-lot sampling.
-//! - [`spc`]: control charts, run rules, Phase I limits, process capability.
+//! - [`spc`]: control charts, run rules, Phase I limits, process capability; [`spc::monitor`] watches a
+//!   series point by point.
+//! - [`scorecard`]: supplier ratings per period.
+//! - [`demo`]: deterministic demo suppliers and CoAs, and the benchmark's CoAs.
 
+pub mod demo;
 pub mod ecoa;
+pub mod scorecard;
 pub mod spc;
 pub mod spec;

@@ -52,6 +52,10 @@ pub struct Config {
     pub trusted_connectors: Vec<String>,
     /// When a connector fronts the AAS API, the registry's submodel endpoints point at its data plane.
     pub aas_connector: Option<interop::aas::Connector>,
+    /// Weights of the supplier score's components (a request may override single ones).
+    pub scorecard_weights: quality::scorecard::Weights,
+    /// A CoA received more than this many days after its lot's manufacture is late.
+    pub coa_on_time_days: u32,
 }
 
 /// Default memory for cached public answers (256 MiB: the public JSON of ~40,000 passports).
@@ -77,6 +81,8 @@ impl Default for Config {
             public_cache_ttl: service::public_cache::DEFAULT_TTL,
             trusted_connectors: Vec::new(),
             aas_connector: None,
+            scorecard_weights: quality::scorecard::Weights::default(),
+            coa_on_time_days: service::scorecard::DEFAULT_ON_TIME_DAYS,
         }
     }
 }

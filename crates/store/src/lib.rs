@@ -22,7 +22,10 @@ mod types;
 pub use audit::{AuditCheckpoint, AuditEntry, AuditEvent, checkpoint_message};
 pub use grants::Grant;
 pub use postgres::PostgresStore;
-pub use quality::{CoaDecision, CoaFilter, NewCoa, NewDecision, QualityStore, StoredCoa, StoredSpec};
+pub use quality::{
+    AlarmAck, AlarmFilter, CoaDecision, CoaFilter, CoaWrite, NewAlarm, NewCoa, NewDecision, QualityStore, SeriesId,
+    SpcWrite, StoredAlarm, StoredCoa, StoredSeries, StoredSpec,
+};
 pub use readings::{Reading, ReadingBucket, ReadingQuery, ReadingsWritten, RejectedReading};
 pub use record::{canonical_record, record_hash};
 pub use registry::{RegistryStore, StoredDescriptor};
@@ -42,6 +45,9 @@ pub enum StoreError {
     DuplicateBattery { battery_id: String, existing: String },
     #[error("{kind} {id} changed meanwhile: expected version {expected}, current version is {current}")]
     VersionConflict { kind: &'static str, id: String, expected: i64, current: i64 },
+    /// The write contradicts what is stored (e.g. closing an alarm closed already).
+    #[error("{0}")]
+    Conflict(String),
     #[error("{kind} {id} not found")]
     NotFound { kind: &'static str, id: String },
     #[error("{0}")]

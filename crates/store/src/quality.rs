@@ -5,7 +5,7 @@
 
 use async_trait::async_trait;
 use serde_json::Value;
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 
 use crate::Result;
 use crate::audit::AuditEvent;
@@ -102,11 +102,96 @@ pub struct StoredSpec {
     pub created_at: OffsetDateTime,
 }
 
+/// A CoA with its first decision and audit event, as [`QualityStore::insert_coas`] writes them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CoaWrite {
+    pub coa: NewCoa,
+    pub decision: NewDecision,
+    pub event: AuditEvent,
+}
+
+/// One SPC series: a supplier's material's characteristic.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SeriesId {
+    pub supplier_id: String,
+    pub material_id: String,
+    pub characteristic: String,
+}
+
+/// A series' monitoring state. Written with the `version` it was read at (0 for a new series); the store
+/// keeps `version + 1` or refuses with [`crate::StoreError::VersionConflict`] when another writer was first.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredSeries {
+    #[serde(flatten)]
+    pub id: SeriesId,
+    pub state: Value,
+    pub version: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// An SPC signal on a new point.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewAlarm {
+    /// `alarm:<uuidv7>`.
+    pub id: String,
+    #[serde(flatten)]
+    pub series: SeriesId,
+    pub coa_id: String,
+    pub lot_number: String,
+    pub manufactured_on: Date,
+    /// A stable rule id, e.g. `beyond-ucl`, `we-2`, `cusum-upper`.
+    pub rule: String,
+    pub detail: String,
+    pub value: f64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub raised_at: OffsetDateTime,
+}
+
+/// An alarm as stored, with its acknowledgement once an operator closed it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredAlarm {
+    #[serde(flatten)]
+    pub alarm: NewAlarm,
+    pub acknowledged: Option<AlarmAck>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AlarmAck {
+    pub actor_id: String,
+    pub reason: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub acknowledged_at: OffsetDateTime,
+}
+
+/// What to list alarms by; every field set must match.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AlarmFilter {
+    pub supplier: Option<String>,
+    pub material: Option<String>,
+    pub characteristic: Option<String>,
+    /// `Some(true)`: only unacknowledged; `Some(false)`: only acknowledged.
+    pub open: Option<bool>,
+}
+
+/// The SPC writes that go with a batch of CoAs.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SpcWrite {
+    pub series: Vec<StoredSeries>,
+    pub alarms: Vec<NewAlarm>,
+}
+
 #[async_trait]
 pub trait QualityStore {
-    /// Stores a CoA as the next revision of its lot with its first decision and the audit event (whose detail,
-    /// when an object, gets the `revision`), in ONE transaction.
-    async fn insert_coa(&self, new: NewCoa, decision: NewDecision, event: AuditEvent) -> Result<StoredCoa>;
+    /// Stores CoAs, each as the next revision of its lot with its first decision and audit event (whose detail,
+    /// when an object, gets the `revision`), and the SPC state and alarms they led to, in ONE transaction.
+    /// `VersionConflict` (and nothing written) when a series was written by someone else since it was read.
+    async fn insert_coas(&self, coas: Vec<CoaWrite>, spc: SpcWrite) -> Result<Vec<StoredCoa>>;
     async fn coa(&self, id: &str) -> Result<Option<StoredCoa>>;
     /// The original bytes and their media type.
     async fn coa_original(&self, id: &str) -> Result<Option<(String, Vec<u8>)>>;
@@ -123,6 +208,46 @@ pub trait QualityStore {
     async fn put_spec(&self, spec: &StoredSpec, event: AuditEvent) -> Result<bool>;
     /// Specifications of a material (all when `None`), by material, supplier and version.
     async fn specs(&self, material_id: Option<&str>) -> Result<Vec<StoredSpec>>;
+    /// Every supplier with CoAs and how many, by supplier id.
+    async fn coa_suppliers(&self) -> Result<Vec<(String, i64)>>;
+    /// SPC series of a supplier and/or material (all when both `None`), by id.
+    async fn series(&self, supplier_id: Option<&str>, material_id: Option<&str>) -> Result<Vec<StoredSeries>>;
+    /// Replaces every series' state (a recompute from the CoAs; versions continue) and adds the alarms not
+    /// raised before, with the audit event, in one transaction.
+    async fn replace_spc(&self, series: Vec<StoredSeries>, alarms: Vec<NewAlarm>, event: AuditEvent) -> Result<()>;
+    /// Alarms matching `filter`, ordered by id (time raised) after `after`.
+    async fn alarms(&self, filter: &AlarmFilter, after: Option<&str>, limit: i64) -> Result<Vec<StoredAlarm>>;
+    /// Closes an alarm; `NotFound` without it, `Conflict` when it is closed already.
+    async fn acknowledge_alarm(&self, id: &str, ack: AlarmAck, event: AuditEvent) -> Result<StoredAlarm>;
+}
+
+/// The revision-numbered audit details and the stored form of a batch, built from what was written (the
+/// batch is not read back).
+pub(crate) fn stored_coa(write: &CoaWrite, revision: i64) -> StoredCoa {
+    let CoaWrite { coa, decision, .. } = write;
+    StoredCoa {
+        id: coa.id.clone(),
+        supplier_id: coa.supplier_id.clone(),
+        material_id: coa.material_id.clone(),
+        lot_number: coa.lot_number.clone(),
+        revision,
+        content_hash: coa.content_hash.clone(),
+        media_type: coa.media_type.clone(),
+        parsed: coa.parsed.clone(),
+        actor_id: coa.actor_id.clone(),
+        received_at: coa.received_at,
+        decision: Some(CoaDecision {
+            coa_id: coa.id.clone(),
+            seq: 1,
+            outcome: decision.outcome.clone(),
+            reasons: decision.reasons.clone(),
+            spec_material: decision.spec_material.clone(),
+            spec_version: decision.spec_version,
+            decided_by: decision.decided_by.clone(),
+            decided_at: decision.decided_at,
+            override_reason: decision.override_reason.clone(),
+        }),
+    }
 }
 
 /// The audit detail with the assigned revision.

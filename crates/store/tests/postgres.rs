@@ -36,6 +36,7 @@ conformance!(
     model_ids_page_in_order,
     quality_coas_revisions_and_decisions,
     quality_specs_are_versioned,
+    quality_spc_state_and_alarms,
 );
 
 #[tokio::test]

@@ -25,12 +25,19 @@ enum Command {
     Keys(KeysCommand),
     /// Import passports (or battery models) from NDJSON, one write body per line.
     Import(cmd::import::Args),
-    /// Supplier quality: `coa import FILE...` receives Certificates of Analysis (eCoA JSON/CSV, PDF).
+    /// Supplier quality: `coa import FILE...` receives Certificates of Analysis (eCoA JSON/CSV, PDF);
+    /// `coa scorecard SUPPLIER` prints a supplier's rating.
     #[command(subcommand)]
     Coa(cmd::coa::CoaCommand),
+    /// SPC on supplier characteristics: `spc recompute` rebuilds every series from the stored CoAs.
+    #[command(subcommand)]
+    Spc(cmd::coa::SpcCommand),
+    /// Material specifications: `spec put FILE` stores a new version, `spec list` prints those in force.
+    #[command(subcommand)]
+    Spec(cmd::coa::SpecCommand),
     /// Export composed passports as NDJSON.
     Export(cmd::export::Args),
-    /// Seed realistic demo data: three battery models and item passports.
+    /// Seed realistic demo data: three battery models, item passports, suppliers and two years of CoAs.
     Demo(cmd::demo::Args),
     /// Print a passport's QR code (SVG or PNG).
     Qr(cmd::qr::Args),
@@ -76,6 +83,8 @@ fn main() -> anyhow::Result<()> {
             Command::Keys(KeysCommand::Issuer(command)) => cmd::issuer::run(command).await,
             Command::Import(args) => cmd::import::run(args).await,
             Command::Coa(command) => cmd::coa::run(command).await,
+            Command::Spc(command) => cmd::coa::run_spc(command).await,
+            Command::Spec(command) => cmd::coa::run_spec(command).await,
             Command::Export(args) => cmd::export::run(args).await,
             Command::Demo(args) => cmd::demo::run(args).await,
             Command::Qr(args) => cmd::qr::run(args).await,

@@ -13,6 +13,7 @@
 pub mod capability;
 pub mod charts;
 pub mod constants;
+pub mod monitor;
 pub mod normality;
 pub mod phase1;
 pub mod rules;
@@ -23,16 +24,17 @@ pub mod time_weighted;
 pub use capability::{CapabilityIndex, CapabilityReport, PercentileCapability, SpecLimits, WithinSigma, capability};
 pub use charts::{ChartKind, ControlChart, Dispersion, ImrChart, Limits, SubgroupChart, imr, xbar_r, xbar_s};
 pub use constants::{ChartFactors, factors};
+pub use monitor::{MonitorOptions, RuleChoice, SeriesMonitor, Signal, Stage};
 pub use normality::{AndersonDarling, anderson_darling};
 pub use phase1::{Alarm, AlarmReason, FrozenLimits, Phase1Options, Phase1Result, Samples, phase1, phase2};
 pub use rules::{Rule, RuleSet, Violation, evaluate_rules};
 pub use time_weighted::{CusumChart, CusumParams, EwmaParams, ewma, tabular_cusum};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 /// Which chart constants (d2, d3, c4 and the factors built from them) to use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Constants {
     /// Computed exactly (c4 from the gamma function, d2/d3 by numerical integration); n = 2..=50.
@@ -43,7 +45,7 @@ pub enum Constants {
 }
 
 /// How a process sigma was estimated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SigmaMethod {
     /// Average moving range of 2 divided by d2(2).

@@ -7,7 +7,7 @@
 //! left out of MR-bar; only the individuals chart drives exclusion (a large moving range does not say
 //! which of its two points is the cause).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::charts::{
     Dispersion, Estimate, ImrChart, SubgroupChart, check_subgroups, dispersion_of, estimate_individuals,
@@ -63,7 +63,7 @@ pub struct Exclusion {
 }
 
 /// Which chart the frozen limits belong to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FrozenChart {
     IndividualsMovingRange,
@@ -72,7 +72,7 @@ pub enum FrozenChart {
 }
 
 /// Limits fixed at the end of Phase I, to judge new data against.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FrozenLimits {
     pub chart: FrozenChart,
     /// 1 for individuals.

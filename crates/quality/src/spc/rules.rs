@@ -7,13 +7,13 @@
 //!
 //! Zones are in sigma of the plotted statistic: z = (x − centre) / sigma.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::SpcError;
 use super::stats::check_finite;
 
 /// One run rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Rule {
     /// One point beyond 3σ.
     #[serde(rename = "WE1")]
@@ -117,7 +117,7 @@ enum Pattern {
 }
 
 /// Which rules to evaluate.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleSet(pub Vec<Rule>);
 
 impl RuleSet {

@@ -55,3 +55,25 @@ pub fn subgroups_by_lot(series: &[Measurement]) -> Vec<Vec<f64>> {
     }
     out
 }
+
+/// The SPC points a CoA gives under a specification: for each specified characteristic it reports, the value
+/// in the specification's unit (a summary's mean). Left out: characteristics the specification does not
+/// name, results whose unit does not convert, and detection-limit results ("<0.5"), which are censored
+/// values, not measurements; SPC on them would chart the detection limit.
+pub fn points_of(coa: &crate::ecoa::Coa, spec: &crate::spec::MaterialSpec) -> Vec<(String, f64)> {
+    use crate::ecoa::Measurement as Reported;
+    let mut out: Vec<(String, f64)> = Vec::new();
+    for reported in &coa.characteristics {
+        let Some(wanted) = spec.characteristic(&reported.name) else { continue };
+        let value = match reported.result {
+            Reported::Single { value, qualifier: None } => value,
+            Reported::Single { qualifier: Some(_), .. } => continue,
+            Reported::Summary { mean, .. } => mean,
+        };
+        let Ok(value) = crate::ecoa::units::convert(value, &reported.unit, &wanted.unit) else { continue };
+        if value.is_finite() && !out.iter().any(|(name, _)| *name == wanted.name) {
+            out.push((wanted.name.clone(), value));
+        }
+    }
+    out
+}

@@ -9,8 +9,11 @@ mod lifecycle;
 mod models;
 mod pages;
 mod passports;
+mod quality_pages;
 mod readings;
 mod resolver;
+mod spc;
+pub(crate) mod suppliers;
 mod trust;
 
 use axum::Router;
@@ -59,6 +62,14 @@ use crate::ratelimit::{self, PublicLimiter};
         coas::coa_original,
         coas::override_decision,
         coas::ecoa_schema,
+        spc::list_alarms,
+        spc::acknowledge_alarm,
+        spc::series,
+        spc::recompute,
+        spc::list_specs,
+        spc::put_spec,
+        suppliers::ranking,
+        suppliers::scorecard,
         trust::did_document,
         trust::credential,
         trust::audit_entries,
@@ -129,6 +140,20 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/coas/{id}", get(coas::get_coa))
         .route("/api/v1/coas/{id}/original", get(coas::coa_original))
         .route("/api/v1/coas/{id}/decision", post(coas::override_decision))
+        .route("/api/v1/spc/alarms", get(spc::list_alarms))
+        .route("/api/v1/spc/alarms/{id}/acknowledge", post(spc::acknowledge_alarm))
+        .route("/api/v1/spc/series", get(spc::series))
+        .route("/api/v1/spc/recompute", post(spc::recompute))
+        .route("/api/v1/specs", get(spc::list_specs).post(spc::put_spec))
+        .route("/api/v1/suppliers", get(suppliers::ranking))
+        .route("/api/v1/suppliers/{id}/scorecard", get(suppliers::scorecard))
+        .route("/quality", get(quality_pages::alarms))
+        .route("/quality/lots", get(quality_pages::lots))
+        .route("/quality/suppliers", get(quality_pages::ranking))
+        .route("/quality/suppliers/{id}", get(quality_pages::supplier))
+        .route("/quality/suppliers/{id}/report.html", get(quality_pages::report_html))
+        .route("/quality/suppliers/{id}/report.pdf", get(quality_pages::report_pdf))
+        .route("/quality/series", get(quality_pages::series))
         .route("/api/v1/audit", get(trust::audit_entries))
         .route("/api/v1/issuer-keys", post(trust::create_issuer_key))
         .layer(DefaultBodyLimit::max(single));

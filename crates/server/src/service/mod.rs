@@ -10,7 +10,9 @@ pub mod public_cache;
 pub mod quality;
 pub mod readings;
 mod reads;
+pub mod scorecard;
 pub mod signing;
+pub mod spc;
 
 pub use grants::{GRANT_GROUPS, GrantRequest};
 pub use lifecycle::StatusChange;
@@ -70,6 +72,7 @@ impl From<StoreError> for ServiceError {
         match e {
             StoreError::DuplicateBattery { .. } => ServiceError::Duplicate(e.to_string()),
             StoreError::VersionConflict { .. } => ServiceError::Concurrent(e.to_string()),
+            StoreError::Conflict(msg) => ServiceError::Concurrent(msg),
             StoreError::NotFound { .. } => ServiceError::NotFound(e.to_string()),
             StoreError::Invalid(msg) => {
                 ServiceError::Invalid(vec![Violation::new(format!("{GPI}/predecessorPassports"), "predecessor", msg)])

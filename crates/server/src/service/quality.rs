@@ -9,7 +9,9 @@
 use quality::ecoa::{self, Coa, EcoaError, Intake, Location};
 use quality::spec::{self, DecisionContext, MaterialSpec};
 use serde_json::{Value, json};
-use store::{Actor, AuditEvent, CoaDecision, CoaFilter, NewCoa, NewDecision, Role, StoredCoa, StoredSpec};
+use store::{
+    Actor, AuditEvent, CoaDecision, CoaFilter, CoaWrite, NewCoa, NewDecision, Role, SpcWrite, StoredCoa, StoredSpec,
+};
 use time::OffsetDateTime;
 
 use super::{PassportService, Result, ServiceError};
@@ -103,59 +105,127 @@ pub fn parse_outcome(text: &str) -> Result<&'static str> {
 }
 
 /// Time with microsecond precision (what both backends keep).
-fn now() -> OffsetDateTime {
+pub(super) fn now() -> OffsetDateTime {
     let now = OffsetDateTime::now_utc();
     now.replace_nanosecond(now.nanosecond() / 1000 * 1000).unwrap_or(now)
 }
 
+/// One CoA to receive in a batch. `received_at` backdates the receipt: only for in-process callers that
+/// replay history (the demo, the benchmark); the REST API always receives now.
+#[derive(Debug, Clone)]
+pub struct CoaSubmission {
+    pub bytes: Vec<u8>,
+    pub format: CoaFormat,
+    pub received_at: Option<OffsetDateTime>,
+}
+
+/// A parsed and checked CoA with the specification it is judged by, not yet decided or stored.
+pub(super) struct Checked {
+    pub coa: Coa,
+    pub spec: MaterialSpec,
+    pub bytes: Vec<u8>,
+    pub format: CoaFormat,
+    pub received_at: OffsetDateTime,
+}
+
+/// Tries a batch again when another writer moved one of its SPC series meanwhile.
+const SPC_RETRIES: usize = 5;
+
 impl PassportService {
-    /// Receives a CoA: parses and checks it (a supplier's only for itself), decides on the lot against the
-    /// material's specification, and stores the original bytes, the parsed CoA, the decision and the audit
-    /// entry `coa.receive` in one transaction, as the lot's next revision. Nothing is stored when it is refused.
+    /// Receives a CoA: parses and checks it (a supplier's only for itself), watches its characteristics for
+    /// statistical signals, decides on the lot against the material's specification, and stores the original
+    /// bytes, the parsed CoA, the decision, the SPC state and the audit entry `coa.receive` in one
+    /// transaction, as the lot's next revision. Nothing is stored when it is refused.
     pub async fn receive_coa(&self, actor: &Actor, bytes: &[u8], format: CoaFormat, pdf: PdfLot) -> Result<StoredCoa> {
-        let own = match (actor.role, &actor.organisation) {
-            (Role::Admin, _) => None,
-            (Role::Supplier, Some(org)) => Some(org.clone()),
-            (Role::Supplier, None) => {
-                return Err(ServiceError::Forbidden("this supplier key names no supplier organisation".into()));
-            }
-            (role, _) => return Err(ServiceError::Forbidden(format!("role {role} may not submit CoAs"))),
-        };
+        let own = submitter(actor)?;
         if format == CoaFormat::Pdf {
             return self.receive_pdf(actor, bytes, own, pdf).await;
         }
         let specs = self.material_specs().await?;
-        let mut intake = Intake::default().with_materials(specs.iter().map(|s| s.material.clone()));
-        if let Some(own) = &own {
-            intake = intake.for_supplier(own.clone());
+        let checked = check_coa(&specs, own.as_deref(), bytes.to_vec(), format, now())?;
+        let mut stored = self.commit_coas(actor, vec![checked]).await?;
+        stored.pop().ok_or_else(|| ServiceError::Internal("the store returned no CoA".into()))
+    }
+
+    /// Receives many eCoAs (JSON or CSV) in one transaction: each is checked on its own (a refused one is an
+    /// `Err` in its place and stores nothing), the accepted ones are decided and stored together. The outer
+    /// error is a failure to store the batch, which then stores nothing.
+    pub async fn receive_coas(&self, actor: &Actor, submissions: Vec<CoaSubmission>) -> Result<Vec<Result<StoredCoa>>> {
+        let own = submitter(actor)?;
+        let specs = self.material_specs().await?;
+        let mut slots: Vec<Result<usize>> = Vec::with_capacity(submissions.len());
+        let mut batch = Vec::new();
+        for submission in submissions {
+            if submission.received_at.is_some() && actor.role != Role::Admin {
+                slots.push(Err(ServiceError::Forbidden("only an administrator may backdate a receipt".into())));
+                continue;
+            }
+            let received_at = submission.received_at.unwrap_or_else(now);
+            let checked = match submission.format {
+                CoaFormat::Pdf => Err(ServiceError::BadRequest(
+                    "a PDF CoA is received on its own, with its supplier, material and lot named".into(),
+                )),
+                format => check_coa(&specs, own.as_deref(), submission.bytes, format, received_at),
+            };
+            slots.push(checked.map(|c| {
+                batch.push(c);
+                batch.len() - 1
+            }));
         }
-        let parsed = match format {
-            CoaFormat::Json => ecoa::parse_json_with(bytes, &intake),
-            _ => ecoa::parse_csv_with(bytes, &intake),
-        };
-        let coa = parsed.map_err(|e| ServiceError::Ecoa(Box::new(e)))?;
-        let key = coa.lot_key();
-        let specification = spec::select(&specs, &key.material_id, &key.supplier_id).ok_or_else(|| {
-            ServiceError::Ecoa(Box::new(EcoaError::UnknownMaterial {
-                at: Location::pointer("/material/id"),
-                material: key.material_id.clone(),
-            }))
-        })?;
-        self.seed_spec(specification).await?;
-        let received_at = now();
-        let decision = spec::decide(&coa, specification, &DecisionContext::received_on(received_at.date()));
-        let outcome = outcome_name(decision.outcome);
-        let new_decision = NewDecision {
-            outcome: outcome.into(),
-            reasons: serde_json::to_value(&decision.reasons).map_err(|e| ServiceError::Internal(e.to_string()))?,
-            spec_material: Some(specification.material.clone()),
-            spec_version: Some(i64::from(specification.version)),
-            decided_by: actor.id.clone(),
-            decided_at: received_at,
-            override_reason: None,
-        };
-        let parsed = serde_json::to_value(&coa).map_err(|e| ServiceError::Internal(e.to_string()))?;
-        self.store_coa(actor, bytes, format, &coa_key(&coa), Some(parsed), new_decision, received_at).await
+        let mut stored: Vec<Option<StoredCoa>> = self.commit_coas(actor, batch).await?.into_iter().map(Some).collect();
+        Ok(slots.into_iter().map(|slot| slot.map(|i| stored[i].take().expect("each CoA is stored once"))).collect())
+    }
+
+    /// Decides on checked CoAs with the SPC signals their values raise and stores them with the SPC state,
+    /// in one transaction; again from fresh SPC state when another writer moved a series meanwhile.
+    async fn commit_coas(&self, actor: &Actor, batch: Vec<Checked>) -> Result<Vec<StoredCoa>> {
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut seeded = std::collections::BTreeSet::new();
+        for checked in &batch {
+            if seeded.insert(checked.spec.material.clone()) {
+                self.seed_spec(&checked.spec).await?;
+            }
+        }
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut spc = super::spc::SpcBatch::load(self.store.as_ref(), &batch).await?;
+            let mut writes = Vec::with_capacity(batch.len());
+            for checked in &batch {
+                let id = format!("coa:{}", uuid::Uuid::now_v7().simple());
+                let alarms = spc.observe(&id, checked);
+                let mut context = DecisionContext::received_on(checked.received_at.date());
+                context.alarms = alarms;
+                let decision = spec::decide(&checked.coa, &checked.spec, &context);
+                let new_decision = NewDecision {
+                    outcome: outcome_name(decision.outcome).into(),
+                    reasons: serde_json::to_value(&decision.reasons)
+                        .map_err(|e| ServiceError::Internal(e.to_string()))?,
+                    spec_material: Some(checked.spec.material.clone()),
+                    spec_version: Some(i64::from(checked.spec.version)),
+                    decided_by: actor.id.clone(),
+                    decided_at: checked.received_at,
+                    override_reason: None,
+                };
+                let parsed = serde_json::to_value(&checked.coa).map_err(|e| ServiceError::Internal(e.to_string()))?;
+                writes.push(coa_write(
+                    actor,
+                    id,
+                    &checked.bytes,
+                    checked.format,
+                    &coa_key(&checked.coa),
+                    Some(parsed),
+                    new_decision,
+                    checked.received_at,
+                ));
+            }
+            match self.store.insert_coas(writes, spc.into_write(now())).await {
+                Err(store::StoreError::VersionConflict { .. }) if attempt < SPC_RETRIES => continue,
+                other => return Ok(other?),
+            }
+        }
     }
 
     /// A PDF is kept by hash and held: nobody has read it yet.
@@ -194,43 +264,15 @@ impl PassportService {
             decided_at: received_at,
             override_reason: None,
         };
-        self.store_coa(actor, bytes, CoaFormat::Pdf, &(supplier, material, lot), None, decision, received_at).await
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    async fn store_coa(
-        &self,
-        actor: &Actor,
-        bytes: &[u8],
-        format: CoaFormat,
-        (supplier, material, lot): &(String, String, String),
-        parsed: Option<Value>,
-        decision: NewDecision,
-        received_at: OffsetDateTime,
-    ) -> Result<StoredCoa> {
         let id = format!("coa:{}", uuid::Uuid::now_v7().simple());
-        let content_hash = ecoa::content_hash(bytes);
-        let detail = json!({
-            "supplier": supplier, "material": material, "lot": lot, "contentHash": content_hash,
-            "mediaType": format.media_type(), "outcome": decision.outcome,
-        });
-        let new = NewCoa {
-            id: id.clone(),
-            supplier_id: supplier.clone(),
-            material_id: material.clone(),
-            lot_number: lot.clone(),
-            content_hash,
-            media_type: format.media_type().into(),
-            original: bytes.to_vec(),
-            parsed,
-            actor_id: actor.id.clone(),
-            received_at,
-        };
-        Ok(self.store.insert_coa(new, decision, AuditEvent::new(&actor.id, "coa.receive", &id, detail)).await?)
+        let write =
+            coa_write(actor, id, bytes, CoaFormat::Pdf, &(supplier, material, lot), None, decision, received_at);
+        let mut stored = self.store.insert_coas(vec![write], SpcWrite::default()).await?;
+        stored.pop().ok_or_else(|| ServiceError::Internal("the store returned no CoA".into()))
     }
 
     /// The specifications: the stored ones, and the catalogue's defaults for materials without one.
-    async fn material_specs(&self) -> Result<Vec<MaterialSpec>> {
+    pub(super) async fn material_specs(&self) -> Result<Vec<MaterialSpec>> {
         let stored = self.store.specs(None).await?;
         let mut specs = Vec::with_capacity(stored.len());
         for s in stored {
@@ -365,5 +407,172 @@ fn may_read_coas(actor: &Actor) -> Result<Option<String>> {
     match (actor.role, &actor.organisation) {
         (Role::Supplier, Some(org)) => Ok(Some(org.clone())),
         (role, _) => Err(ServiceError::Forbidden(format!("role {role} may not read CoAs"))),
+    }
+}
+
+/// Who may submit CoAs: `Some(organisation)` when only for a supplier's own.
+fn submitter(actor: &Actor) -> Result<Option<String>> {
+    match (actor.role, &actor.organisation) {
+        (Role::Admin, _) => Ok(None),
+        (Role::Supplier, Some(org)) => Ok(Some(org.clone())),
+        (Role::Supplier, None) => {
+            Err(ServiceError::Forbidden("this supplier key names no supplier organisation".into()))
+        }
+        (role, _) => Err(ServiceError::Forbidden(format!("role {role} may not submit CoAs"))),
+    }
+}
+
+/// Parses and checks an eCoA (JSON or CSV) and finds the specification it is judged by.
+fn check_coa(
+    specs: &[MaterialSpec],
+    own: Option<&str>,
+    bytes: Vec<u8>,
+    format: CoaFormat,
+    received_at: OffsetDateTime,
+) -> Result<Checked> {
+    let mut intake = Intake::default().with_materials(specs.iter().map(|s| s.material.clone()));
+    if let Some(own) = own {
+        intake = intake.for_supplier(own.to_string());
+    }
+    let parsed = match format {
+        CoaFormat::Json => ecoa::parse_json_with(&bytes, &intake),
+        _ => ecoa::parse_csv_with(&bytes, &intake),
+    };
+    let coa = parsed.map_err(|e| ServiceError::Ecoa(Box::new(e)))?;
+    let key = coa.lot_key();
+    let spec = spec::select(specs, &key.material_id, &key.supplier_id).cloned().ok_or_else(|| {
+        ServiceError::Ecoa(Box::new(EcoaError::UnknownMaterial {
+            at: Location::pointer("/material/id"),
+            material: key.material_id.clone(),
+        }))
+    })?;
+    Ok(Checked { coa, spec, bytes, format, received_at })
+}
+
+/// The store's record of a received CoA with its first decision and audit event.
+#[allow(clippy::too_many_arguments)]
+fn coa_write(
+    actor: &Actor,
+    id: String,
+    bytes: &[u8],
+    format: CoaFormat,
+    (supplier, material, lot): &(String, String, String),
+    parsed: Option<Value>,
+    decision: NewDecision,
+    received_at: OffsetDateTime,
+) -> CoaWrite {
+    let content_hash = ecoa::content_hash(bytes);
+    let detail = json!({
+        "supplier": supplier, "material": material, "lot": lot, "contentHash": content_hash,
+        "mediaType": format.media_type(), "outcome": decision.outcome,
+    });
+    let event = AuditEvent::new(&actor.id, "coa.receive", &id, detail);
+    let coa = NewCoa {
+        id,
+        supplier_id: supplier.clone(),
+        material_id: material.clone(),
+        lot_number: lot.clone(),
+        content_hash,
+        media_type: format.media_type().into(),
+        original: bytes.to_vec(),
+        parsed,
+        actor_id: actor.id.clone(),
+        received_at,
+    };
+    CoaWrite { coa, decision, event }
+}
+
+/// Why a specification cannot be stored, in the words an editor needs.
+fn check_spec(spec: &MaterialSpec) -> Result<()> {
+    let bad = |msg: String| Err(ServiceError::BadRequest(format!("specification {}: {msg}", spec.material)));
+    if spec.material.trim().is_empty() || spec.title.trim().is_empty() {
+        return Err(ServiceError::BadRequest("a specification needs a `material` and a `title`".into()));
+    }
+    if spec.version == 0 {
+        return bad("versions count from 1".into());
+    }
+    if spec.characteristics.is_empty() {
+        return bad("it specifies no characteristic".into());
+    }
+    for (i, c) in spec.characteristics.iter().enumerate() {
+        if spec.characteristics[..i].iter().any(|o| o.matches(&c.name) || c.aliases.iter().any(|a| o.matches(a))) {
+            return bad(format!("characteristic `{}` is specified twice (by name or alias)", c.name));
+        }
+        if c.unit.dimension() == quality::ecoa::units::Dimension::Other {
+            return bad(format!("characteristic `{}` has unit `{}`, which we cannot convert", c.name, c.unit.symbol()));
+        }
+        let finite = [c.lsl, c.usl, c.target, c.reproducibility].into_iter().flatten().all(f64::is_finite);
+        if !finite {
+            return bad(format!("characteristic `{}` has a limit that is not a finite number", c.name));
+        }
+        if let (Some(l), Some(u)) = (c.lsl, c.usl)
+            && l >= u
+        {
+            return bad(format!("characteristic `{}`: LSL {l} must be below USL {u}", c.name));
+        }
+        if let Some(t) = c.target
+            && (c.lsl.is_some_and(|l| t < l) || c.usl.is_some_and(|u| t > u))
+        {
+            return bad(format!("characteristic `{}`: target {t} lies outside its limits", c.name));
+        }
+    }
+    Ok(())
+}
+
+impl PassportService {
+    /// Stores a new version of a material specification (administrators; audit `spec.put`). The version must
+    /// be above every stored version of that material (and supplier); a stored version never changes.
+    pub async fn put_spec(&self, actor: &Actor, spec: MaterialSpec) -> Result<StoredSpec> {
+        if actor.role != Role::Admin {
+            return Err(ServiceError::Forbidden(format!("role {} may not change specifications", actor.role)));
+        }
+        check_spec(&spec)?;
+        let latest = self
+            .store
+            .specs(Some(&spec.material))
+            .await?
+            .into_iter()
+            .filter(|s| s.supplier_id == spec.supplier)
+            .map(|s| s.version)
+            .max()
+            .unwrap_or(0);
+        if i64::from(spec.version) <= latest {
+            return Err(ServiceError::Concurrent(format!(
+                "specification {} is at version {latest}: send version {} or higher",
+                spec.material,
+                latest + 1
+            )));
+        }
+        let record = StoredSpec {
+            material_id: spec.material.clone(),
+            supplier_id: spec.supplier.clone(),
+            version: i64::from(spec.version),
+            spec: serde_json::to_value(&spec).map_err(|e| ServiceError::Internal(e.to_string()))?,
+            created_by: actor.id.clone(),
+            created_at: now(),
+        };
+        let detail = json!({"material": record.material_id, "supplier": record.supplier_id, "version": record.version});
+        if !self.store.put_spec(&record, AuditEvent::new(&actor.id, "spec.put", &record.material_id, detail)).await? {
+            return Err(ServiceError::Concurrent(format!(
+                "specification {} version {} was stored meanwhile",
+                record.material_id, record.version
+            )));
+        }
+        Ok(record)
+    }
+
+    /// The specification in force for each material (and supplier), stored or from the catalogue.
+    /// Suppliers see the general ones and their own.
+    pub async fn list_specs(&self, actor: &Actor, material: Option<&str>) -> Result<Vec<MaterialSpec>> {
+        let own = may_read_coas(actor)?;
+        let mut specs = self.material_specs().await?;
+        specs.retain(|s| {
+            material.is_none_or(|m| s.material == m)
+                && s.supplier.as_ref().is_none_or(|sup| own.as_ref().is_none_or(|o| o == sup))
+        });
+        // In force: the highest version per (material, supplier).
+        specs.sort_by(|a, b| (&a.material, &a.supplier, b.version).cmp(&(&b.material, &b.supplier, a.version)));
+        specs.dedup_by(|b, a| a.material == b.material && a.supplier == b.supplier);
+        Ok(specs)
     }
 }

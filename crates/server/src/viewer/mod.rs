@@ -8,6 +8,7 @@ mod format;
 mod i18n;
 mod pages;
 mod passport_page;
+pub mod quality;
 mod restricted;
 mod sections;
 

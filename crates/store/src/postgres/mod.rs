@@ -36,6 +36,7 @@ fn migrator() -> Migrator {
         ("lifecycle", include_str!("../../migrations/postgres/0002_lifecycle.sql")),
         ("registry", include_str!("../../migrations/postgres/0003_registry.sql")),
         ("quality", include_str!("../../migrations/postgres/0004_quality.sql")),
+        ("spc", include_str!("../../migrations/postgres/0005_spc.sql")),
     ])
 }
 

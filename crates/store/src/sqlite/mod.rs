@@ -39,6 +39,7 @@ fn migrator() -> Migrator {
         ("lifecycle", include_str!("../../migrations/sqlite/0002_lifecycle.sql")),
         ("registry", include_str!("../../migrations/sqlite/0003_registry.sql")),
         ("quality", include_str!("../../migrations/sqlite/0004_quality.sql")),
+        ("spc", include_str!("../../migrations/sqlite/0005_spc.sql")),
     ])
 }
 

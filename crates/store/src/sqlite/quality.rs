@@ -2,12 +2,16 @@
 
 use super::{SqliteStore, trust::chain_audit};
 use crate::audit::AuditEvent;
-use crate::quality::with_revision;
-use crate::{CoaDecision, CoaFilter, NewCoa, NewDecision, QualityStore, Result, StoreError, StoredCoa, StoredSpec};
+use crate::quality::{stored_coa, with_revision};
+use crate::{
+    AlarmAck, AlarmFilter, CoaDecision, CoaFilter, CoaWrite, NewAlarm, NewDecision, QualityStore, Result, SeriesId,
+    SpcWrite, StoreError, StoredAlarm, StoredCoa, StoredSeries, StoredSpec,
+};
 use async_trait::async_trait;
 use serde_json::Value;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite};
+use std::collections::HashMap;
 
 /// The CoA columns and its latest decision's (prefixed `d_`).
 const COA_SELECT: &str = "SELECT c.id, c.supplier_id, c.material_id, c.lot_number, c.revision, c.content_hash,
@@ -96,39 +100,54 @@ async fn insert_decision(
 
 #[async_trait]
 impl QualityStore for SqliteStore {
-    async fn insert_coa(&self, new: NewCoa, decision: NewDecision, event: AuditEvent) -> Result<StoredCoa> {
+    async fn insert_coas(&self, coas: Vec<CoaWrite>, spc: SpcWrite) -> Result<Vec<StoredCoa>> {
+        let Some(first) = coas.first() else { return Ok(Vec::new()) };
+        let at = first.coa.received_at;
         let mut tx = self.writer.begin().await?;
-        let revision: i64 = sqlx::query(
-            "SELECT COALESCE(MAX(revision), 0) + 1 AS next FROM coas
-             WHERE supplier_id = ?1 AND material_id = ?2 AND lot_number = ?3",
-        )
-        .bind(&new.supplier_id)
-        .bind(&new.material_id)
-        .bind(&new.lot_number)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("next")?;
-        sqlx::query(
-            "INSERT INTO coas (id, supplier_id, material_id, lot_number, revision, content_hash, media_type,
-                 original, parsed, actor_id, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        )
-        .bind(&new.id)
-        .bind(&new.supplier_id)
-        .bind(&new.material_id)
-        .bind(&new.lot_number)
-        .bind(revision)
-        .bind(&new.content_hash)
-        .bind(&new.media_type)
-        .bind(&new.original)
-        .bind(new.parsed.as_ref().map(Value::to_string))
-        .bind(&new.actor_id)
-        .bind(new.received_at)
-        .execute(&mut *tx)
-        .await?;
-        insert_decision(&mut tx, &new.id, 1, &decision).await?;
-        chain_audit(&mut tx, vec![with_revision(event, revision)], new.received_at).await?;
+        let mut stored = Vec::with_capacity(coas.len());
+        let mut events = Vec::with_capacity(coas.len());
+        for write in &coas {
+            let new = &write.coa;
+            let revision: i64 = sqlx::query(
+                "SELECT COALESCE(MAX(revision), 0) + 1 AS next FROM coas
+                 WHERE supplier_id = ?1 AND material_id = ?2 AND lot_number = ?3",
+            )
+            .bind(&new.supplier_id)
+            .bind(&new.material_id)
+            .bind(&new.lot_number)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("next")?;
+            sqlx::query(
+                "INSERT INTO coas (id, supplier_id, material_id, lot_number, revision, content_hash, media_type,
+                     original, parsed, actor_id, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )
+            .bind(&new.id)
+            .bind(&new.supplier_id)
+            .bind(&new.material_id)
+            .bind(&new.lot_number)
+            .bind(revision)
+            .bind(&new.content_hash)
+            .bind(&new.media_type)
+            .bind(&new.original)
+            .bind(new.parsed.as_ref().map(Value::to_string))
+            .bind(&new.actor_id)
+            .bind(new.received_at)
+            .execute(&mut *tx)
+            .await?;
+            insert_decision(&mut tx, &new.id, 1, &write.decision).await?;
+            events.push(with_revision(write.event.clone(), revision));
+            stored.push(stored_coa(write, revision));
+        }
+        for series in &spc.series {
+            write_series(&mut tx, series).await?;
+        }
+        for alarm in &spc.alarms {
+            insert_alarm(&mut tx, alarm).await?;
+        }
+        chain_audit(&mut tx, events, at).await?;
         tx.commit().await?;
-        self.coa(&new.id).await?.ok_or_else(|| StoreError::Database(format!("CoA {} vanished", new.id)))
+        Ok(stored)
     }
 
     async fn coa(&self, id: &str) -> Result<Option<StoredCoa>> {
@@ -241,4 +260,236 @@ impl QualityStore for SqliteStore {
         let rows = query.build().fetch_all(&self.reader).await?;
         rows.iter().map(spec_from).collect()
     }
+
+    async fn coa_suppliers(&self) -> Result<Vec<(String, i64)>> {
+        let rows = sqlx::query("SELECT supplier_id, COUNT(*) AS n FROM coas GROUP BY supplier_id ORDER BY supplier_id")
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter().map(|r| Ok((r.try_get("supplier_id")?, r.try_get("n")?))).collect()
+    }
+
+    async fn series(&self, supplier_id: Option<&str>, material_id: Option<&str>) -> Result<Vec<StoredSeries>> {
+        let mut query = QueryBuilder::<Sqlite>::new("SELECT * FROM spc_series WHERE 1 = 1");
+        if let Some(supplier) = supplier_id {
+            query.push(" AND supplier_id = ").push_bind(supplier.to_string());
+        }
+        if let Some(material) = material_id {
+            query.push(" AND material_id = ").push_bind(material.to_string());
+        }
+        query.push(" ORDER BY supplier_id, material_id, characteristic");
+        let rows = query.build().fetch_all(&self.reader).await?;
+        rows.iter().map(series_from).collect()
+    }
+
+    async fn replace_spc(&self, series: Vec<StoredSeries>, alarms: Vec<NewAlarm>, event: AuditEvent) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        let mut versions = HashMap::new();
+        for row in sqlx::query("SELECT supplier_id, material_id, characteristic, version FROM spc_series")
+            .fetch_all(&mut *tx)
+            .await?
+        {
+            let id = SeriesId {
+                supplier_id: row.try_get("supplier_id")?,
+                material_id: row.try_get("material_id")?,
+                characteristic: row.try_get("characteristic")?,
+            };
+            versions.insert(id, row.try_get::<i64, _>("version")?);
+        }
+        sqlx::query("DELETE FROM spc_series").execute(&mut *tx).await?;
+        for mut s in series {
+            // Versions continue, so a writer holding a state read before the recompute conflicts.
+            s.version = versions.get(&s.id).copied().unwrap_or(0);
+            sqlx::query(
+                "INSERT INTO spc_series (supplier_id, material_id, characteristic, state, version, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )
+            .bind(&s.id.supplier_id)
+            .bind(&s.id.material_id)
+            .bind(&s.id.characteristic)
+            .bind(s.state.to_string())
+            .bind(s.version + 1)
+            .bind(s.updated_at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for alarm in &alarms {
+            insert_alarm(&mut tx, alarm).await?;
+        }
+        chain_audit(&mut tx, vec![event], time::OffsetDateTime::now_utc()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn alarms(&self, filter: &AlarmFilter, after: Option<&str>, limit: i64) -> Result<Vec<StoredAlarm>> {
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "SELECT a.*, k.actor_id AS k_actor_id, k.reason AS k_reason, k.acknowledged_at AS k_acknowledged_at
+             FROM spc_alarms a LEFT JOIN spc_alarm_acks k ON k.alarm_id = a.id WHERE 1 = 1",
+        );
+        if let Some(supplier) = &filter.supplier {
+            query.push(" AND a.supplier_id = ").push_bind(supplier.clone());
+        }
+        if let Some(material) = &filter.material {
+            query.push(" AND a.material_id = ").push_bind(material.clone());
+        }
+        if let Some(characteristic) = &filter.characteristic {
+            query.push(" AND a.characteristic = ").push_bind(characteristic.clone());
+        }
+        match filter.open {
+            Some(true) => query.push(" AND k.alarm_id IS NULL"),
+            Some(false) => query.push(" AND k.alarm_id IS NOT NULL"),
+            None => &mut query,
+        };
+        if let Some(after) = after {
+            query.push(" AND a.id > ").push_bind(after.to_string());
+        }
+        query.push(" ORDER BY a.id LIMIT ").push_bind(limit);
+        let rows = query.build().fetch_all(&self.reader).await?;
+        rows.iter().map(alarm_from).collect()
+    }
+
+    async fn acknowledge_alarm(&self, id: &str, ack: AlarmAck, event: AuditEvent) -> Result<StoredAlarm> {
+        let mut tx = self.writer.begin().await?;
+        let exists = sqlx::query("SELECT 1 FROM spc_alarms WHERE id = ?1").bind(id).fetch_optional(&mut *tx).await?;
+        if exists.is_none() {
+            return Err(StoreError::NotFound { kind: "alarm", id: id.to_string() });
+        }
+        let done = sqlx::query(
+            "INSERT INTO spc_alarm_acks (alarm_id, actor_id, reason, acknowledged_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(&ack.actor_id)
+        .bind(&ack.reason)
+        .bind(ack.acknowledged_at)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Conflict(format!("alarm {id} is acknowledged already")));
+        }
+        chain_audit(&mut tx, vec![event], ack.acknowledged_at).await?;
+        tx.commit().await?;
+        let row = sqlx::query(
+            "SELECT a.*, k.actor_id AS k_actor_id, k.reason AS k_reason, k.acknowledged_at AS k_acknowledged_at
+             FROM spc_alarms a LEFT JOIN spc_alarm_acks k ON k.alarm_id = a.id WHERE a.id = ?1",
+        )
+        .bind(id)
+        .fetch_one(&self.reader)
+        .await?;
+        alarm_from(&row)
+    }
+}
+
+/// Inserts a new series (read at version 0) or updates it from the version it was read at.
+async fn write_series(tx: &mut sqlx::Transaction<'_, Sqlite>, series: &StoredSeries) -> Result<()> {
+    let id = &series.id;
+    let done = if series.version == 0 {
+        sqlx::query(
+            "INSERT INTO spc_series (supplier_id, material_id, characteristic, state, version, updated_at)
+             VALUES (?1, ?2, ?3, ?4, 1, ?5) ON CONFLICT DO NOTHING",
+        )
+        .bind(&id.supplier_id)
+        .bind(&id.material_id)
+        .bind(&id.characteristic)
+        .bind(series.state.to_string())
+        .bind(series.updated_at)
+        .execute(&mut **tx)
+        .await?
+    } else {
+        sqlx::query(
+            "UPDATE spc_series SET state = ?4, version = version + 1, updated_at = ?5
+             WHERE supplier_id = ?1 AND material_id = ?2 AND characteristic = ?3 AND version = ?6",
+        )
+        .bind(&id.supplier_id)
+        .bind(&id.material_id)
+        .bind(&id.characteristic)
+        .bind(series.state.to_string())
+        .bind(series.updated_at)
+        .bind(series.version)
+        .execute(&mut **tx)
+        .await?
+    };
+    if done.rows_affected() == 0 {
+        let current: Option<i64> = sqlx::query_scalar(
+            "SELECT version FROM spc_series WHERE supplier_id = ?1 AND material_id = ?2 AND characteristic = ?3",
+        )
+        .bind(&id.supplier_id)
+        .bind(&id.material_id)
+        .bind(&id.characteristic)
+        .fetch_optional(&mut **tx)
+        .await?;
+        return Err(StoreError::VersionConflict {
+            kind: "SPC series",
+            id: format!("{}/{}/{}", id.supplier_id, id.material_id, id.characteristic),
+            expected: series.version,
+            current: current.unwrap_or(0),
+        });
+    }
+    Ok(())
+}
+
+/// Records an alarm unless the same (CoA, characteristic, rule) was raised before.
+async fn insert_alarm(tx: &mut sqlx::Transaction<'_, Sqlite>, alarm: &NewAlarm) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO spc_alarms (id, supplier_id, material_id, characteristic, coa_id, lot_number, manufactured_on,
+             rule, detail, value, raised_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(&alarm.id)
+    .bind(&alarm.series.supplier_id)
+    .bind(&alarm.series.material_id)
+    .bind(&alarm.series.characteristic)
+    .bind(&alarm.coa_id)
+    .bind(&alarm.lot_number)
+    .bind(alarm.manufactured_on)
+    .bind(&alarm.rule)
+    .bind(&alarm.detail)
+    .bind(alarm.value)
+    .bind(alarm.raised_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+fn series_from(row: &SqliteRow) -> Result<StoredSeries> {
+    let state: String = row.try_get("state")?;
+    Ok(StoredSeries {
+        id: SeriesId {
+            supplier_id: row.try_get("supplier_id")?,
+            material_id: row.try_get("material_id")?,
+            characteristic: row.try_get("characteristic")?,
+        },
+        state: json(&state, "SPC state")?,
+        version: row.try_get("version")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+fn alarm_from(row: &SqliteRow) -> Result<StoredAlarm> {
+    let ack_actor: Option<String> = row.try_get("k_actor_id")?;
+    let acknowledged = match ack_actor {
+        Some(actor_id) => Some(AlarmAck {
+            actor_id,
+            reason: row.try_get("k_reason")?,
+            acknowledged_at: row.try_get("k_acknowledged_at")?,
+        }),
+        None => None,
+    };
+    Ok(StoredAlarm {
+        alarm: NewAlarm {
+            id: row.try_get("id")?,
+            series: SeriesId {
+                supplier_id: row.try_get("supplier_id")?,
+                material_id: row.try_get("material_id")?,
+                characteristic: row.try_get("characteristic")?,
+            },
+            coa_id: row.try_get("coa_id")?,
+            lot_number: row.try_get("lot_number")?,
+            manufactured_on: row.try_get("manufactured_on")?,
+            rule: row.try_get("rule")?,
+            detail: row.try_get("detail")?,
+            value: row.try_get("value")?,
+            raised_at: row.try_get("raised_at")?,
+        },
+        acknowledged,
+    })
 }

@@ -36,28 +36,43 @@ fn received(id: &str) -> AuditEvent {
     AuditEvent::new("actor:test", "coa.receive", id, json!({"id": id}))
 }
 
+/// One CoA through the batch write, without SPC state.
+async fn insert_one(
+    store: &Arc<dyn Store>,
+    coa: NewCoa,
+    decision: NewDecision,
+    event: AuditEvent,
+) -> Result<StoredCoa> {
+    let stored = store.insert_coas(vec![CoaWrite { coa, decision, event }], SpcWrite::default()).await?;
+    Ok(stored.into_iter().next().expect("one CoA stored"))
+}
+
 pub async fn quality_coas_revisions_and_decisions(store: Arc<dyn Store>) {
     store.create_actor(&super::actor("actor:test", Role::Admin)).await.unwrap();
     let t0 = time::macros::datetime!(2026-11-01 00:00 UTC);
     let t1 = time::macros::datetime!(2026-11-02 00:00 UTC);
 
-    let first = store
-        .insert_coa(new_coa("coa:01", "L1", b"{\"a\":1}", t0), decision("accepted", t0, None), received("coa:01"))
-        .await
-        .unwrap();
+    let first = insert_one(
+        &store,
+        new_coa("coa:01", "L1", b"{\"a\":1}", t0),
+        decision("accepted", t0, None),
+        received("coa:01"),
+    )
+    .await
+    .unwrap();
     assert_eq!(first.revision, 1);
     assert_eq!(first.decision.as_ref().unwrap().outcome, "accepted");
     assert_eq!(first.decision.as_ref().unwrap().seq, 1);
     assert_eq!(first.received_at, t0);
-    let second = store
-        .insert_coa(new_coa("coa:02", "L1", b"{\"a\":2}", t1), decision("hold", t1, None), received("coa:02"))
-        .await
-        .unwrap();
+    let second =
+        insert_one(&store, new_coa("coa:02", "L1", b"{\"a\":2}", t1), decision("hold", t1, None), received("coa:02"))
+            .await
+            .unwrap();
     assert_eq!(second.revision, 2, "a re-sent CoA for the lot is the next revision");
-    let other = store
-        .insert_coa(new_coa("coa:03", "L2", b"x", t1), decision("rejected", t1, None), received("coa:03"))
-        .await
-        .unwrap();
+    let other =
+        insert_one(&store, new_coa("coa:03", "L2", b"x", t1), decision("rejected", t1, None), received("coa:03"))
+            .await
+            .unwrap();
     assert_eq!(other.revision, 1);
 
     // Both revisions are kept, with their original bytes.
@@ -139,4 +154,95 @@ pub async fn quality_specs_are_versioned(store: Arc<dyn Store>) {
     assert_eq!(store.specs(None).await.unwrap().len(), 4);
     assert_eq!(store.audit_entries(0, 100).await.unwrap().len(), 4, "one entry per stored version");
     assert!(!store.is_empty().await.unwrap(), "quality data makes a store non-empty");
+}
+
+fn series_id(characteristic: &str) -> SeriesId {
+    SeriesId {
+        supplier_id: "BPNL000000000CAM".into(),
+        material_id: "NMC811".into(),
+        characteristic: characteristic.into(),
+    }
+}
+
+fn alarm(id: &str, coa_id: &str, characteristic: &str, rule: &str) -> NewAlarm {
+    NewAlarm {
+        id: id.into(),
+        series: series_id(characteristic),
+        coa_id: coa_id.into(),
+        lot_number: "L1".into(),
+        manufactured_on: time::macros::date!(2026 - 10 - 30),
+        rule: rule.into(),
+        detail: "value 12.9 above UCL 11.6".into(),
+        value: 12.9,
+        raised_at: time::macros::datetime!(2026-11-01 00:00 UTC),
+    }
+}
+
+/// SPC state: a series is written at the version it was read (a stale writer conflicts and writes nothing of
+/// its batch), alarms are kept once per (CoA, characteristic, rule) and closed once, and a recompute
+/// replaces every series while versions continue.
+pub async fn quality_spc_state_and_alarms(store: Arc<dyn Store>) {
+    store.create_actor(&super::actor("actor:test", Role::Admin)).await.unwrap();
+    let t0 = time::macros::datetime!(2026-11-01 00:00 UTC);
+    let state = |n: i64| StoredSeries { id: series_id("D50"), state: json!({"n": n}), version: 0, updated_at: t0 };
+    let write = |id: &str, lot: &str| CoaWrite {
+        coa: new_coa(id, lot, id.as_bytes(), t0),
+        decision: decision("hold", t0, None),
+        event: received(id),
+    };
+
+    let spc = SpcWrite { series: vec![state(1)], alarms: vec![alarm("alarm:1", "coa:1", "D50", "beyond-ucl")] };
+    store.insert_coas(vec![write("coa:1", "L1")], spc).await.unwrap();
+    let series = store.series(Some("BPNL000000000CAM"), Some("NMC811")).await.unwrap();
+    assert_eq!(series.len(), 1);
+    assert_eq!((series[0].version, &series[0].state), (1, &json!({"n": 1})));
+
+    // Written again from version 0 (a writer that read before the first): conflict, and its CoA is not stored.
+    let stale = SpcWrite { series: vec![state(2)], alarms: vec![] };
+    let err = store.insert_coas(vec![write("coa:2", "L2")], stale).await.unwrap_err();
+    assert!(matches!(err, StoreError::VersionConflict { expected: 0, current: 1, .. }), "{err}");
+    assert!(store.coa("coa:2").await.unwrap().is_none());
+    // From version 1: stored, version 2; the same alarm again (same CoA, characteristic, rule) is kept once.
+    let fresh = SpcWrite {
+        series: vec![StoredSeries { version: 1, ..state(2) }],
+        alarms: vec![alarm("alarm:dup", "coa:1", "D50", "beyond-ucl"), alarm("alarm:2", "coa:2", "D50", "we-2")],
+    };
+    store.insert_coas(vec![write("coa:2", "L2")], fresh).await.unwrap();
+    assert_eq!(store.series(None, None).await.unwrap()[0].version, 2);
+    let all = store.alarms(&AlarmFilter::default(), None, 100).await.unwrap();
+    assert_eq!(all.iter().map(|a| a.alarm.id.as_str()).collect::<Vec<_>>(), ["alarm:1", "alarm:2"]);
+    assert_eq!(all[0].alarm.manufactured_on, time::macros::date!(2026 - 10 - 30));
+    assert_eq!(store.coa_suppliers().await.unwrap(), vec![("BPNL000000000CAM".to_string(), 2)]);
+
+    // Closing an alarm: once; then it is no longer open.
+    let ack = AlarmAck { actor_id: "actor:test".into(), reason: "retested".into(), acknowledged_at: t0 };
+    let event = || AuditEvent::new("actor:test", "spc.acknowledge", "alarm:1", json!({}));
+    let closed = store.acknowledge_alarm("alarm:1", ack.clone(), event()).await.unwrap();
+    assert_eq!(closed.acknowledged.as_ref().map(|a| a.reason.as_str()), Some("retested"));
+    let again = store.acknowledge_alarm("alarm:1", ack.clone(), event()).await.unwrap_err();
+    assert!(matches!(again, StoreError::Conflict(_)), "{again}");
+    let missing = store.acknowledge_alarm("alarm:none", ack, event()).await.unwrap_err();
+    assert!(matches!(missing, StoreError::NotFound { .. }), "{missing}");
+    let open = AlarmFilter { open: Some(true), ..AlarmFilter::default() };
+    let open_ids: Vec<String> = store.alarms(&open, None, 100).await.unwrap().into_iter().map(|a| a.alarm.id).collect();
+    assert_eq!(open_ids, ["alarm:2"]);
+    let by_rule = AlarmFilter { characteristic: Some("Moisture".into()), ..AlarmFilter::default() };
+    assert!(store.alarms(&by_rule, None, 100).await.unwrap().is_empty());
+    assert_eq!(store.alarms(&AlarmFilter::default(), Some("alarm:1"), 100).await.unwrap().len(), 1);
+
+    // A recompute replaces every series (versions continue) and adds only alarms not raised before.
+    let rebuilt = vec![state(7), StoredSeries { id: series_id("Moisture"), ..state(8) }];
+    let recompute = AuditEvent::new("actor:test", "spc.recompute", "spc", json!({}));
+    store.replace_spc(rebuilt, vec![alarm("alarm:3", "coa:1", "D50", "beyond-ucl")], recompute).await.unwrap();
+    let series = store.series(None, None).await.unwrap();
+    assert_eq!(
+        series.iter().map(|s| (s.id.characteristic.as_str(), s.version)).collect::<Vec<_>>(),
+        [("D50", 3), ("Moisture", 1)]
+    );
+    assert_eq!(series[0].state, json!({"n": 7}));
+    assert_eq!(store.alarms(&AlarmFilter::default(), None, 100).await.unwrap().len(), 2);
+
+    let actions: Vec<String> = store.audit_entries(0, 100).await.unwrap().into_iter().map(|e| e.action).collect();
+    assert_eq!(actions.iter().filter(|a| *a == "spc.acknowledge").count(), 1);
+    assert!(actions.contains(&"spc.recompute".to_string()));
 }

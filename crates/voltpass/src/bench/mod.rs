@@ -2,6 +2,7 @@
 
 mod aas;
 mod ingest;
+mod quality;
 mod readings;
 mod resolve;
 
@@ -17,6 +18,8 @@ pub enum BenchCommand {
     Aas(aas::Args),
     /// Readings of many batteries over REST NDJSON and MQTT vs. bare inserts of the same rows.
     Readings(readings::Args),
+    /// Ingest and decide CoAs of 20 characteristics with SPC, then recompute all SPC state, vs. bare inserts.
+    Quality(quality::Args),
 }
 
 pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
@@ -25,6 +28,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Resolve(args) => resolve::run(args).await,
         BenchCommand::Readings(args) => readings::run(args).await,
         BenchCommand::Aas(args) => aas::run(args).await,
+        BenchCommand::Quality(args) => quality::run(args).await,
     }
 }
 

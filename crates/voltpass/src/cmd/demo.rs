@@ -5,6 +5,7 @@ use passport::fixtures::{item_body, model_body};
 use serde_json::Value;
 use server::PassportService;
 use server::auth::{generate_key, key_hash};
+use server::service::quality::{CoaFormat, CoaSubmission};
 use server::service::{BulkLine, LineOutcome};
 use std::sync::Arc;
 use store::{Actor, PassportFilter, Role, Store};
@@ -27,6 +28,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     service.load_keys().await.context("cannot load the issuer keys")?;
     let created = seed(&service, args.count).await?;
     println!("seeded {} battery models and {created} passports into {}", DemoModel::ALL.len(), args.db);
+    let coas = seed_quality(&service).await?;
+    println!("seeded {} suppliers and {coas} CoAs over two years", quality::demo::suppliers().len());
     Ok(())
 }
 
@@ -35,6 +38,10 @@ pub async fn seed_if_empty(service: &PassportService, count: usize) -> anyhow::R
     if service.store().list_passports(&PassportFilter::default(), None, 1).await?.is_empty() {
         let created = seed(service, count).await?;
         eprintln!("demo: seeded {} battery models and {created} passports", DemoModel::ALL.len());
+    }
+    let coas = seed_quality(service).await?;
+    if coas > 0 {
+        eprintln!("demo: seeded {} suppliers and {coas} CoAs over two years", quality::demo::suppliers().len());
     }
     Ok(())
 }
@@ -63,6 +70,36 @@ async fn seed(service: &PassportService, count: usize) -> anyhow::Result<usize> 
         }
     }
     Ok(created)
+}
+
+/// Demo CoAs per transaction.
+const COA_BATCH: usize = 500;
+
+/// Two years of CoAs from the demo suppliers (one drifts, one sends incomplete certificates), received on
+/// their historical dates so the scorecards have a history; unless the store holds CoAs already.
+pub async fn seed_quality(service: &PassportService) -> anyhow::Result<usize> {
+    if !service.store().coa_suppliers().await?.is_empty() {
+        return Ok(0);
+    }
+    let actor = local_actor(service.store()).await?;
+    let today = time::OffsetDateTime::now_utc().date();
+    let coas = quality::demo::coas(today, 2, rand::random::<u64>());
+    let mut stored = 0;
+    for chunk in coas.chunks(COA_BATCH) {
+        let mut submissions = Vec::with_capacity(chunk.len());
+        for demo in chunk {
+            submissions.push(CoaSubmission {
+                bytes: serde_json::to_vec(&demo.coa)?,
+                format: CoaFormat::Json,
+                received_at: Some(demo.received_on.with_hms(9, 0, 0)?.assume_utc()),
+            });
+        }
+        for outcome in service.receive_coas(&actor, submissions).await? {
+            outcome.context("demo CoA refused")?;
+            stored += 1;
+        }
+    }
+    Ok(stored)
 }
 
 /// A fresh admin key for trying the demo.

@@ -1,0 +1,417 @@
+//! SPC over supplier characteristics (issue 6): every received CoA's values are points of their series
+//! (supplier × material × characteristic), watched by a [`SeriesMonitor`] whose state the store keeps. A new
+//! point beyond its control limits, or completing a CUSUM signal, holds the lot; run-rule patterns are raised
+//! as alarms for review without holding it (with 20 characteristics × 4 rules, holding on every pattern
+//! would quarantine a large share of good lots). A recompute rebuilds every series from the stored CoAs in
+//! manufacturing order, counting only the latest revision of each lot.
+
+use std::collections::{BTreeSet, HashMap};
+
+use quality::ecoa::Coa;
+use quality::spc::monitor::{MonitorOptions, SeriesMonitor, Signal};
+use quality::spc::series::points_of;
+use quality::spec;
+use serde_json::json;
+use store::{
+    Actor, AlarmAck, AlarmFilter, AuditEvent, CoaFilter, NewAlarm, Role, SeriesId, SpcWrite, Store, StoredAlarm,
+    StoredSeries,
+};
+use time::{Date, OffsetDateTime};
+
+use super::quality::Checked;
+use super::{PassportService, Result, ServiceError};
+
+/// Signals that hold the lot; the others are for review.
+const HOLDING_RULES: [&str; 4] = ["beyond-ucl", "beyond-lcl", "cusum-upper", "cusum-lower"];
+
+/// Run rules that restate a point beyond the limits (reported as `beyond-ucl`/`beyond-lcl` already).
+const DUPLICATE_RULES: [&str; 2] = ["WE1", "N1"];
+
+/// The signals worth an alarm: each cause once.
+fn distinct(signals: Vec<Signal>) -> impl Iterator<Item = Signal> {
+    signals.into_iter().filter(|s| !DUPLICATE_RULES.contains(&s.rule.as_str()))
+}
+
+/// Page size when reading every CoA for a recompute.
+const RECOMPUTE_PAGE: i64 = 2000;
+
+/// The series a batch of CoAs touches, as read from the store, and what the batch does to them.
+pub(super) struct SpcBatch {
+    series: HashMap<SeriesId, Watched>,
+    alarms: Vec<NewAlarm>,
+}
+
+struct Watched {
+    monitor: SeriesMonitor,
+    /// As read (0: new).
+    version: i64,
+    changed: bool,
+}
+
+impl SpcBatch {
+    /// Reads the series of every (supplier, material) in the batch.
+    pub(super) async fn load(store: &dyn Store, batch: &[Checked]) -> Result<SpcBatch> {
+        let pairs: BTreeSet<(String, String)> = batch
+            .iter()
+            .map(|c| {
+                let key = c.coa.lot_key();
+                (key.supplier_id.trim().to_string(), key.material_id.trim().to_string())
+            })
+            .collect();
+        let mut series = HashMap::new();
+        for (supplier, material) in pairs {
+            for stored in store.series(Some(&supplier), Some(&material)).await? {
+                let monitor = monitor_from(&stored)?;
+                series.insert(stored.id, Watched { monitor, version: stored.version, changed: false });
+            }
+        }
+        Ok(SpcBatch { series, alarms: Vec::new() })
+    }
+
+    /// Adds a CoA's values to their series; returns the signals that hold the lot, for its decision.
+    pub(super) fn observe(&mut self, coa_id: &str, checked: &Checked) -> Vec<spec::Alarm> {
+        let key = checked.coa.lot_key();
+        let mut holding = Vec::new();
+        for (characteristic, value) in points_of(&checked.coa, &checked.spec) {
+            let id = SeriesId {
+                supplier_id: key.supplier_id.trim().to_string(),
+                material_id: key.material_id.trim().to_string(),
+                characteristic: characteristic.clone(),
+            };
+            let watched = self.series.entry(id.clone()).or_insert_with(|| Watched {
+                monitor: SeriesMonitor::new(MonitorOptions::default()),
+                version: 0,
+                changed: false,
+            });
+            watched.changed = true;
+            for signal in distinct(watched.monitor.observe(value)) {
+                if HOLDING_RULES.contains(&signal.rule.as_str()) {
+                    holding.push(spec::Alarm {
+                        characteristic: characteristic.clone(),
+                        rule: signal.rule.clone(),
+                        detail: signal.detail.clone(),
+                    });
+                }
+                self.alarms.push(new_alarm(&id, coa_id, &checked.coa, signal, checked.received_at));
+            }
+        }
+        holding
+    }
+
+    /// The changed series (with the versions they were read at) and the new alarms.
+    pub(super) fn into_write(self, now: OffsetDateTime) -> SpcWrite {
+        let mut series: Vec<StoredSeries> = self
+            .series
+            .into_iter()
+            .filter(|(_, w)| w.changed)
+            .map(|(id, w)| StoredSeries { id, state: state_of(&w.monitor), version: w.version, updated_at: now })
+            .collect();
+        // One order for every writer, so two batches lock rows alike.
+        series.sort_by(|a, b| a.id.cmp(&b.id));
+        SpcWrite { series, alarms: self.alarms }
+    }
+}
+
+fn monitor_from(stored: &StoredSeries) -> Result<SeriesMonitor> {
+    serde_json::from_value(stored.state.clone()).map_err(|e| {
+        ServiceError::Internal(format!(
+            "the SPC state of {}/{}/{} is unreadable ({e}): rebuild it with `voltpass spc recompute`",
+            stored.id.supplier_id, stored.id.material_id, stored.id.characteristic
+        ))
+    })
+}
+
+fn state_of(monitor: &SeriesMonitor) -> serde_json::Value {
+    serde_json::to_value(monitor).unwrap_or_else(|e| json!({"unserializable": e.to_string()}))
+}
+
+fn new_alarm(id: &SeriesId, coa_id: &str, coa: &Coa, signal: Signal, raised_at: OffsetDateTime) -> NewAlarm {
+    NewAlarm {
+        id: format!("alarm:{}", uuid::Uuid::now_v7().simple()),
+        series: id.clone(),
+        coa_id: coa_id.to_string(),
+        lot_number: coa.lot.number.trim().to_string(),
+        manufactured_on: coa.lot.manufactured_on,
+        rule: signal.rule,
+        detail: signal.detail,
+        value: signal.value,
+        raised_at,
+    }
+}
+
+/// What a recompute did.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecomputeReport {
+    pub coas_read: usize,
+    pub lots: usize,
+    pub series: usize,
+    pub points: usize,
+    pub alarms_found: usize,
+    pub seconds: f64,
+}
+
+/// One point of a series as a chart shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SeriesPoint {
+    #[serde(with = "quality_date")]
+    pub manufactured_on: Date,
+    pub lot: String,
+    pub coa_id: String,
+    pub value: f64,
+}
+
+time::serde::format_description!(quality_date, Date, "[year]-[month]-[day]");
+
+/// A series with everything its chart and capability need.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SeriesView {
+    #[serde(flatten)]
+    pub id: SeriesId,
+    /// Unit of the values (the specification's).
+    pub unit: String,
+    pub lsl: Option<f64>,
+    pub usl: Option<f64>,
+    pub target: Option<f64>,
+    pub points: Vec<SeriesPoint>,
+    /// The monitor rebuilt over `points` (stage, frozen limits).
+    pub monitor: SeriesMonitor,
+    pub alarms: Vec<StoredAlarm>,
+}
+
+/// Roles that read every supplier's quality data; a supplier reads its own.
+fn quality_reader(actor: &Actor) -> Result<Option<String>> {
+    match (actor.role, &actor.organisation) {
+        (Role::Admin | Role::EconomicOperator | Role::Authority, _) => Ok(None),
+        (Role::Supplier, Some(org)) => Ok(Some(org.clone())),
+        (role, _) => Err(ServiceError::Forbidden(format!("role {role} may not read supplier quality data"))),
+    }
+}
+
+/// A lot's points from the latest revision of its CoA, keyed for ordering by manufacturing date.
+struct LotPoints {
+    manufactured_on: Date,
+    lot: String,
+    coa_id: String,
+    received_at: OffsetDateTime,
+    points: Vec<(String, f64)>,
+}
+
+impl PassportService {
+    /// Every lot of a supplier-material (or all, when `None`): the latest revision of each lot's CoA with
+    /// its points under the specification in force, in manufacturing order. Reads page by page.
+    async fn lot_points(&self, supplier: Option<&str>, material: Option<&str>) -> Result<(usize, Vec<LotFor>)> {
+        let specs = self.material_specs().await?;
+        let filter = CoaFilter {
+            supplier: supplier.map(str::to_string),
+            material: material.map(str::to_string),
+            ..CoaFilter::default()
+        };
+        let mut latest: HashMap<(String, String, String), (i64, LotFor)> = HashMap::new();
+        let mut after: Option<String> = None;
+        let mut read = 0;
+        loop {
+            let page = self.store.coas(&filter, after.as_deref(), RECOMPUTE_PAGE).await?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.id.clone());
+            read += page.len();
+            for stored in page {
+                let Some(parsed) = stored.parsed else { continue };
+                let Ok(coa) = serde_json::from_value::<Coa>(parsed) else { continue };
+                let Some(spec) = spec::select(&specs, &stored.material_id, &stored.supplier_id) else { continue };
+                let lot = LotFor {
+                    supplier: stored.supplier_id.clone(),
+                    material: stored.material_id.clone(),
+                    lot: LotPoints {
+                        manufactured_on: coa.lot.manufactured_on,
+                        lot: stored.lot_number.clone(),
+                        coa_id: stored.id.clone(),
+                        received_at: stored.received_at,
+                        points: points_of(&coa, spec),
+                    },
+                };
+                let key = (stored.supplier_id, stored.material_id, stored.lot_number);
+                match latest.get(&key) {
+                    Some((revision, _)) if *revision >= stored.revision => {}
+                    _ => {
+                        latest.insert(key, (stored.revision, lot));
+                    }
+                }
+            }
+        }
+        let mut lots: Vec<LotFor> = latest.into_values().map(|(_, lot)| lot).collect();
+        lots.sort_by(|a, b| (a.lot.manufactured_on, &a.lot.coa_id).cmp(&(b.lot.manufactured_on, &b.lot.coa_id)));
+        Ok((read, lots))
+    }
+
+    /// Rebuilds every series from the stored CoAs in manufacturing order and records the alarms not raised
+    /// before (audit `spc.recompute`). Administrators only.
+    pub async fn recompute_spc(&self, actor: &Actor) -> Result<RecomputeReport> {
+        if actor.role != Role::Admin {
+            return Err(ServiceError::Forbidden(format!("role {} may not recompute SPC", actor.role)));
+        }
+        let started = std::time::Instant::now();
+        let (coas_read, lots) = self.lot_points(None, None).await?;
+        let mut monitors: HashMap<SeriesId, SeriesMonitor> = HashMap::new();
+        let mut alarms = Vec::new();
+        let mut points = 0;
+        for lot in &lots {
+            for (characteristic, value) in &lot.lot.points {
+                points += 1;
+                let id = SeriesId {
+                    supplier_id: lot.supplier.clone(),
+                    material_id: lot.material.clone(),
+                    characteristic: characteristic.clone(),
+                };
+                let monitor =
+                    monitors.entry(id.clone()).or_insert_with(|| SeriesMonitor::new(MonitorOptions::default()));
+                for signal in distinct(monitor.observe(*value)) {
+                    alarms.push(NewAlarm {
+                        id: format!("alarm:{}", uuid::Uuid::now_v7().simple()),
+                        series: id.clone(),
+                        coa_id: lot.lot.coa_id.clone(),
+                        lot_number: lot.lot.lot.clone(),
+                        manufactured_on: lot.lot.manufactured_on,
+                        rule: signal.rule,
+                        detail: signal.detail,
+                        value: signal.value,
+                        raised_at: lot.lot.received_at,
+                    });
+                }
+            }
+        }
+        let now = super::quality::now();
+        let mut series: Vec<StoredSeries> = monitors
+            .into_iter()
+            .map(|(id, monitor)| StoredSeries { id, state: state_of(&monitor), version: 0, updated_at: now })
+            .collect();
+        series.sort_by(|a, b| a.id.cmp(&b.id));
+        let report = RecomputeReport {
+            coas_read,
+            lots: lots.len(),
+            series: series.len(),
+            points,
+            alarms_found: alarms.len(),
+            seconds: started.elapsed().as_secs_f64(),
+        };
+        let detail = serde_json::to_value(&report).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        self.store.replace_spc(series, alarms, AuditEvent::new(&actor.id, "spc.recompute", "spc", detail)).await?;
+        Ok(RecomputeReport { seconds: started.elapsed().as_secs_f64(), ..report })
+    }
+
+    /// Alarms by filter after a cursor (an alarm id); a supplier's listing is always of its own.
+    pub async fn spc_alarms(
+        &self,
+        actor: &Actor,
+        mut filter: AlarmFilter,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<StoredAlarm>> {
+        if let Some(own) = quality_reader(actor)? {
+            if filter.supplier.as_ref().is_some_and(|s| *s != own) {
+                return Ok(Vec::new());
+            }
+            filter.supplier = Some(own);
+        }
+        Ok(self.store.alarms(&filter, after, limit).await?)
+    }
+
+    /// Suppliers with CoAs and how many; a supplier sees only itself.
+    pub async fn coa_suppliers(&self, actor: &Actor) -> Result<Vec<(String, i64)>> {
+        let own = quality_reader(actor)?;
+        let mut all = self.store.coa_suppliers().await?;
+        if let Some(own) = own {
+            all.retain(|(s, _)| *s == own);
+        }
+        Ok(all)
+    }
+
+    /// Closes an alarm with the reason (audit `spc.acknowledge`).
+    pub async fn acknowledge_alarm(&self, actor: &Actor, id: &str, reason: &str) -> Result<StoredAlarm> {
+        if !matches!(actor.role, Role::Admin | Role::EconomicOperator) {
+            return Err(ServiceError::Forbidden(format!("role {} may not acknowledge alarms", actor.role)));
+        }
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(ServiceError::BadRequest("an acknowledgement needs a `reason`".into()));
+        }
+        let ack =
+            AlarmAck { actor_id: actor.id.clone(), reason: reason.to_string(), acknowledged_at: super::quality::now() };
+        let event = AuditEvent::new(&actor.id, "spc.acknowledge", id, json!({"reason": reason}));
+        Ok(self.store.acknowledge_alarm(id, ack, event).await?)
+    }
+
+    /// One series with its points, specification limits, rebuilt monitor and alarms.
+    pub async fn spc_series(&self, actor: &Actor, id: &SeriesId) -> Result<SeriesView> {
+        if let Some(own) = quality_reader(actor)?
+            && own != id.supplier_id
+        {
+            return Err(ServiceError::NotFound("no such series".into()));
+        }
+        let specs = self.material_specs().await?;
+        let spec = spec::select(&specs, &id.material_id, &id.supplier_id)
+            .ok_or_else(|| ServiceError::NotFound(format!("no specification for material {}", id.material_id)))?;
+        let wanted = spec.characteristic(&id.characteristic).ok_or_else(|| {
+            ServiceError::NotFound(format!("{} has no characteristic {}", id.material_id, id.characteristic))
+        })?;
+        let (_, lots) = self.lot_points(Some(&id.supplier_id), Some(&id.material_id)).await?;
+        let points: Vec<SeriesPoint> = lots
+            .into_iter()
+            .filter_map(|l| {
+                let value = l.lot.points.iter().find(|(c, _)| *c == wanted.name)?.1;
+                Some(SeriesPoint {
+                    manufactured_on: l.lot.manufactured_on,
+                    lot: l.lot.lot,
+                    coa_id: l.lot.coa_id,
+                    value,
+                })
+            })
+            .collect();
+        if points.is_empty() {
+            return Err(ServiceError::NotFound(format!(
+                "no values of {} for {} from {}",
+                id.characteristic, id.material_id, id.supplier_id
+            )));
+        }
+        let mut monitor = SeriesMonitor::new(MonitorOptions::default());
+        for p in &points {
+            monitor.observe(p.value);
+        }
+        let filter = AlarmFilter {
+            supplier: Some(id.supplier_id.clone()),
+            material: Some(id.material_id.clone()),
+            characteristic: Some(wanted.name.clone()),
+            open: None,
+        };
+        let alarms = self.store.alarms(&filter, None, 10_000).await?;
+        Ok(SeriesView {
+            id: SeriesId { characteristic: wanted.name.clone(), ..id.clone() },
+            unit: wanted.unit.symbol().to_string(),
+            lsl: wanted.lsl,
+            usl: wanted.usl,
+            target: wanted.target,
+            points,
+            monitor,
+            alarms,
+        })
+    }
+}
+
+/// Capability of a series against its specification limits (within sigma from its moving ranges); `None`
+/// without limits or with fewer than two values.
+pub fn capability_of(view: &SeriesView) -> Option<quality::spc::CapabilityReport> {
+    use quality::spc::{Constants, SpecLimits, WithinSigma, capability, imr};
+    let values: Vec<f64> = view.points.iter().map(|p| p.value).collect();
+    let limits = SpecLimits { lsl: view.lsl, usl: view.usl, target: view.target };
+    let chart = imr(&values, Constants::Exact).ok()?;
+    capability(&values, WithinSigma::from(&chart.individuals), &limits, 0.95).ok()
+}
+
+/// A lot's points with the supplier and material they belong to.
+pub(super) struct LotFor {
+    supplier: String,
+    material: String,
+    lot: LotPoints,
+}

@@ -1,0 +1,221 @@
+//! SPC and supplier ratings over REST: a series of lots freezes its limits after the Phase I baseline, a lot
+//! beyond the control limits is held with the alarm as its reason, alarms are listed per reader and closed
+//! with a reason, a recompute rebuilds the state without raising an alarm twice, specifications get new
+//! versions, and a supplier's scorecard counts what was received and decided.
+
+mod common;
+
+use common::{TestServer, problem};
+use serde_json::{Value, json};
+use server::Config;
+use server::auth::{generate_key, key_hash};
+use std::sync::Arc;
+use store::{Actor, Role, Store};
+
+on_both_backends!(alarms_hold_lots_and_are_acknowledged, scorecards_and_specifications);
+
+const CAM: &str = "BPNL000000000CAM";
+
+/// D50 of the baseline lots: around 11.0 µm with a spread of about 0.1 (fixed, so the test is repeatable).
+const BASELINE_D50: [f64; 25] = [
+    11.02, 10.95, 11.08, 10.99, 11.05, 10.91, 11.11, 11.00, 10.97, 11.04, 10.93, 11.06, 11.01, 10.96, 11.09, 10.98,
+    11.03, 10.94, 11.07, 11.00, 10.92, 11.05, 10.99, 11.02, 10.97,
+];
+
+/// The fixture CoA as lot `n`, manufactured `n` weeks after 2025-01-06, with a single D50 value.
+fn lot(n: usize, value: f64) -> String {
+    let path = format!("{}/../quality/tests/fixtures/ecoa-nmc811-good.json", env!("CARGO_MANIFEST_DIR"));
+    let mut coa: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let made = time::Date::from_calendar_date(2025, time::Month::January, 6).unwrap() + time::Duration::weeks(n as i64);
+    coa["lot"]["number"] = json!(format!("L-{n:03}"));
+    coa["lot"]["manufacturedOn"] = json!(made.to_string());
+    coa["lot"]["expiresOn"] = json!("2099-01-01");
+    coa["issuedOn"] = json!(made.to_string());
+    coa["documentId"] = json!(format!("COA-{n:03}"));
+    let d50 = coa["characteristics"].as_array_mut().unwrap().iter_mut().find(|c| c["name"] == "D50").unwrap();
+    d50["result"] = json!({ "value": value });
+    coa.to_string()
+}
+
+async fn supplier_key(store: &Arc<dyn Store>, organisation: &str) -> String {
+    let actor = Actor {
+        id: format!("actor:{}", uuid::Uuid::now_v7()),
+        name: format!("supplier {organisation}"),
+        role: Role::Supplier,
+        organisation: Some(organisation.into()),
+        subrole: None,
+    };
+    store.create_actor(&actor).await.unwrap();
+    let key = generate_key();
+    store.add_key(&actor.id, &key_hash(&key)).await.unwrap();
+    key
+}
+
+async fn post_coa(s: &TestServer, key: &str, body: String) -> Value {
+    let response =
+        s.post("/api/v1/coas", Some(key)).header("content-type", "application/json").body(body).send().await.unwrap();
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+    response.json().await.unwrap()
+}
+
+/// The 25 baseline lots and lot 26 far above the control limits (but inside the specification, 9-13 µm).
+async fn baseline_and_shift(s: &TestServer, key: &str) -> Value {
+    for (i, d50) in BASELINE_D50.iter().enumerate() {
+        let stored = post_coa(s, key, lot(i + 1, *d50)).await;
+        assert_eq!(stored["decision"]["outcome"], "accepted", "baseline lot {}: {stored}", i + 1);
+    }
+    post_coa(s, key, lot(26, 12.6)).await
+}
+
+async fn alarms_hold_lots_and_are_acknowledged(store: Arc<dyn Store>) {
+    let s = TestServer::start(store, Config::default()).await;
+    let cam = supplier_key(&s.store, CAM).await;
+    let other = supplier_key(&s.store, "BPNL000000000OTH").await;
+
+    let shifted = baseline_and_shift(&s, &cam).await;
+    assert_eq!(shifted["decision"]["outcome"], "hold", "{shifted}");
+    let reasons = shifted["decision"]["reasons"].as_array().unwrap();
+    let alarm_reason = reasons.iter().find(|r| r["kind"] == "statistical_alarm").expect("a statistical alarm reason");
+    assert_eq!(alarm_reason["characteristic"], "D50");
+    assert_eq!(alarm_reason["rule"], "beyond-ucl");
+    let coa_id = shifted["id"].as_str().unwrap();
+
+    // The alarm is listed for operators and the supplier itself, not for another supplier.
+    let open = s.get_json("/api/v1/spc/alarms", Some(&s.operator)).await;
+    let items = open["items"].as_array().unwrap();
+    let alarm = items.iter().find(|a| a["coaId"] == coa_id && a["rule"] == "beyond-ucl").expect("the alarm").clone();
+    assert_eq!(alarm["characteristic"], "D50");
+    assert_eq!(alarm["supplierId"], CAM);
+    assert_eq!(alarm["lotNumber"], "L-026");
+    assert_eq!(alarm["value"], 12.6);
+    assert!(alarm["acknowledged"].is_null());
+    let own = s.get_json("/api/v1/spc/alarms", Some(&cam)).await;
+    assert_eq!(own["items"].as_array().unwrap().len(), items.len());
+    let foreign = s.get_json("/api/v1/spc/alarms", Some(&other)).await;
+    assert!(foreign["items"].as_array().unwrap().is_empty());
+    assert_eq!(s.get("/api/v1/spc/alarms", None).send().await.unwrap().status(), 401);
+    problem(s.get("/api/v1/spc/alarms?open=maybe", Some(&s.admin)).send().await.unwrap(), 400).await;
+
+    // Closing needs an operator and a reason; it is recorded once.
+    let id = alarm["id"].as_str().unwrap();
+    let path = format!("/api/v1/spc/alarms/{}/acknowledge", common::urlencode(id));
+    problem(s.post(&path, Some(&cam)).json(&json!({"reason": "ours"})).send().await.unwrap(), 403).await;
+    problem(s.post(&path, Some(&s.operator)).json(&json!({"reason": " "})).send().await.unwrap(), 400).await;
+    let closed = s
+        .post(&path, Some(&s.operator))
+        .json(&json!({"reason": "new milling media; lot retested"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(closed.status(), 201);
+    let closed: Value = closed.json().await.unwrap();
+    assert_eq!(closed["acknowledged"]["reason"], "new milling media; lot retested");
+    problem(s.post(&path, Some(&s.operator)).json(&json!({"reason": "again"})).send().await.unwrap(), 409).await;
+    let open_after = s.get_json("/api/v1/spc/alarms", Some(&s.operator)).await;
+    assert!(!open_after["items"].as_array().unwrap().iter().any(|a| a["id"] == id));
+    let closed_list = s.get_json("/api/v1/spc/alarms?open=false", Some(&s.operator)).await;
+    assert_eq!(closed_list["items"].as_array().unwrap().len(), 1);
+
+    // The series: 26 points in manufacturing order, limits frozen after 25, the alarm on the last point.
+    let series_path = format!("/api/v1/spc/series?supplier={CAM}&material=NMC811&characteristic=d50");
+    let series = s.get_json(&series_path, Some(&s.operator)).await;
+    assert_eq!(series["characteristic"], "D50", "the specification's name, whatever the query's case");
+    let points = series["points"].as_array().unwrap();
+    assert_eq!(points.len(), 26);
+    assert_eq!(points[0]["lot"], "L-001");
+    assert_eq!(points[25]["value"], 12.6);
+    assert_eq!(series["unit"], "µm");
+    assert_eq!((series["lsl"].as_f64(), series["usl"].as_f64()), (Some(9.0), Some(13.0)));
+    assert_eq!(
+        series["alarms"].as_array().unwrap().len(),
+        items.iter().filter(|a| a["characteristic"] == "D50").count()
+    );
+    problem(s.get(&series_path, Some(&other)).send().await.unwrap(), 404).await;
+
+    // A recompute rebuilds every series; no alarm is raised twice.
+    problem(s.post("/api/v1/spc/recompute", Some(&s.operator)).send().await.unwrap(), 403).await;
+    let report = s.post("/api/v1/spc/recompute", Some(&s.admin)).send().await.unwrap();
+    assert_eq!(report.status(), 200);
+    let report: Value = report.json().await.unwrap();
+    assert_eq!(report["lots"], 26);
+    assert!(report["alarmsFound"].as_u64().unwrap() >= 1, "{report}");
+    let all = s.get_json("/api/v1/spc/alarms?open=all", Some(&s.admin)).await;
+    assert_eq!(all["items"].as_array().unwrap().len(), items.len(), "{all}");
+
+    // Another lot after the recompute continues from the rebuilt state: in control again, accepted.
+    let back = post_coa(&s, &cam, lot(27, 11.0)).await;
+    assert_eq!(back["decision"]["outcome"], "accepted", "{back}");
+
+    let audit = s.store.audit_entries(0, 10_000).await.unwrap();
+    assert!(audit.iter().any(|e| e.action == "spc.acknowledge" && e.subject == id));
+    assert!(audit.iter().any(|e| e.action == "spc.recompute"));
+}
+
+async fn scorecards_and_specifications(store: Arc<dyn Store>) {
+    let s = TestServer::start(store, Config::default()).await;
+    let cam = supplier_key(&s.store, CAM).await;
+    let other = supplier_key(&s.store, "BPNL000000000OTH").await;
+    baseline_and_shift(&s, &cam).await;
+
+    let year = time::OffsetDateTime::now_utc().year();
+    let (from, to) = (year - 1, year + 1);
+    let path = format!("/api/v1/suppliers/{CAM}/scorecard?granularity=year&from={from}-01-01&to={to}-01-01");
+    let card = s.get_json(&path, Some(&s.operator)).await;
+    let periods = card["periods"].as_array().unwrap();
+    assert_eq!(periods.len(), 2, "last year and this year");
+    assert_eq!(periods[0]["lotsReceived"], 0, "periods rate what was received in them: all arrived today");
+    let this_year = &periods[1];
+    assert_eq!(this_year["lotsReceived"], 26);
+    assert_eq!(this_year["accepted"], 25);
+    assert_eq!(this_year["hold"], 1);
+    assert_eq!(this_year["completeness"], 1.0);
+    assert_eq!(this_year["onTimeRate"], 0.0, "received today, long after manufacture");
+    assert_eq!(card["name"], "Example Cathode Materials GmbH");
+    assert!(card["capabilities"].as_array().unwrap().iter().any(|c| c["characteristic"] == "D50"));
+    let score = this_year["score"].as_f64().unwrap();
+
+    // Weights from the request: only acceptance counts -> 25 of 26 accepted.
+    let weighted = s
+        .get_json(
+            &format!("{path}&weights=acceptance=1,ppm=0,completeness=0,onTime=0,capability=0,alarms=0"),
+            Some(&s.admin),
+        )
+        .await;
+    let only_acceptance = weighted["periods"][1]["score"].as_f64().unwrap();
+    assert!((only_acceptance - 100.0 * 25.0 / 26.0).abs() < 1e-6, "{only_acceptance}");
+    assert_ne!(only_acceptance, score);
+    problem(s.get(&format!("{path}&weights=speed=3"), Some(&s.admin)).send().await.unwrap(), 400).await;
+    problem(s.get(&format!("{path}&granularity=week"), Some(&s.admin)).send().await.unwrap(), 400).await;
+
+    // A supplier reads its own scorecard only; the ranking lists the supplier.
+    assert_eq!(s.get(&path, Some(&cam)).send().await.unwrap().status(), 200);
+    problem(s.get(&path, Some(&other)).send().await.unwrap(), 404).await;
+    problem(s.get("/api/v1/suppliers", Some(&other)).send().await.unwrap(), 403).await;
+    let ranking = s.get_json("/api/v1/suppliers", Some(&s.operator)).await;
+    assert!(ranking["items"].as_array().unwrap().iter().any(|r| r["supplier"] == CAM));
+
+    // Specifications: the catalogue's NMC811 is in force (stored on first use); a new version tightens D50.
+    let specs = s.get_json("/api/v1/specs?material=NMC811", Some(&s.operator)).await;
+    let mut spec = specs["items"][0].clone();
+    assert_eq!(spec["version"], 1);
+    let d50 = spec["characteristics"].as_array_mut().unwrap().iter_mut().find(|c| c["name"] == "D50").unwrap();
+    d50["usl"] = json!(12.0);
+    problem(s.post("/api/v1/specs", Some(&s.admin)).json(&spec).send().await.unwrap(), 409).await;
+    spec["version"] = json!(2);
+    problem(s.post("/api/v1/specs", Some(&s.operator)).json(&spec).send().await.unwrap(), 403).await;
+    let mut inverted = spec.clone();
+    inverted["characteristics"][0]["lsl"] = json!(20.0);
+    problem(s.post("/api/v1/specs", Some(&s.admin)).json(&inverted).send().await.unwrap(), 400).await;
+    let stored = s.post("/api/v1/specs", Some(&s.admin)).json(&spec).send().await.unwrap();
+    assert_eq!(stored.status(), 201, "{}", stored.text().await.unwrap());
+    let now = s.get_json("/api/v1/specs?material=NMC811", Some(&s.operator)).await;
+    assert_eq!(now["items"].as_array().unwrap().len(), 1);
+    assert_eq!(now["items"][0]["version"], 2);
+
+    // The next lot is judged by version 2: D50 12.5 is now out of specification, and D50 is critical.
+    let judged = post_coa(&s, &cam, lot(27, 12.5)).await;
+    assert_eq!(judged["decision"]["specVersion"], 2);
+    assert_eq!(judged["decision"]["outcome"], "rejected", "{judged}");
+    let reasons = judged["decision"]["reasons"].as_array().unwrap();
+    assert!(reasons.iter().any(|r| r["kind"] == "out_of_spec" && r["characteristic"] == "D50"), "{judged}");
+}
