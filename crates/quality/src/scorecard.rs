@@ -7,11 +7,15 @@
 //! | component | value | sub-score |
 //! | --- | --- | --- |
 //! | acceptance | accepted / lots (hold counts as not accepted) | × 100 |
-//! | ppm | rejected quantity / received quantity × 10⁶ | max(0, 100 − ppm/100): 10,000 ppm (1 %) → 0 |
+//! | ppm | rejected quantity / received quantity × 10⁶ | max(0, 100 − ppm/1000): 100,000 ppm (10 %) → 0 |
 //! | completeness | Σ required reported / Σ required | × 100 |
 //! | onTime | share of lots received at most `on_time_days` after manufacture | × 100 |
 //! | capability | share of characteristics with a Cpk whose Cpk ≥ 1.33 | × 100 |
-//! | alarms | open SPC alarms | max(0, 100 − 10 × alarms) |
+//! | alarms | open SPC alarms per lot received | max(0, 100 × (1 − alarms/lots)) |
+//!
+//! The ppm scale is for lots, not parts: one rejected lot in a quarter of 25 is 40,000 ppm and costs 40
+//! points, not the whole component. Alarms count per lot because a supplier with more deliveries has more
+//! chances to raise one.
 //!
 //! Lots belong to the period they were received in ([`Period::contains`] of `received_on`); capabilities
 //! and open alarms are taken as the caller passes them (the state at the end of the period).
@@ -105,8 +109,7 @@ impl Grade {
     }
 }
 
-/// The 0..100 sub-scores (see the module docs); `None` when the underlying value is unknown. `alarms`
-/// is always present.
+/// The 0..100 sub-scores (see the module docs); `None` when the underlying value is unknown.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Components {
@@ -161,11 +164,12 @@ pub fn scorecard(input: &ScorecardInput<'_>, weights: &Weights) -> Scorecard {
 
     let components = Components {
         acceptance: (lots_received > 0).then(|| f64::from(accepted) * 100.0 / f64::from(lots_received)),
-        ppm: ppm.map(|p| (100.0 - p / 100.0).max(0.0)),
+        ppm: ppm.map(|p| (100.0 - p / 1000.0).max(0.0)),
         completeness: completeness.map(percent),
         on_time: on_time_rate.map(percent),
         capability: capable_share.map(percent),
-        alarms: Some((100.0 - 10.0 * f64::from(input.open_alarms)).max(0.0)),
+        alarms: (lots_received > 0)
+            .then(|| (100.0 * (1.0 - f64::from(input.open_alarms) / f64::from(lots_received))).max(0.0)),
     };
     let score = if lots.is_empty() { None } else { weighted_score(&components, weights) };
     Scorecard {
@@ -210,7 +214,8 @@ fn rejected_ppm(lots: &[&LotRecord]) -> Option<f64> {
     let quantity = |l: &LotRecord| known_quantity(l).unwrap_or(stand_in);
     let received: f64 = lots.iter().map(|l| quantity(l)).sum();
     let rejected: f64 = lots.iter().filter(|l| l.outcome == Outcome::Rejected).map(|l| quantity(l)).sum();
-    Some(rejected / received * 1e6)
+    // `+ 0.0` turns a -0.0 (0 rejected of a negative-free sum) into 0 for printing.
+    Some(rejected / received * 1e6 + 0.0)
 }
 
 fn completeness(lots: &[&LotRecord]) -> Option<f64> {

@@ -30,13 +30,13 @@ const Q1_2026: Period = Period { from: date!(2026 - 01 - 01), to: date!(2026 - 0
 
 /// Ten lots received in Q1 2026 (and two outside it):
 /// * 7 accepted, lot 3 rejected, lots 5 and 7 on hold → acceptance 70;
-/// * 8 × 1000 kg + 1980 kg + the rejected 20 kg = 10,000 kg → 2,000 ppm → 100 − 2000/100 = 80;
+/// * 8 × 1000 kg + 1980 kg + the rejected 20 kg = 10,000 kg → 2,000 ppm → 100 − 2000/1000 = 98;
 /// * 5 required per lot, lots 2 and 4 reported 4 and 3 → 47/50 = 0.94 → 94;
 /// * in transit 10 days ×7, 30 (on time, the limit is inclusive), 31, 45 → 8/10 → 80;
 /// * Cpk 1.5, 1.33 (capable: inclusive), 1.2, 2.0 and one unknown → 3/4 → 75;
-/// * 2 open alarms → 100 − 20 = 80.
+/// * 2 open alarms on 10 lots → 100 × (1 − 2/10) = 80.
 ///
-/// Score with 30/20/15/10/15/10: (2100 + 1600 + 1410 + 800 + 1125 + 800)/100 = 78.35 → B.
+/// Score with 30/20/15/10/15/10: (2100 + 1960 + 1410 + 800 + 1125 + 800)/100 = 81.95 → B.
 fn q1_lots() -> Vec<LotRecord> {
     let d = date!(2026 - 02 - 10);
     let mut lots = vec![
@@ -86,7 +86,7 @@ fn hand_computed_scorecard() {
     let c = &card.components;
     for (got, want) in [
         (c.acceptance, 70.0),
-        (c.ppm, 80.0),
+        (c.ppm, 98.0),
         (c.completeness, 94.0),
         (c.on_time, 80.0),
         (c.capability, 75.0),
@@ -94,7 +94,7 @@ fn hand_computed_scorecard() {
     ] {
         close(got.unwrap(), want, 1e-9);
     }
-    close(card.score.unwrap(), 78.35, 1e-9);
+    close(card.score.unwrap(), 81.95, 1e-9);
     assert_eq!(card.grade, Some(Grade::B));
 }
 
@@ -106,9 +106,9 @@ fn weights_change_the_score() {
     // Exactly 70 (7 × 100 / 10, no rounding on the way): the lowest B.
     assert_eq!(card.score, Some(70.0));
     assert_eq!(card.grade, Some(Grade::B));
-    // Equal weights: the plain mean (70 + 80 + 94 + 80 + 75 + 80)/6 = 479/6.
+    // Equal weights: the plain mean (70 + 98 + 94 + 80 + 75 + 80)/6 = 497/6.
     let equal: Weights = "acceptance=1,ppm=1,completeness=1,onTime=1,capability=1,alarms=1".parse().unwrap();
-    close(scorecard(&input(&lots, &capabilities, 2), &equal).score.unwrap(), 479.0 / 6.0, 1e-9);
+    close(scorecard(&input(&lots, &capabilities, 2), &equal).score.unwrap(), 497.0 / 6.0, 1e-9);
 }
 
 #[test]
@@ -153,7 +153,7 @@ fn no_lots_no_score() {
     assert_eq!((card.lots_received, card.accepted, card.rejected, card.hold), (0, 0, 0, 0));
     assert_eq!((card.ppm, card.completeness, card.on_time_rate), (None, None, None));
     assert_eq!(card.components.acceptance, None);
-    assert_eq!(card.components.alarms, Some(70.0));
+    assert_eq!(card.components.alarms, None, "alarms count per lot: no lots, no sub-score");
     assert_eq!((card.score, card.grade), (None, None));
 }
 

@@ -139,3 +139,108 @@ async fn each_role_sees_its_sections_in_a_real_browser() {
     screenshot(&browser, "authority").await;
     browser.close().await.unwrap();
 }
+
+/// Rows of the table matching `css`, as their visible text.
+async fn row_texts(browser: &Client, css: &str) -> Vec<String> {
+    let mut rows = Vec::new();
+    for row in browser.find_all(Locator::Css(css)).await.unwrap() {
+        rows.push(row.text().await.unwrap());
+    }
+    rows
+}
+
+#[tokio::test]
+async fn quality_dashboard_in_a_real_browser() {
+    use common::quality::{BASELINE, CAM, baseline_and_shift, supplier_key};
+    let shifted_lot = format!("L-{:03}", BASELINE + 1);
+    let store = store::open(&store::testing::fresh_sqlite_url()).await.unwrap();
+    let s = TestServer::start(store, Config { public_rate_limit: None, ..Config::default() }).await;
+    let cam = supplier_key(&s.store, CAM).await;
+    baseline_and_shift(&s, &cam).await;
+    let driver = chromedriver().await;
+    let browser = browser(&driver).await;
+
+    // The dashboard is for signed-in readers: the public is sent to the sign-in form, and back after it.
+    browser.goto(&format!("{}/quality", s.base)).await.unwrap();
+    let url = browser.current_url().await.unwrap();
+    assert_eq!(url.path(), "/login", "{url}");
+    assert!(url.query_pairs().any(|(k, v)| k == "next" && v == "/quality"), "back to the dashboard after: {url}");
+    sign_in(&browser, &s, &s.operator, "/quality").await;
+    let alarms = row_texts(&browser, "table.alarms tbody tr").await;
+    assert!(alarms.iter().any(|r| r.contains(&shifted_lot) && r.contains("beyond-ucl")), "{alarms:?}");
+    screenshot(&browser, "quality-alarms").await;
+
+    // Lot decisions, filtered through the form.
+    browser.goto(&format!("{}/quality/lots", s.base)).await.unwrap();
+    assert_eq!(row_texts(&browser, "table.lots tbody tr").await.len(), BASELINE + 1);
+    let outcome = browser.find(Locator::Css("select[name=outcome]")).await.unwrap();
+    outcome.select_by_value("hold").await.unwrap();
+    browser.find(Locator::Css("form.filter button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for_url(&browser, "outcome=hold").await;
+    let held = row_texts(&browser, "table.lots tbody tr").await;
+    assert_eq!(held.len(), 1, "{held:?}");
+    assert!(held[0].contains(&shifted_lot) && held[0].contains("statistical_alarm: D50"), "{held:?}");
+    screenshot(&browser, "quality-lots-hold").await;
+
+    // The ranking leads to the supplier's scorecard, and its capability table to the control chart.
+    browser.goto(&format!("{}/quality/suppliers", s.base)).await.unwrap();
+    let ranking = row_texts(&browser, "table.ranking tbody tr").await;
+    assert!(ranking.iter().any(|r| r.contains("Example Cathode Materials GmbH")), "{ranking:?}");
+    browser
+        .find(Locator::Css(&format!("table.ranking a[href='/quality/suppliers/{CAM}']")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.wait().for_element(Locator::Css("table.scorecard")).await.unwrap();
+    let periods = row_texts(&browser, "table.scorecard tbody tr").await;
+    let all_lots = (BASELINE + 1).to_string();
+    assert!(periods.iter().any(|r| r.contains(&all_lots)), "a period with every lot: {periods:?}");
+    screenshot(&browser, "quality-supplier").await;
+    browser.find(Locator::Css("table.capability a[href*='characteristic=D50']")).await.unwrap().click().await.unwrap();
+    browser.wait().for_element(Locator::Css("svg#control-chart, svg[aria-labelledby^='control-chart']")).await.unwrap();
+    let chart = browser.find(Locator::Css("svg[aria-labelledby^='control-chart']")).await.unwrap();
+    assert_eq!(chart.find_all(Locator::Css("rect.alarm")).await.unwrap().len(), 1, "the shifted lot is marked");
+    assert_eq!(chart.find_all(Locator::Css("circle.point")).await.unwrap().len(), BASELINE);
+    assert_eq!(chart.find_all(Locator::Css("g.control-limits line")).await.unwrap().len(), 3, "UCL, CL, LCL");
+    let histogram = browser.find(Locator::Css("svg[aria-labelledby^='capability-histogram']")).await.unwrap();
+    assert_eq!(histogram.find_all(Locator::Css("line.spec-limit")).await.unwrap().len(), 2, "LSL and USL");
+    assert!(!histogram.find_all(Locator::Css("rect.bin")).await.unwrap().is_empty());
+    let figures = row_texts(&browser, "table.capability-figures tbody tr").await;
+    assert!(figures.iter().any(|r| r.starts_with("Cpk")), "{figures:?}");
+    screenshot(&browser, "quality-series").await;
+    browser.close().await.unwrap();
+
+    // The report as PDF, for the same reader.
+    let pdf = s.get(&format!("/quality/suppliers/{CAM}/report.pdf"), Some(&s.operator)).send().await.unwrap();
+    assert_eq!(pdf.status(), 200);
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    let bytes = pdf.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"%PDF-"));
+    let dir = tempfile_dir();
+    let path = dir.join("report.pdf");
+    std::fs::write(&path, &bytes).unwrap();
+    let text = Command::new("pdftotext").arg(&path).arg("-").output().expect("pdftotext (poppler-utils)");
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("Supplier quality report: Example Cathode Materials GmbH"), "{text}");
+    let open = s.get_json("/api/v1/spc/alarms", Some(&s.operator)).await["items"].as_array().unwrap().len();
+    assert!(open >= 1 && text.contains(&format!("Open alarms: {open}")), "{open} open: {text}");
+}
+
+/// Waits until the browser's URL contains `part` (a click only starts a navigation).
+async fn wait_for_url(browser: &Client, part: &str) {
+    for _ in 0..100 {
+        if browser.current_url().await.unwrap().as_str().contains(part) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the browser never reached a URL with {part}");
+}
+
+fn tempfile_dir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("voltpass-browser-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}

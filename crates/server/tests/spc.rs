@@ -5,67 +5,14 @@
 
 mod common;
 
+use common::quality::{BASELINE, CAM, baseline_and_shift, lot, post_coa, supplier_key};
 use common::{TestServer, problem};
 use serde_json::{Value, json};
 use server::Config;
-use server::auth::{generate_key, key_hash};
 use std::sync::Arc;
-use store::{Actor, Role, Store};
+use store::Store;
 
 on_both_backends!(alarms_hold_lots_and_are_acknowledged, scorecards_and_specifications);
-
-const CAM: &str = "BPNL000000000CAM";
-
-/// D50 of the baseline lots: around 11.0 µm with a spread of about 0.1 (fixed, so the test is repeatable).
-const BASELINE_D50: [f64; 25] = [
-    11.02, 10.95, 11.08, 10.99, 11.05, 10.91, 11.11, 11.00, 10.97, 11.04, 10.93, 11.06, 11.01, 10.96, 11.09, 10.98,
-    11.03, 10.94, 11.07, 11.00, 10.92, 11.05, 10.99, 11.02, 10.97,
-];
-
-/// The fixture CoA as lot `n`, manufactured `n` weeks after 2025-01-06, with a single D50 value.
-fn lot(n: usize, value: f64) -> String {
-    let path = format!("{}/../quality/tests/fixtures/ecoa-nmc811-good.json", env!("CARGO_MANIFEST_DIR"));
-    let mut coa: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let made = time::Date::from_calendar_date(2025, time::Month::January, 6).unwrap() + time::Duration::weeks(n as i64);
-    coa["lot"]["number"] = json!(format!("L-{n:03}"));
-    coa["lot"]["manufacturedOn"] = json!(made.to_string());
-    coa["lot"]["expiresOn"] = json!("2099-01-01");
-    coa["issuedOn"] = json!(made.to_string());
-    coa["documentId"] = json!(format!("COA-{n:03}"));
-    let d50 = coa["characteristics"].as_array_mut().unwrap().iter_mut().find(|c| c["name"] == "D50").unwrap();
-    d50["result"] = json!({ "value": value });
-    coa.to_string()
-}
-
-async fn supplier_key(store: &Arc<dyn Store>, organisation: &str) -> String {
-    let actor = Actor {
-        id: format!("actor:{}", uuid::Uuid::now_v7()),
-        name: format!("supplier {organisation}"),
-        role: Role::Supplier,
-        organisation: Some(organisation.into()),
-        subrole: None,
-    };
-    store.create_actor(&actor).await.unwrap();
-    let key = generate_key();
-    store.add_key(&actor.id, &key_hash(&key)).await.unwrap();
-    key
-}
-
-async fn post_coa(s: &TestServer, key: &str, body: String) -> Value {
-    let response =
-        s.post("/api/v1/coas", Some(key)).header("content-type", "application/json").body(body).send().await.unwrap();
-    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
-    response.json().await.unwrap()
-}
-
-/// The 25 baseline lots and lot 26 far above the control limits (but inside the specification, 9-13 µm).
-async fn baseline_and_shift(s: &TestServer, key: &str) -> Value {
-    for (i, d50) in BASELINE_D50.iter().enumerate() {
-        let stored = post_coa(s, key, lot(i + 1, *d50)).await;
-        assert_eq!(stored["decision"]["outcome"], "accepted", "baseline lot {}: {stored}", i + 1);
-    }
-    post_coa(s, key, lot(26, 12.6)).await
-}
 
 async fn alarms_hold_lots_and_are_acknowledged(store: Arc<dyn Store>) {
     let s = TestServer::start(store, Config::default()).await;
@@ -75,9 +22,11 @@ async fn alarms_hold_lots_and_are_acknowledged(store: Arc<dyn Store>) {
     let shifted = baseline_and_shift(&s, &cam).await;
     assert_eq!(shifted["decision"]["outcome"], "hold", "{shifted}");
     let reasons = shifted["decision"]["reasons"].as_array().unwrap();
-    let alarm_reason = reasons.iter().find(|r| r["kind"] == "statistical_alarm").expect("a statistical alarm reason");
+    let alarm_reason = reasons
+        .iter()
+        .find(|r| r["kind"] == "statistical_alarm" && r["rule"] == "beyond-ucl")
+        .expect("a statistical alarm reason");
     assert_eq!(alarm_reason["characteristic"], "D50");
-    assert_eq!(alarm_reason["rule"], "beyond-ucl");
     let coa_id = shifted["id"].as_str().unwrap();
 
     // The alarm is listed for operators and the supplier itself, not for another supplier.
@@ -86,8 +35,8 @@ async fn alarms_hold_lots_and_are_acknowledged(store: Arc<dyn Store>) {
     let alarm = items.iter().find(|a| a["coaId"] == coa_id && a["rule"] == "beyond-ucl").expect("the alarm").clone();
     assert_eq!(alarm["characteristic"], "D50");
     assert_eq!(alarm["supplierId"], CAM);
-    assert_eq!(alarm["lotNumber"], "L-026");
-    assert_eq!(alarm["value"], 12.6);
+    assert_eq!(alarm["lotNumber"], format!("L-{:03}", BASELINE + 1));
+    assert_eq!(alarm["value"], common::quality::SHIFTED_D50);
     assert!(alarm["acknowledged"].is_null());
     let own = s.get_json("/api/v1/spc/alarms", Some(&cam)).await;
     assert_eq!(own["items"].as_array().unwrap().len(), items.len());
@@ -116,14 +65,14 @@ async fn alarms_hold_lots_and_are_acknowledged(store: Arc<dyn Store>) {
     let closed_list = s.get_json("/api/v1/spc/alarms?open=false", Some(&s.operator)).await;
     assert_eq!(closed_list["items"].as_array().unwrap().len(), 1);
 
-    // The series: 26 points in manufacturing order, limits frozen after 25, the alarm on the last point.
+    // The series: every lot in manufacturing order, limits frozen after the baseline, the alarm on the last.
     let series_path = format!("/api/v1/spc/series?supplier={CAM}&material=NMC811&characteristic=d50");
     let series = s.get_json(&series_path, Some(&s.operator)).await;
     assert_eq!(series["characteristic"], "D50", "the specification's name, whatever the query's case");
     let points = series["points"].as_array().unwrap();
-    assert_eq!(points.len(), 26);
+    assert_eq!(points.len(), BASELINE + 1);
     assert_eq!(points[0]["lot"], "L-001");
-    assert_eq!(points[25]["value"], 12.6);
+    assert_eq!(points[BASELINE]["value"], common::quality::SHIFTED_D50);
     assert_eq!(series["unit"], "µm");
     assert_eq!((series["lsl"].as_f64(), series["usl"].as_f64()), (Some(9.0), Some(13.0)));
     assert_eq!(
@@ -137,13 +86,13 @@ async fn alarms_hold_lots_and_are_acknowledged(store: Arc<dyn Store>) {
     let report = s.post("/api/v1/spc/recompute", Some(&s.admin)).send().await.unwrap();
     assert_eq!(report.status(), 200);
     let report: Value = report.json().await.unwrap();
-    assert_eq!(report["lots"], 26);
+    assert_eq!(report["lots"], BASELINE + 1);
     assert!(report["alarmsFound"].as_u64().unwrap() >= 1, "{report}");
     let all = s.get_json("/api/v1/spc/alarms?open=all", Some(&s.admin)).await;
     assert_eq!(all["items"].as_array().unwrap().len(), items.len(), "{all}");
 
     // Another lot after the recompute continues from the rebuilt state: in control again, accepted.
-    let back = post_coa(&s, &cam, lot(27, 11.0)).await;
+    let back = post_coa(&s, &cam, lot(BASELINE + 2, 11.0)).await;
     assert_eq!(back["decision"]["outcome"], "accepted", "{back}");
 
     let audit = s.store.audit_entries(0, 10_000).await.unwrap();
@@ -165,8 +114,8 @@ async fn scorecards_and_specifications(store: Arc<dyn Store>) {
     assert_eq!(periods.len(), 2, "last year and this year");
     assert_eq!(periods[0]["lotsReceived"], 0, "periods rate what was received in them: all arrived today");
     let this_year = &periods[1];
-    assert_eq!(this_year["lotsReceived"], 26);
-    assert_eq!(this_year["accepted"], 25);
+    assert_eq!(this_year["lotsReceived"], BASELINE + 1);
+    assert_eq!(this_year["accepted"], BASELINE);
     assert_eq!(this_year["hold"], 1);
     assert_eq!(this_year["completeness"], 1.0);
     assert_eq!(this_year["onTimeRate"], 0.0, "received today, long after manufacture");
@@ -174,7 +123,7 @@ async fn scorecards_and_specifications(store: Arc<dyn Store>) {
     assert!(card["capabilities"].as_array().unwrap().iter().any(|c| c["characteristic"] == "D50"));
     let score = this_year["score"].as_f64().unwrap();
 
-    // Weights from the request: only acceptance counts -> 25 of 26 accepted.
+    // Weights from the request: only acceptance counts.
     let weighted = s
         .get_json(
             &format!("{path}&weights=acceptance=1,ppm=0,completeness=0,onTime=0,capability=0,alarms=0"),
@@ -182,7 +131,8 @@ async fn scorecards_and_specifications(store: Arc<dyn Store>) {
         )
         .await;
     let only_acceptance = weighted["periods"][1]["score"].as_f64().unwrap();
-    assert!((only_acceptance - 100.0 * 25.0 / 26.0).abs() < 1e-6, "{only_acceptance}");
+    let accepted_share = 100.0 * BASELINE as f64 / (BASELINE + 1) as f64;
+    assert!((only_acceptance - accepted_share).abs() < 1e-6, "{only_acceptance}");
     assert_ne!(only_acceptance, score);
     problem(s.get(&format!("{path}&weights=speed=3"), Some(&s.admin)).send().await.unwrap(), 400).await;
     problem(s.get(&format!("{path}&granularity=week"), Some(&s.admin)).send().await.unwrap(), 400).await;
@@ -213,7 +163,7 @@ async fn scorecards_and_specifications(store: Arc<dyn Store>) {
     assert_eq!(now["items"][0]["version"], 2);
 
     // The next lot is judged by version 2: D50 12.5 is now out of specification, and D50 is critical.
-    let judged = post_coa(&s, &cam, lot(27, 12.5)).await;
+    let judged = post_coa(&s, &cam, lot(BASELINE + 2, 12.5)).await;
     assert_eq!(judged["decision"]["specVersion"], 2);
     assert_eq!(judged["decision"]["outcome"], "rejected", "{judged}");
     let reasons = judged["decision"]["reasons"].as_array().unwrap();

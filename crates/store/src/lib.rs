@@ -10,6 +10,7 @@ mod audit;
 mod grants;
 mod postgres;
 mod quality;
+mod quality_rows;
 mod readings;
 mod record;
 mod registry;
@@ -26,6 +27,7 @@ pub use quality::{
     AlarmAck, AlarmFilter, CoaDecision, CoaFilter, CoaWrite, NewAlarm, NewCoa, NewDecision, QualityStore, SeriesId,
     SpcWrite, StoredAlarm, StoredCoa, StoredSeries, StoredSpec,
 };
+pub use quality_rows::{CoaDecisionRow, CoaRow, MaterialSpecRow, SpcAlarmAckRow, SpcAlarmRow, SpcSeriesRow};
 pub use readings::{Reading, ReadingBucket, ReadingQuery, ReadingsWritten, RejectedReading};
 pub use record::{canonical_record, record_hash};
 pub use registry::{RegistryStore, StoredDescriptor};

@@ -3,8 +3,8 @@
 //! these methods insert rows raw. They also read the few things no other trait lists.
 
 use crate::{
-    Actor, AuditCheckpoint, AuditEntry, Grant, IssuerKeyRecord, ModelVersion, PassportHead, PassportVersion, Reading,
-    Result, VersionSignature,
+    Actor, AuditCheckpoint, AuditEntry, CoaDecisionRow, CoaRow, Grant, IssuerKeyRecord, MaterialSpecRow, ModelVersion,
+    PassportHead, PassportVersion, Reading, Result, SpcAlarmAckRow, SpcAlarmRow, SpcSeriesRow, VersionSignature,
 };
 use async_trait::async_trait;
 use time::OffsetDateTime;
@@ -36,6 +36,21 @@ pub trait RestoreStore {
     /// Readings ordered by (passport, metric, time, source), starting after `after`'s key, at most `limit`.
     async fn readings_after(&self, after: Option<&Reading>, limit: i64) -> Result<Vec<Reading>>;
 
+    // Supplier quality, one table at a time, each in the order of its primary key, starting after `after`'s key
+    // (keyset paging: stable while rows are appended), at most `limit` rows.
+    /// CoAs with their original bytes, by id.
+    async fn coa_rows_after(&self, after: Option<&CoaRow>, limit: i64) -> Result<Vec<CoaRow>>;
+    /// Decisions by CoA and number.
+    async fn decision_rows_after(&self, after: Option<&CoaDecisionRow>, limit: i64) -> Result<Vec<CoaDecisionRow>>;
+    /// Specification versions by material, supplier key and version.
+    async fn spec_rows_after(&self, after: Option<&MaterialSpecRow>, limit: i64) -> Result<Vec<MaterialSpecRow>>;
+    /// SPC series by supplier, material and characteristic.
+    async fn series_rows_after(&self, after: Option<&SpcSeriesRow>, limit: i64) -> Result<Vec<SpcSeriesRow>>;
+    /// SPC alarms by id.
+    async fn alarm_rows_after(&self, after: Option<&SpcAlarmRow>, limit: i64) -> Result<Vec<SpcAlarmRow>>;
+    /// Alarm acknowledgements by alarm id.
+    async fn alarm_ack_rows_after(&self, after: Option<&SpcAlarmAckRow>, limit: i64) -> Result<Vec<SpcAlarmAckRow>>;
+
     async fn restore_actors(&self, actors: &[ActorRecord]) -> Result<()>;
     /// Keys as given, including `retired_at` (an empty `secret_hex` makes a verify-only key).
     async fn restore_issuer_keys(&self, keys: &[IssuerKeyRecord]) -> Result<()>;
@@ -48,6 +63,19 @@ pub trait RestoreStore {
     async fn restore_grants(&self, grants: &[Grant]) -> Result<()>;
     /// Registered AAS shell descriptors with their discovery index.
     async fn restore_descriptors(&self, descriptors: &[crate::StoredDescriptor]) -> Result<()>;
+    /// CoAs as given (ids, revisions, times); `Invalid` (and nothing written) when an original does not hash
+    /// to its content hash. Unlike [`crate::QualityStore`] writes, these record no audit events: the audit log
+    /// is restored as it was.
+    async fn restore_coas(&self, coas: &[CoaRow]) -> Result<()>;
+    /// Decisions with their numbers; their CoAs first.
+    async fn restore_coa_decisions(&self, decisions: &[CoaDecisionRow]) -> Result<()>;
+    async fn restore_specs(&self, specs: &[MaterialSpecRow]) -> Result<()>;
+    /// Series states with their versions, so writers continue from them.
+    async fn restore_spc_series(&self, series: &[SpcSeriesRow]) -> Result<()>;
+    /// Alarms as raised; their CoAs first.
+    async fn restore_alarms(&self, alarms: &[SpcAlarmRow]) -> Result<()>;
+    /// Acknowledgements; their alarms first.
+    async fn restore_alarm_acks(&self, acks: &[SpcAlarmAckRow]) -> Result<()>;
     /// Audit entries with their sequence numbers and hashes as given (not re-chained).
     async fn restore_audit(&self, entries: &[AuditEntry]) -> Result<()>;
     async fn restore_checkpoints(&self, checkpoints: &[AuditCheckpoint]) -> Result<()>;

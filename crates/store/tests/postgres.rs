@@ -32,6 +32,7 @@ conformance!(
     grants_are_revocable_and_kept,
     signatures_keys_and_audit_chain,
     restore_round_trips_raw_rows,
+    restore_round_trips_quality_rows,
     registry_descriptors_and_discovery,
     model_ids_page_in_order,
     quality_coas_revisions_and_decisions,

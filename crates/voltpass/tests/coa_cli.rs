@@ -45,11 +45,12 @@ fn import_stores_revisions_and_names_refused_files() {
     assert!(stderr.contains(&format!("{bad}: refused: malformed JSON at line 3, column")), "{stderr}");
     assert!(stderr.contains("1 of 3 file(s) refused"), "{stderr}");
 
-    // Backups do not carry CoAs yet, and say so.
+    // Backups carry the CoAs (their round trip is tested in trust_cli.rs).
     let archive = dir.join("archive");
     let out = voltpass(&["backup", "--out", archive.to_str().unwrap(), "--db", &db]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("does not hold the supplier-quality data"));
+    let coas = std::fs::read_to_string(archive.join("coas.ndjson")).unwrap();
+    assert_eq!(coas.lines().count(), 2, "both stored revisions: {coas}");
 
     // The unchanged fixture's lot has expired by now: the next revision, rejected, with the reason.
     let expired = write(&dir, "expired.json", &fixture("ecoa-nmc811-good.json"));

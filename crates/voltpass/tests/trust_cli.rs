@@ -83,6 +83,64 @@ async fn signed_store(db: &str) {
     }
 }
 
+/// The good NMC811 eCoA fixture for lot `lot`, made on day `day` of January 2025 with D50 `d50` (mean, range
+/// ±0.25) and an expiry far ahead (the fixture's own lies in the past, which would hold the lot).
+fn ecoa(lot: &str, day: u32, d50: f64) -> String {
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/../quality/tests/fixtures/ecoa-nmc811-good.json");
+    let made = time::macros::date!(2025 - 01 - 01) + time::Duration::days(i64::from(day) - 1);
+    std::fs::read_to_string(fixture)
+        .unwrap()
+        .replace("\"expiresOn\": \"2026-04-10\"", "\"expiresOn\": \"2099-04-10\"")
+        .replace("\"manufacturedOn\": \"2025-04-10\"", &format!("\"manufacturedOn\": \"{made}\""))
+        .replace("L2504-0173", lot)
+        .replace(
+            "\"mean\": 11.2, \"min\": 11.0, \"max\": 11.5",
+            &format!("\"mean\": {d50:.2}, \"min\": {:.2}, \"max\": {:.2}", d50 - 0.25, d50 + 0.25),
+        )
+}
+
+/// Supplier-quality data through the CLI and the service: a supplier's NMC811 specification, the lots of an SPC
+/// baseline and one far off, which raises alarms, a second revision of the first lot, an override
+/// and an acknowledged alarm (next to the demo's CoAs). Returns each imported file with its lot and revision:
+/// the originals a restore must give back.
+async fn quality_data(db: &str, dir: &Path) -> Vec<(String, i64, PathBuf)> {
+    // Version 1 of the catalogue's specification is in force already: a supplier's own, tighter version 2.
+    let mut spec = quality::spec::catalogue().into_iter().find(|s| s.material == "NMC811").unwrap();
+    spec.version = 2;
+    spec.supplier = Some("BPNL000000000CAM".into());
+    let spec_path = dir.join("nmc811-spec.json");
+    std::fs::write(&spec_path, serde_json::to_vec(&spec).unwrap()).unwrap();
+    ok(&["spec", "put", spec_path.to_str().unwrap(), "--db", db]);
+
+    let mut files = Vec::new();
+    let baseline = server::service::spc::BASELINE_LOTS as u32;
+    for i in 0..=baseline {
+        let d50 = if i == baseline { 12.6 } else { 11.1 + f64::from(i % 3) * 0.1 };
+        let path = dir.join(format!("ecoa-{i:02}.json"));
+        std::fs::write(&path, ecoa(&format!("L-{i:02}"), i + 1, d50)).unwrap();
+        files.push((format!("L-{i:02}"), 1, path));
+    }
+    let revised = dir.join("ecoa-00-revised.json");
+    std::fs::write(&revised, ecoa("L-00", 1, 11.1).replace("DN-88412", "DN-88412-R")).unwrap();
+    let mut args = vec!["coa", "import", "--db", db];
+    args.extend(files.iter().map(|(_, _, p)| p.to_str().unwrap()));
+    ok(&args);
+    let out = ok(&["coa", "import", revised.to_str().unwrap(), "--db", db]);
+    assert!(out.contains("revision 2 of lot BPNL000000000CAM/NMC811/L-00"), "{out}");
+    files.push(("L-00".into(), 2, revised));
+
+    let store = store::open(db).await.unwrap();
+    let service = PassportService::new(store.clone());
+    let actor = store.actor(&format!("local:{USER}")).await.unwrap().unwrap();
+    let first = store.coa_revisions("BPNL000000000CAM", "NMC811", "L-01").await.unwrap().remove(0);
+    service.override_decision(&actor, &first.id, "rejected", "agreed with the supplier: 8D report 17").await.unwrap();
+    let far_off = format!("L-{baseline:02}");
+    let alarms = store.alarm_rows_after(None, 100_000).await.unwrap();
+    let alarm = alarms.iter().find(|a| a.lot_number == far_off).expect("the lot far off the baseline raises an alarm");
+    service.acknowledge_alarm(&actor, &alarm.id, "supplier changed the mill; agreed").await.unwrap();
+    files
+}
+
 async fn raw_sqlite(db: &str) -> sqlx::SqliteConnection {
     sqlx::SqliteConnection::connect(db).await.unwrap()
 }
@@ -210,6 +268,7 @@ async fn backup_restores_everything_equal_and_refuses_a_tampered_archive() {
             store::AuditEvent::new(format!("local:{USER}"), "aas.descriptor.create", "urn:uuid:partner-1", body);
         store.put_descriptor(&descriptor, event).await.unwrap();
     }
+    let coa_files = quality_data(&db, &dir).await;
     ok(&["audit", "checkpoint", "--db", &db]);
 
     let archive = dir.join("archive");
@@ -225,10 +284,32 @@ async fn backup_restores_everything_equal_and_refuses_a_tampered_archive() {
         Some(url) => url,
         None => store::testing::fresh_sqlite_url(),
     };
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(archive.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["format"], "voltpass-backup/3");
+    let lines =
+        |name: &str| manifest["files"].as_array().unwrap().iter().find(|f| f["name"] == name).unwrap()["lines"].clone();
+    let coas: i64 = source.coa_suppliers().await.unwrap().iter().map(|(_, n)| n).sum();
+    assert!(coas > 52, "the demo's CoAs, 51 lots and a second revision: {coas}");
+    assert_eq!(lines("coas.ndjson"), coas);
+
     let restored = ok(&["restore", archive.to_str().unwrap(), "--db", &target_url]);
-    assert!(restored.contains("verified intact"), "{restored}");
+    assert!(restored.contains("verified intact") && restored.contains(&format!(" {coas} CoAs, ")), "{restored}");
     let target = store::open(&target_url).await.unwrap();
     assert_same_records(&source, &target).await;
+    assert_same_quality(&source, &target).await;
+    for (lot, revision, file) in &coa_files {
+        let revisions = target.coa_revisions("BPNL000000000CAM", "NMC811", lot).await.unwrap();
+        let coa = revisions.iter().find(|c| c.revision == *revision).expect("the revision is restored");
+        let (_, original) = target.coa_original(&coa.id).await.unwrap().unwrap();
+        assert_eq!(original, std::fs::read(file).unwrap(), "{} is restored byte for byte", file.display());
+    }
+    let overridden = target.coa_revisions("BPNL000000000CAM", "NMC811", "L-01").await.unwrap().remove(0);
+    let decisions = target.coa_decisions(&overridden.id).await.unwrap();
+    assert_eq!(decisions.len(), 2, "the first decision and the override");
+    assert_eq!(overridden.decision.unwrap().outcome, "rejected");
+    let closed = store::AlarmFilter { open: Some(false), ..Default::default() };
+    assert!(!target.alarms(&closed, None, 10).await.unwrap().is_empty(), "the acknowledged alarm");
     assert!(ok(&["audit", "verify", "--db", &target_url]).starts_with("intact: 6 passports (12 versions)"));
     let again = fails(&["restore", archive.to_str().unwrap(), "--db", &target_url]);
     assert!(again.contains("the store is not empty"), "{again}");
@@ -250,6 +331,61 @@ async fn backup_restores_everything_equal_and_refuses_a_tampered_archive() {
     let refused = fails(&["restore", tampered.to_str().unwrap(), "--db", &fresh]);
     assert!(refused.contains("archive file passports.ndjson was altered or damaged"), "{refused}");
     assert!(store::open(&fresh).await.unwrap().is_empty().await.unwrap(), "nothing written from a tampered archive");
+
+    // An archive of format 2 (before quality data was archived) still restores, without quality data.
+    let older = dir.join("format-2");
+    std::fs::create_dir_all(&older).unwrap();
+    let mut manifest = manifest;
+    manifest["format"] = "voltpass-backup/2".into();
+    manifest.as_object_mut().unwrap().remove("signature");
+    let files = manifest["files"].as_array_mut().unwrap();
+    files.retain(|f| !QUALITY_FILES.contains(&f["name"].as_str().unwrap()));
+    for file in files.iter() {
+        let name = file["name"].as_str().unwrap();
+        std::fs::copy(archive.join(name), older.join(name)).unwrap();
+    }
+    std::fs::write(older.join("manifest.json"), serde_json::to_vec_pretty(&manifest).unwrap()).unwrap();
+    let fresh = store::testing::fresh_sqlite_url();
+    let restored = ok(&["restore", older.to_str().unwrap(), "--db", &fresh]);
+    assert!(restored.contains(" 0 CoAs, ") && restored.contains("verified intact"), "{restored}");
+    let target = store::open(&fresh).await.unwrap();
+    assert!(target.coa_rows_after(None, 1).await.unwrap().is_empty());
+    assert_eq!(all_heads(&target).await, all_heads(&source).await);
+}
+
+const QUALITY_FILES: [&str; 6] = [
+    "coas.ndjson",
+    "coa_decisions.ndjson",
+    "material_specs.ndjson",
+    "spc_series.ndjson",
+    "spc_alarms.ndjson",
+    "spc_alarm_acks.ndjson",
+];
+
+/// Every row of every supplier-quality table is equal, read in pages of 7 (so paging is crossed).
+async fn assert_same_quality(a: &Arc<dyn Store>, b: &Arc<dyn Store>) {
+    macro_rules! same_rows {
+        ($read:ident, $at_least:expr) => {{
+            let (mut left, mut right) = (Vec::new(), Vec::new());
+            for (store, rows) in [(a, &mut left), (b, &mut right)] {
+                loop {
+                    let page = store.$read(rows.last(), 7).await.unwrap();
+                    if page.is_empty() {
+                        break;
+                    }
+                    rows.extend(page);
+                }
+            }
+            assert!(left.len() >= $at_least, "{}: {} rows", stringify!($read), left.len());
+            assert_eq!(left, right, "{}", stringify!($read));
+        }};
+    }
+    same_rows!(coa_rows_after, 28);
+    same_rows!(decision_rows_after, 28);
+    same_rows!(spec_rows_after, 1);
+    same_rows!(series_rows_after, 1);
+    same_rows!(alarm_rows_after, 1);
+    same_rows!(alarm_ack_rows_after, 1);
 }
 
 /// Every version, signature, model version, audit entry, checkpoint, key, actor, reading and grant is equal.

@@ -55,7 +55,7 @@ pub async fn alarms(State(state): State<AppState>, caller: Caller) -> Response {
             let more = alarms.len() as i64 > ALARMS_SHOWN;
             alarms.reverse();
             alarms.truncate(ALARMS_SHOWN as usize);
-            no_store(html(StatusCode::OK, viewer::quality::alarms_page(&alarms, more)))
+            no_store(html(StatusCode::OK, viewer::quality::alarms_page(&actor.name, &alarms, more)))
         }
         Err(e) => error_page(e.into()),
     }
@@ -90,7 +90,13 @@ pub async fn lots(
         let more = coas.len() as i64 > LOTS_PER_PAGE;
         coas.truncate(LOTS_PER_PAGE as usize);
         let next = more.then(|| coas.last().map(|c| URL_SAFE_NO_PAD.encode(c.id.as_bytes()))).flatten();
-        Ok::<_, crate::service::ServiceError>(viewer::quality::lots_page(&coas, &filter, &suppliers, next.as_deref()))
+        Ok::<_, crate::service::ServiceError>(viewer::quality::lots_page(
+            &actor.name,
+            &coas,
+            &filter,
+            &suppliers,
+            next.as_deref(),
+        ))
     };
     match page.await {
         Ok(body) => no_store(html(StatusCode::OK, body)),
@@ -106,7 +112,7 @@ pub async fn ranking(State(state): State<AppState>, caller: Caller) -> Response 
         Err(p) => return error_page(p),
     };
     match state.service.supplier_ranking(actor, &query).await {
-        Ok(reports) => no_store(html(StatusCode::OK, viewer::quality::ranking_page(&reports))),
+        Ok(reports) => no_store(html(StatusCode::OK, viewer::quality::ranking_page(&actor.name, &reports))),
         Err(e) => error_page(e.into()),
     }
 }
@@ -132,7 +138,7 @@ async fn supplier_view(state: AppState, caller: Caller, id: String, view: Suppli
     let generated =
         time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
     let response = match view {
-        SupplierView::Page => html(StatusCode::OK, viewer::quality::supplier_page(&report)),
+        SupplierView::Page => html(StatusCode::OK, viewer::quality::supplier_page(&actor.name, &report)),
         SupplierView::ReportHtml => html(StatusCode::OK, viewer::quality::supplier_report_html(&report, &generated)),
         SupplierView::ReportPdf => {
             let mut response = viewer::quality::supplier_report_pdf(&report, &generated).into_response();
@@ -188,7 +194,7 @@ pub async fn series(
     match state.service.spc_series(actor, &id).await {
         Ok(view) => {
             let capability = crate::service::spc::capability_of(&view);
-            no_store(html(StatusCode::OK, viewer::quality::series_page(&view, capability.as_ref())))
+            no_store(html(StatusCode::OK, viewer::quality::series_page(&actor.name, &view, capability.as_ref())))
         }
         Err(e) => error_page(e.into()),
     }

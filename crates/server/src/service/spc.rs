@@ -32,6 +32,16 @@ fn distinct(signals: Vec<Signal>) -> impl Iterator<Item = Signal> {
     signals.into_iter().filter(|s| !DUPLICATE_RULES.contains(&s.rule.as_str()))
 }
 
+/// Lots in a series' Phase I baseline. Individuals limits from 25 points are too uncertain: a low sigma
+/// estimate makes a steady supplier raise alarm after alarm (Quesenberry recommends 100 and more for
+/// individuals charts); 50 is about a year of weekly lots.
+pub const BASELINE_LOTS: usize = 50;
+
+/// How every series is watched.
+pub fn monitor_options() -> MonitorOptions {
+    MonitorOptions { baseline_size: BASELINE_LOTS, ..MonitorOptions::default() }
+}
+
 /// Page size when reading every CoA for a recompute.
 const RECOMPUTE_PAGE: i64 = 2000;
 
@@ -79,7 +89,7 @@ impl SpcBatch {
                 characteristic: characteristic.clone(),
             };
             let watched = self.series.entry(id.clone()).or_insert_with(|| Watched {
-                monitor: SeriesMonitor::new(MonitorOptions::default()),
+                monitor: SeriesMonitor::new(monitor_options()),
                 version: 0,
                 changed: false,
             });
@@ -265,8 +275,7 @@ impl PassportService {
                     material_id: lot.material.clone(),
                     characteristic: characteristic.clone(),
                 };
-                let monitor =
-                    monitors.entry(id.clone()).or_insert_with(|| SeriesMonitor::new(MonitorOptions::default()));
+                let monitor = monitors.entry(id.clone()).or_insert_with(|| SeriesMonitor::new(monitor_options()));
                 for signal in distinct(monitor.observe(*value)) {
                     alarms.push(NewAlarm {
                         id: format!("alarm:{}", uuid::Uuid::now_v7().simple()),
@@ -375,7 +384,7 @@ impl PassportService {
                 id.characteristic, id.material_id, id.supplier_id
             )));
         }
-        let mut monitor = SeriesMonitor::new(MonitorOptions::default());
+        let mut monitor = SeriesMonitor::new(monitor_options());
         for p in &points {
             monitor.observe(p.value);
         }

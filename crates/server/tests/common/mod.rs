@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod quality;
+
 use passport::demo::{self, DemoModel};
 use passport::fixtures;
 use reqwest::{Client, RequestBuilder, Response};

@@ -1,18 +1,22 @@
 //! Backup reads and raw restore inserts on PostgreSQL.
 
 use super::{INSERT_CHUNK, PostgresStore, actor_from};
+use crate::quality_rows::{KeyValue, Keyed, check_originals};
 use crate::restore::{ActorRecord, RestoreStore, SignedVersion};
 use crate::{
-    AuditCheckpoint, AuditEntry, Grant, IssuerKeyRecord, ModelVersion, PassportHead, Reading, Result, StoreError,
+    AuditCheckpoint, AuditEntry, CoaDecisionRow, CoaRow, Grant, IssuerKeyRecord, MaterialSpecRow, ModelVersion,
+    PassportHead, Reading, Result, SpcAlarmAckRow, SpcAlarmRow, SpcSeriesRow, StoreError,
 };
 use async_trait::async_trait;
 use passport::hash::canonical_json;
+use serde_json::Value;
 use sqlx::postgres::PgRow;
+use sqlx::types::Json;
 use sqlx::{Postgres, QueryBuilder, Row};
 
 /// Every table a restore writes to (and `api_keys` / `rejected_readings`, which it does not, but which make a
 /// store non-empty all the same).
-const TABLES: [&str; 16] = [
+const TABLES: [&str; 19] = [
     "actors",
     "api_keys",
     "model_versions",
@@ -29,6 +33,9 @@ const TABLES: [&str; 16] = [
     "coas",
     "coa_decisions",
     "material_specs",
+    "spc_series",
+    "spc_alarms",
+    "spc_alarm_acks",
 ];
 
 fn reading_from(row: &PgRow) -> Result<Reading> {
@@ -40,6 +47,112 @@ fn reading_from(row: &PgRow) -> Result<Reading> {
         value: row.try_get("value")?,
         note: row.try_get("note")?,
         actor_id: row.try_get("actor_id")?,
+    })
+}
+
+/// One keyset page of `T`'s table in its key order, after `after`'s key.
+async fn page<T: Keyed>(
+    store: &PostgresStore,
+    after: Option<&T>,
+    limit: i64,
+    decode: fn(&PgRow) -> Result<T>,
+) -> Result<Vec<T>> {
+    let mut query = QueryBuilder::<Postgres>::new(format!("SELECT * FROM {}", T::TABLE));
+    if let Some(after) = after {
+        query.push(format!(" WHERE ({}) > (", T::KEY));
+        let mut values = query.separated(", ");
+        for value in after.key() {
+            match value {
+                KeyValue::Text(text) => values.push_bind(text),
+                KeyValue::Int(int) => values.push_bind(int),
+            };
+        }
+        query.push(")");
+    }
+    query.push(format!(" ORDER BY {} LIMIT ", T::KEY)).push_bind(limit);
+    let rows = query.build().fetch_all(&store.pool).await?;
+    rows.iter().map(decode).collect()
+}
+
+fn json(row: &PgRow, column: &str) -> Result<Value> {
+    Ok(row.try_get::<Json<Value>, _>(column)?.0)
+}
+
+fn coa_row(row: &PgRow) -> Result<CoaRow> {
+    let parsed: Option<Json<Value>> = row.try_get("parsed")?;
+    Ok(CoaRow {
+        id: row.try_get("id")?,
+        supplier_id: row.try_get("supplier_id")?,
+        material_id: row.try_get("material_id")?,
+        lot_number: row.try_get("lot_number")?,
+        revision: row.try_get("revision")?,
+        content_hash: row.try_get("content_hash")?,
+        media_type: row.try_get("media_type")?,
+        original: row.try_get("original")?,
+        parsed: parsed.map(|p| p.0),
+        actor_id: row.try_get("actor_id")?,
+        received_at: row.try_get("received_at")?,
+    })
+}
+
+fn decision_row(row: &PgRow) -> Result<CoaDecisionRow> {
+    Ok(CoaDecisionRow {
+        coa_id: row.try_get("coa_id")?,
+        seq: row.try_get("seq")?,
+        outcome: row.try_get("outcome")?,
+        reasons: json(row, "reasons")?,
+        spec_material: row.try_get("spec_material")?,
+        spec_version: row.try_get("spec_version")?,
+        decided_by: row.try_get("decided_by")?,
+        decided_at: row.try_get("decided_at")?,
+        override_reason: row.try_get("override_reason")?,
+    })
+}
+
+fn spec_row(row: &PgRow) -> Result<MaterialSpecRow> {
+    Ok(MaterialSpecRow {
+        material_id: row.try_get("material_id")?,
+        supplier_key: row.try_get("supplier_key")?,
+        version: row.try_get("version")?,
+        spec: json(row, "spec")?,
+        created_by: row.try_get("created_by")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+fn series_row(row: &PgRow) -> Result<SpcSeriesRow> {
+    Ok(SpcSeriesRow {
+        supplier_id: row.try_get("supplier_id")?,
+        material_id: row.try_get("material_id")?,
+        characteristic: row.try_get("characteristic")?,
+        state: json(row, "state")?,
+        version: row.try_get("version")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+fn alarm_row(row: &PgRow) -> Result<SpcAlarmRow> {
+    Ok(SpcAlarmRow {
+        id: row.try_get("id")?,
+        supplier_id: row.try_get("supplier_id")?,
+        material_id: row.try_get("material_id")?,
+        characteristic: row.try_get("characteristic")?,
+        coa_id: row.try_get("coa_id")?,
+        lot_number: row.try_get("lot_number")?,
+        manufactured_on: row.try_get("manufactured_on")?,
+        rule: row.try_get("rule")?,
+        detail: row.try_get("detail")?,
+        value: row.try_get("value")?,
+        raised_at: row.try_get("raised_at")?,
+    })
+}
+
+fn ack_row(row: &PgRow) -> Result<SpcAlarmAckRow> {
+    Ok(SpcAlarmAckRow {
+        alarm_id: row.try_get("alarm_id")?,
+        actor_id: row.try_get("actor_id")?,
+        reason: row.try_get("reason")?,
+        acknowledged_at: row.try_get("acknowledged_at")?,
     })
 }
 
@@ -100,6 +213,30 @@ impl RestoreStore for PostgresStore {
         query.push(" ORDER BY passport_id, metric, at_ms, source LIMIT ").push_bind(limit);
         let rows = query.build().fetch_all(&self.pool).await?;
         rows.iter().map(reading_from).collect()
+    }
+
+    async fn coa_rows_after(&self, after: Option<&CoaRow>, limit: i64) -> Result<Vec<CoaRow>> {
+        page(self, after, limit, coa_row).await
+    }
+
+    async fn decision_rows_after(&self, after: Option<&CoaDecisionRow>, limit: i64) -> Result<Vec<CoaDecisionRow>> {
+        page(self, after, limit, decision_row).await
+    }
+
+    async fn spec_rows_after(&self, after: Option<&MaterialSpecRow>, limit: i64) -> Result<Vec<MaterialSpecRow>> {
+        page(self, after, limit, spec_row).await
+    }
+
+    async fn series_rows_after(&self, after: Option<&SpcSeriesRow>, limit: i64) -> Result<Vec<SpcSeriesRow>> {
+        page(self, after, limit, series_row).await
+    }
+
+    async fn alarm_rows_after(&self, after: Option<&SpcAlarmRow>, limit: i64) -> Result<Vec<SpcAlarmRow>> {
+        page(self, after, limit, alarm_row).await
+    }
+
+    async fn alarm_ack_rows_after(&self, after: Option<&SpcAlarmAckRow>, limit: i64) -> Result<Vec<SpcAlarmAckRow>> {
+        page(self, after, limit, ack_row).await
     }
 
     async fn restore_actors(&self, actors: &[ActorRecord]) -> Result<()> {
@@ -282,6 +419,111 @@ impl RestoreStore for PostgresStore {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn restore_coas(&self, coas: &[CoaRow]) -> Result<()> {
+        check_originals(coas)?;
+        insert_chunked!(
+            self,
+            coas,
+            "INSERT INTO coas (id, supplier_id, material_id, lot_number, revision, content_hash, media_type, original, parsed, actor_id, received_at) ",
+            |row, c| {
+                row.push_bind(&c.id)
+                    .push_bind(&c.supplier_id)
+                    .push_bind(&c.material_id)
+                    .push_bind(&c.lot_number)
+                    .push_bind(c.revision)
+                    .push_bind(&c.content_hash)
+                    .push_bind(&c.media_type)
+                    .push_bind(&c.original)
+                    .push_bind(c.parsed.as_ref().map(Json))
+                    .push_bind(&c.actor_id)
+                    .push_bind(c.received_at);
+            }
+        )
+    }
+
+    async fn restore_coa_decisions(&self, decisions: &[CoaDecisionRow]) -> Result<()> {
+        insert_chunked!(
+            self,
+            decisions,
+            "INSERT INTO coa_decisions (coa_id, seq, outcome, reasons, spec_material, spec_version, decided_by, decided_at, override_reason) ",
+            |row, d| {
+                row.push_bind(&d.coa_id)
+                    .push_bind(d.seq)
+                    .push_bind(&d.outcome)
+                    .push_bind(Json(&d.reasons))
+                    .push_bind(&d.spec_material)
+                    .push_bind(d.spec_version)
+                    .push_bind(&d.decided_by)
+                    .push_bind(d.decided_at)
+                    .push_bind(&d.override_reason);
+            }
+        )
+    }
+
+    async fn restore_specs(&self, specs: &[MaterialSpecRow]) -> Result<()> {
+        insert_chunked!(
+            self,
+            specs,
+            "INSERT INTO material_specs (material_id, supplier_key, version, spec, created_by, created_at) ",
+            |row, s| {
+                row.push_bind(&s.material_id)
+                    .push_bind(&s.supplier_key)
+                    .push_bind(s.version)
+                    .push_bind(Json(&s.spec))
+                    .push_bind(&s.created_by)
+                    .push_bind(s.created_at);
+            }
+        )
+    }
+
+    async fn restore_spc_series(&self, series: &[SpcSeriesRow]) -> Result<()> {
+        insert_chunked!(
+            self,
+            series,
+            "INSERT INTO spc_series (supplier_id, material_id, characteristic, state, version, updated_at) ",
+            |row, s| {
+                row.push_bind(&s.supplier_id)
+                    .push_bind(&s.material_id)
+                    .push_bind(&s.characteristic)
+                    .push_bind(Json(&s.state))
+                    .push_bind(s.version)
+                    .push_bind(s.updated_at);
+            }
+        )
+    }
+
+    async fn restore_alarms(&self, alarms: &[SpcAlarmRow]) -> Result<()> {
+        insert_chunked!(
+            self,
+            alarms,
+            "INSERT INTO spc_alarms (id, supplier_id, material_id, characteristic, coa_id, lot_number, manufactured_on, rule, detail, value, raised_at) ",
+            |row, a| {
+                row.push_bind(&a.id)
+                    .push_bind(&a.supplier_id)
+                    .push_bind(&a.material_id)
+                    .push_bind(&a.characteristic)
+                    .push_bind(&a.coa_id)
+                    .push_bind(&a.lot_number)
+                    .push_bind(a.manufactured_on)
+                    .push_bind(&a.rule)
+                    .push_bind(&a.detail)
+                    .push_bind(a.value)
+                    .push_bind(a.raised_at);
+            }
+        )
+    }
+
+    async fn restore_alarm_acks(&self, acks: &[SpcAlarmAckRow]) -> Result<()> {
+        insert_chunked!(
+            self,
+            acks,
+            "INSERT INTO spc_alarm_acks (alarm_id, actor_id, reason, acknowledged_at) ",
+            |row, k| {
+                row.push_bind(&k.alarm_id).push_bind(&k.actor_id).push_bind(&k.reason).push_bind(k.acknowledged_at);
+            }
+        )
     }
 
     async fn restore_audit(&self, entries: &[AuditEntry]) -> Result<()> {

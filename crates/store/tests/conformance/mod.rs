@@ -9,7 +9,7 @@ pub mod registry;
 pub mod restore;
 pub use quality::{quality_coas_revisions_and_decisions, quality_spc_state_and_alarms, quality_specs_are_versioned};
 pub use registry::{model_ids_page_in_order, registry_descriptors_and_discovery};
-pub use restore::restore_round_trips_raw_rows;
+pub use restore::{restore_round_trips_quality_rows, restore_round_trips_raw_rows};
 
 pub fn actor(id: &str, role: Role) -> Actor {
     Actor { id: id.into(), name: format!("{id} name"), role, organisation: Some("ORG-1".into()), subrole: None }

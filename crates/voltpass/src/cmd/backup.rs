@@ -4,7 +4,7 @@
 mod archive;
 
 use anyhow::{Context, bail};
-use archive::{AuditHead, FILES, FORMAT, FileEntry, MANIFEST, Manifest, ManifestSignature};
+use archive::{AuditHead, FILES, FORMAT, FileEntry, MANIFEST, Manifest, ManifestSignature, QUALITY_FILES};
 use clap::Args as ClapArgs;
 use futures::{StreamExt, TryStreamExt};
 use interop::keys::{decode_signature_multibase, signature_multibase, verify_signature};
@@ -22,6 +22,8 @@ use super::open_store;
 
 /// Rows per page read from the store, and per restore transaction.
 const PAGE: usize = 500;
+/// CoAs per page and per restore transaction: each carries its original bytes (a PDF may be megabytes).
+const COA_PAGE: usize = 50;
 
 #[derive(ClapArgs)]
 pub struct BackupArgs {
@@ -134,6 +136,8 @@ pub async fn backup(args: BackupArgs) -> anyhow::Result<()> {
     }
     files.push(w.finish()?);
 
+    files.extend(write_quality(&store, dir).await?);
+
     let (entry, audit_head) = write_audit(&store, dir).await?;
     files.push(entry);
 
@@ -169,14 +173,59 @@ pub async fn backup(args: BackupArgs) -> anyhow::Result<()> {
         Some(s) => println!("backup written to {} (manifest signed by {})", dir.display(), s.key_id),
         None => println!("backup written to {} (manifest unsigned: there is no {SERVER_OPERATOR} key)", dir.display()),
     }
-    // Archives do not carry supplier-quality data yet: say so rather than let a restore lose it unnoticed.
-    if !store.coas(&store::CoaFilter::default(), None, 1).await?.is_empty() {
-        eprintln!(
-            "warning: this archive does not hold the supplier-quality data (CoAs with their originals and \
-             decisions, material specifications); keep a copy of the database as well"
-        );
-    }
     Ok(())
+}
+
+/// The supplier-quality tables, returned in [`QUALITY_FILES`] order, but read children first
+/// (acknowledgements, alarms, decisions, then CoAs): the tables are append-only, so every CoA or alarm a row
+/// read earlier names is still there when its own table is read. A concurrent write can thus only add a parent
+/// without its children (a CoA without its decision), never a row whose parent a restore would miss.
+async fn write_quality(store: &Arc<dyn Store>, dir: &Path) -> anyhow::Result<[FileEntry; 6]> {
+    let acks = write_rows(dir, "spc_alarm_acks.ndjson", PAGE, |after, n| async move {
+        store.alarm_ack_rows_after(after.as_ref(), n).await
+    })
+    .await?;
+    let alarms = write_rows(dir, "spc_alarms.ndjson", PAGE, |after, n| async move {
+        store.alarm_rows_after(after.as_ref(), n).await
+    })
+    .await?;
+    let decisions = write_rows(dir, "coa_decisions.ndjson", PAGE, |after, n| async move {
+        store.decision_rows_after(after.as_ref(), n).await
+    })
+    .await?;
+    let read_coas = |after: Option<store::CoaRow>, n| async move { store.coa_rows_after(after.as_ref(), n).await };
+    let coas = write_rows(dir, "coas.ndjson", COA_PAGE, read_coas).await?;
+    let specs = write_rows(dir, "material_specs.ndjson", PAGE, |after, n| async move {
+        store.spec_rows_after(after.as_ref(), n).await
+    })
+    .await?;
+    let series = write_rows(dir, "spc_series.ndjson", PAGE, |after, n| async move {
+        store.series_rows_after(after.as_ref(), n).await
+    })
+    .await?;
+    Ok([coas, decisions, specs, series, alarms, acks])
+}
+
+/// Writes a whole table read in pages of `size` rows: `next(after, size)` reads the page after the last row
+/// read (`None`: the first).
+async fn write_rows<T, F, Fut>(dir: &Path, name: &'static str, size: usize, mut next: F) -> anyhow::Result<FileEntry>
+where
+    T: Serialize,
+    F: FnMut(Option<T>, i64) -> Fut,
+    Fut: std::future::Future<Output = store::Result<Vec<T>>>,
+{
+    let mut w = NdjsonWriter::create(dir, name)?;
+    let mut after = None;
+    loop {
+        let mut page = next(after.take(), size as i64).await.with_context(|| format!("reading the rows of {name}"))?;
+        // The last row is kept (not cloned: a CoA's original may be large) as the key of the next page.
+        let Some(last) = page.pop() else { break };
+        for row in page.iter().chain(std::iter::once(&last)) {
+            w.write(row)?;
+        }
+        after = Some(last);
+    }
+    w.finish()
 }
 
 /// Every passport version (with its signature) and every head. A head and its versions are read apart, so a
@@ -289,11 +338,14 @@ pub async fn restore(args: RestoreArgs) -> anyhow::Result<()> {
         move |rows: Vec<store::Grant>| async move { Ok(store.restore_grants(&rows).await?) },
     )
     .await?;
-    if manifest.format != archive::FORMAT_V1 {
+    if manifest.holds("descriptors.ndjson") {
         restore_file(dir, "descriptors.ndjson", move |rows: Vec<store::StoredDescriptor>| async move {
             Ok(store.restore_descriptors(&rows).await?)
         })
         .await?;
+    }
+    if QUALITY_FILES.iter().all(|name| manifest.holds(name)) {
+        restore_quality(dir, store).await?;
     }
     restore_file(dir, "audit.ndjson", move |rows: Vec<store::AuditEntry>| async move {
         Ok(store.restore_audit(&rows).await?)
@@ -317,8 +369,13 @@ pub async fn restore(args: RestoreArgs) -> anyhow::Result<()> {
         bail!("restored, but the record does not verify: {} broken links", report.findings.len());
     }
     println!(
-        "restored {} passports ({} versions), {} models, {} audit entries into {}; verified intact",
-        report.passports, report.passport_versions, report.models, report.audit_entries, args.db
+        "restored {} passports ({} versions), {} models, {} CoAs, {} audit entries into {}; verified intact",
+        report.passports,
+        report.passport_versions,
+        report.models,
+        manifest.lines_of("coas.ndjson"),
+        report.audit_entries,
+        args.db
     );
     eprintln!(
         "note: issuer key secrets are not in backups; restored keys only verify. Sign again after \
@@ -327,20 +384,49 @@ pub async fn restore(args: RestoreArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// CoAs with their originals, decisions, specifications, SPC series, alarms and acknowledgements, verbatim
+/// (their audit entries come with the audit log).
+async fn restore_quality(dir: &Path, store: &Arc<dyn Store>) -> anyhow::Result<()> {
+    restore_file_in(dir, "coas.ndjson", COA_PAGE, move |rows: Vec<store::CoaRow>| async move {
+        Ok(store.restore_coas(&rows).await?)
+    })
+    .await?;
+    restore_file(dir, "coa_decisions.ndjson", move |rows: Vec<store::CoaDecisionRow>| async move {
+        Ok(store.restore_coa_decisions(&rows).await?)
+    })
+    .await?;
+    restore_file(dir, "material_specs.ndjson", move |rows: Vec<store::MaterialSpecRow>| async move {
+        Ok(store.restore_specs(&rows).await?)
+    })
+    .await?;
+    restore_file(dir, "spc_series.ndjson", move |rows: Vec<store::SpcSeriesRow>| async move {
+        Ok(store.restore_spc_series(&rows).await?)
+    })
+    .await?;
+    restore_file(dir, "spc_alarms.ndjson", move |rows: Vec<store::SpcAlarmRow>| async move {
+        Ok(store.restore_alarms(&rows).await?)
+    })
+    .await?;
+    restore_file(dir, "spc_alarm_acks.ndjson", move |rows: Vec<store::SpcAlarmAckRow>| async move {
+        Ok(store.restore_alarm_acks(&rows).await?)
+    })
+    .await
+}
+
 /// Reads the manifest and checks every file against it before anything is written.
 fn check_archive(dir: &Path) -> anyhow::Result<Manifest> {
     let path = dir.join(MANIFEST);
     let text = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
     let manifest: Manifest = serde_json::from_slice(&text)
         .with_context(|| format!("{} is not a voltpass backup manifest", path.display()))?;
-    let expected: Vec<&str> = match manifest.format.as_str() {
-        FORMAT => FILES.to_vec(),
-        archive::FORMAT_V1 => FILES.iter().copied().filter(|f| *f != "descriptors.ndjson").collect(),
-        other => bail!(
-            "{}: unknown archive format {other} (this voltpass reads {FORMAT} and {})",
+    let Some(expected) = archive::files_of(&manifest.format) else {
+        bail!(
+            "{}: unknown archive format {} (this voltpass reads {FORMAT}, {} and {})",
             path.display(),
+            manifest.format,
+            archive::FORMAT_V2,
             archive::FORMAT_V1
-        ),
+        );
     };
     let names: Vec<&str> = manifest.files.iter().map(|f| f.name.as_str()).collect();
     if names != expected {
@@ -387,8 +473,18 @@ fn hash_file(path: &Path) -> anyhow::Result<(String, u64)> {
     Ok((hex::encode(hasher.finalize()), lines))
 }
 
-/// Feeds one archive file to `insert` in chunks of parsed lines, naming the line that does not parse.
-async fn restore_file<T, F, Fut>(dir: &Path, name: &str, mut insert: F) -> anyhow::Result<()>
+/// Feeds one archive file to `insert` in chunks of [`PAGE`] parsed lines.
+async fn restore_file<T, F, Fut>(dir: &Path, name: &str, insert: F) -> anyhow::Result<()>
+where
+    T: DeserializeOwned,
+    F: FnMut(Vec<T>) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    restore_file_in(dir, name, PAGE, insert).await
+}
+
+/// Feeds one archive file to `insert` in chunks of `size` parsed lines, naming the line that does not parse.
+async fn restore_file_in<T, F, Fut>(dir: &Path, name: &str, size: usize, mut insert: F) -> anyhow::Result<()>
 where
     T: DeserializeOwned,
     F: FnMut(Vec<T>) -> Fut,
@@ -396,11 +492,11 @@ where
 {
     let path = dir.join(name);
     let reader = BufReader::new(File::open(&path).with_context(|| format!("cannot open {}", path.display()))?);
-    let mut chunk = Vec::with_capacity(PAGE);
+    let mut chunk = Vec::with_capacity(size);
     for (i, line) in reader.lines().enumerate() {
         let line = line.with_context(|| format!("reading {name}"))?;
         chunk.push(serde_json::from_str(&line).with_context(|| format!("{name}:{}: not a valid record", i + 1))?);
-        if chunk.len() == PAGE {
+        if chunk.len() == size {
             insert(std::mem::take(&mut chunk)).await.with_context(|| format!("restoring {name} (line {})", i + 1))?;
         }
     }

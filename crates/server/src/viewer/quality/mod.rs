@@ -8,7 +8,7 @@ mod svg;
 pub use report::supplier_report_pdf;
 
 use maud::{Markup, html};
-use quality::scorecard::{Grade, Scorecard};
+use quality::scorecard::{Grade, Granularity, Scorecard};
 use quality::spc::CapabilityReport;
 use quality::spc::monitor::Stage;
 use store::{CoaFilter, StoredAlarm, StoredCoa};
@@ -30,7 +30,7 @@ pub fn file_safe(value: &str) -> String {
     value.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '-' }).collect()
 }
 
-fn nav() -> Markup {
+fn nav(who: &str) -> Markup {
     html! {
         nav class="quality-nav" aria-label="Supplier quality" {
             ul {
@@ -39,11 +39,17 @@ fn nav() -> Markup {
                 li { a href="/quality/suppliers" { "Suppliers" } }
             }
         }
+        form class="signout" method="post" action="/logout" {
+            input type="hidden" name="next" value="/quality";
+            span { "Signed in as " strong { (who) } }
+            " " button type="submit" { "Sign out" }
+        }
     }
 }
 
-fn page(title: &str, main: Markup) -> String {
-    let header = html! { (nav()) };
+/// A dashboard page for the signed-in `who`.
+fn page(who: &str, title: &str, main: Markup) -> String {
+    let header = html! { (nav(who)) };
     layout(Lang::En, title, &[], header, html! { h1 { (title) } (main) })
 }
 
@@ -101,8 +107,9 @@ fn alarms_table(alarms: &[StoredAlarm]) -> Markup {
 }
 
 /// The dashboard's start: open alarms, newest first.
-pub fn alarms_page(alarms: &[StoredAlarm], more: bool) -> String {
+pub fn alarms_page(who: &str, alarms: &[StoredAlarm], more: bool) -> String {
     page(
+        who,
         "Open SPC alarms",
         html! {
             p { (alarms.len()) @if more { "+" } " open alarms on supplier characteristics, newest first. "
@@ -113,7 +120,13 @@ pub fn alarms_page(alarms: &[StoredAlarm], more: bool) -> String {
 }
 
 /// Lot decisions with a filter form (GET, so a filtered view can be bookmarked).
-pub fn lots_page(coas: &[StoredCoa], filter: &CoaFilter, suppliers: &[(String, i64)], next: Option<&str>) -> String {
+pub fn lots_page(
+    who: &str,
+    coas: &[StoredCoa],
+    filter: &CoaFilter,
+    suppliers: &[(String, i64)],
+    next: Option<&str>,
+) -> String {
     let selected = |value: &str, current: &Option<String>| current.as_deref() == Some(value);
     let next_href = next.map(|cursor| {
         let mut href = format!("/quality/lots?cursor={}", query_value(cursor));
@@ -125,6 +138,7 @@ pub fn lots_page(coas: &[StoredCoa], filter: &CoaFilter, suppliers: &[(String, i
         href
     });
     page(
+        who,
         "Lot decisions",
         html! {
             form class="filter" method="get" action="/quality/lots" {
@@ -189,8 +203,9 @@ fn reasons(reasons: Option<&serde_json::Value>) -> String {
 }
 
 /// Every supplier, best latest score first.
-pub fn ranking_page(reports: &[SupplierReport]) -> String {
+pub fn ranking_page(who: &str, reports: &[SupplierReport]) -> String {
     page(
+        who,
         "Supplier ranking",
         html! {
             p { "Ranked by the score of each supplier's latest quarter with lots. Grades: A from 85, B from 70, C below." }
@@ -216,14 +231,14 @@ pub fn ranking_page(reports: &[SupplierReport]) -> String {
     )
 }
 
-fn periods_table(cards: &[Scorecard]) -> Markup {
+fn periods_table(cards: &[Scorecard], granularity: Granularity) -> Markup {
     html! {
         table class="scorecard" {
             thead { tr { th { "Period" } th { "Lots" } th { "Accepted" } th { "Rejected" } th { "Hold" } th { "PPM" } th { "Complete" } th { "On time" } th { "Cpk ≥ 1.33" } th { "Open alarms" } th { "Score" } th { "Grade" } } }
             tbody {
                 @for c in cards {
                     tr {
-                        td { (c.period.from) " – " (c.period.to) }
+                        td { (c.period.label(granularity)) }
                         td class="num" { (c.lots_received) }
                         td class="num" { (c.accepted) }
                         td class="num" { (c.rejected) }
@@ -254,7 +269,7 @@ fn scorecard_body(r: &SupplierReport) -> Markup {
             @if let Some(slope) = r.trend.slope_per_period { " (" (format!("{slope:+.1}")) " points per period)" }
         }
         h2 { "Per period" }
-        (periods_table(&r.periods))
+        (periods_table(&r.periods, r.granularity))
         p class="note" {
             "Weights: acceptance " (r.weights.acceptance) ", PPM " (r.weights.ppm) ", completeness " (r.weights.completeness)
             ", on time " (r.weights.on_time) ", capability " (r.weights.capability) ", alarms " (r.weights.alarms)
@@ -280,9 +295,10 @@ fn scorecard_body(r: &SupplierReport) -> Markup {
 }
 
 /// A supplier's scorecard page, with links to its report.
-pub fn supplier_page(r: &SupplierReport) -> String {
+pub fn supplier_page(who: &str, r: &SupplierReport) -> String {
     let base = format!("/quality/suppliers/{}", query_value(&r.supplier));
     page(
+        who,
         &r.name.clone().unwrap_or_else(|| r.supplier.clone()),
         html! {
             p class="downloads" {
@@ -308,7 +324,7 @@ pub fn supplier_report_html(r: &SupplierReport, generated: &str) -> String {
 }
 
 /// One series: control chart, histogram with specification limits, capability figures and alarms.
-pub fn series_page(view: &SeriesView, capability: Option<&CapabilityReport>) -> String {
+pub fn series_page(who: &str, view: &SeriesView, capability: Option<&CapabilityReport>) -> String {
     let id = &view.id;
     let alarms_by_coa = |coa: &str| -> Vec<String> {
         view.alarms.iter().filter(|a| a.alarm.coa_id == coa).map(|a| a.alarm.rule.clone()).collect()
@@ -343,6 +359,7 @@ pub fn series_page(view: &SeriesView, capability: Option<&CapabilityReport>) -> 
         Stage::Unmonitorable { reason } => format!("not monitorable: {reason}"),
     };
     page(
+        who,
         &title,
         html! {
             p { "Individuals chart in manufacturing order; " (stage) "." }

@@ -66,7 +66,7 @@ fn rows(r: &SupplierReport, generated: &str) -> Vec<Row> {
     out.push(row(9.0, columns.iter().zip(header).map(|(x, h)| (*x, h.to_string())).collect()));
     for c in &r.periods {
         let cells = [
-            format!("{} - {}", c.period.from, c.period.to),
+            c.period.label(r.granularity),
             c.lots_received.to_string(),
             c.accepted.to_string(),
             c.rejected.to_string(),

@@ -1,8 +1,9 @@
 //! The backup archive format: one NDJSON file per kind of record, each line one row with every stored value,
 //! and `manifest.json` naming each file's SHA-256 and line count. Secrets (API key hashes, issuer key secrets)
-//! are never written. Heads, readings, grants, audit entries and checkpoints are the store's own types as they
-//! serialise (reading values are JSON numbers; serde_json is built with `float_roundtrip`, so they read back
-//! exactly); the line types below exist where the archive holds more or less than a store type.
+//! are never written. Heads, readings, grants, audit entries, checkpoints and the supplier-quality rows are the
+//! store's own types as they serialise (reading values are JSON numbers; serde_json is built with
+//! `float_roundtrip`, so they read back exactly; a CoA's original bytes are base64); the line types below exist
+//! where the archive holds more or less than a store type.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -12,13 +13,16 @@ use store::{
 };
 use time::OffsetDateTime;
 
-pub const FORMAT: &str = "voltpass-backup/2";
-/// Archives written before registered AAS descriptors existed: the same files without `descriptors.ndjson`.
+pub const FORMAT: &str = "voltpass-backup/3";
+/// Archives written before supplier-quality data was archived: the same files without [`QUALITY_FILES`].
+pub const FORMAT_V2: &str = "voltpass-backup/2";
+/// Archives written before registered AAS descriptors existed: the `FORMAT_V2` files without
+/// `descriptors.ndjson`.
 pub const FORMAT_V1: &str = "voltpass-backup/1";
 pub const MANIFEST: &str = "manifest.json";
 
 /// The archive's files, in the order a restore inserts them (rows refer to rows of earlier files).
-pub const FILES: [&str; 10] = [
+pub const FILES: [&str; 16] = [
     "actors.ndjson",
     "issuer_keys.ndjson",
     "models.ndjson",
@@ -27,9 +31,37 @@ pub const FILES: [&str; 10] = [
     "readings.ndjson",
     "grants.ndjson",
     "descriptors.ndjson",
+    "coas.ndjson",
+    "coa_decisions.ndjson",
+    "material_specs.ndjson",
+    "spc_series.ndjson",
+    "spc_alarms.ndjson",
+    "spc_alarm_acks.ndjson",
     "audit.ndjson",
     "checkpoints.ndjson",
 ];
+
+/// The supplier-quality files (format 3 on), in restore order: decisions and alarms refer to CoAs,
+/// acknowledgements to alarms.
+pub const QUALITY_FILES: [&str; 6] = [
+    "coas.ndjson",
+    "coa_decisions.ndjson",
+    "material_specs.ndjson",
+    "spc_series.ndjson",
+    "spc_alarms.ndjson",
+    "spc_alarm_acks.ndjson",
+];
+
+/// The files an archive of `format` holds, in order; `None` for a format this voltpass does not read.
+pub fn files_of(format: &str) -> Option<Vec<&'static str>> {
+    let without = |left_out: &[&str]| FILES.iter().copied().filter(|f| !left_out.contains(f)).collect();
+    match format {
+        FORMAT => Some(FILES.to_vec()),
+        FORMAT_V2 => Some(without(&QUALITY_FILES)),
+        FORMAT_V1 => Some(without(&[&QUALITY_FILES[..], &["descriptors.ndjson"]].concat())),
+        _ => None,
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -72,6 +104,16 @@ pub struct ManifestSignature {
 }
 
 impl Manifest {
+    /// Whether the archive holds this file (older formats lack some).
+    pub fn holds(&self, name: &str) -> bool {
+        self.files.iter().any(|f| f.name == name)
+    }
+
+    /// Lines (rows) of a file, 0 when the archive does not hold it.
+    pub fn lines_of(&self, name: &str) -> u64 {
+        self.files.iter().find(|f| f.name == name).map_or(0, |f| f.lines)
+    }
+
     /// The bytes the signature covers: RFC 8785 JSON of the manifest without `signature`.
     pub fn signed_bytes(&self) -> Vec<u8> {
         let unsigned = Manifest { signature: None, ..self.clone() };
@@ -212,5 +254,22 @@ impl From<PassportLine> for SignedVersion {
             },
             signature: l.signature,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn older_formats_hold_fewer_files_in_the_same_order() {
+        let v3 = files_of(FORMAT).unwrap();
+        let v2 = files_of(FORMAT_V2).unwrap();
+        let v1 = files_of(FORMAT_V1).unwrap();
+        assert_eq!(v3.len(), 16);
+        assert_eq!(v2, v3.iter().copied().filter(|f| !QUALITY_FILES.contains(f)).collect::<Vec<_>>());
+        assert_eq!(v1, v2.iter().copied().filter(|f| *f != "descriptors.ndjson").collect::<Vec<_>>());
+        assert_eq!(v2.len(), 10);
+        assert!(files_of("voltpass-backup/4").is_none());
     }
 }
