@@ -109,6 +109,21 @@ async fn receive_revise_and_read(store: Arc<dyn Store>) {
     assert_eq!(body["revision"], 3);
     assert_eq!(body["decision"]["outcome"], "hold");
     assert_eq!(body["decision"]["reasons"][0]["kind"], "not_machine_readable");
+    // The eCoAs of this lot state another document hash than this PDF's.
+    let pdf_hash = quality::ecoa::content_hash(&pdf);
+    let mismatch = &body["decision"]["reasons"][1];
+    assert_eq!(mismatch["kind"], "document_hash_mismatch", "{body}");
+    assert_eq!(mismatch["actual"], pdf_hash.as_str());
+    // An eCoA stating that other hash now that the document is here: held for the mismatch; stating the
+    // received document's hash: accepted.
+    let stale = created(post_coa(&s, &cam, "application/json", json_coa.clone()).await).await;
+    assert_eq!(stale["decision"]["outcome"], "hold", "{stale}");
+    let reasons = stale["decision"]["reasons"].as_array().unwrap();
+    let reason = reasons.iter().find(|r| r["kind"] == "document_hash_mismatch").expect("a hash mismatch");
+    assert_eq!(reason["actual"], pdf_hash.as_str());
+    let stated = json_coa.replace("3b4c1f0e9a2d7c5b8e6f4a3d2c1b0a9f8e7d6c5b4a39281706f5e4d3c2b1a098", &pdf_hash);
+    let matching = created(post_coa(&s, &cam, "application/json", stated).await).await;
+    assert_eq!(matching["decision"]["outcome"], "accepted", "{matching}");
     let original =
         s.get(&format!("/api/v1/coas/{}/original", body["id"].as_str().unwrap()), Some(&s.admin)).send().await.unwrap();
     assert_eq!(original.headers()["content-type"], "application/pdf");
@@ -126,7 +141,7 @@ async fn receive_revise_and_read(store: Arc<dyn Store>) {
     // Every receipt is in the audit log with its revision.
     let audit = s.store.audit_entries(0, 1000).await.unwrap();
     let receipts: Vec<_> = audit.iter().filter(|e| e.action == "coa.receive").collect();
-    assert_eq!(receipts.len(), 3);
+    assert_eq!(receipts.len(), 5);
     assert_eq!(detail(receipts[1])["revision"], 2);
     assert!(audit.iter().any(|e| e.action == "spec.seed" && e.subject == "NMC811" && e.actor_id == "system"));
 }

@@ -208,6 +208,9 @@ pub trait QualityStore {
     async fn put_spec(&self, spec: &StoredSpec, event: AuditEvent) -> Result<bool>;
     /// Specifications of a material (all when `None`), by material, supplier and version.
     async fn specs(&self, material_id: Option<&str>) -> Result<Vec<StoredSpec>>;
+    /// The supplier's own documents (PDF CoAs) of a supplier-material: each lot number with the document's
+    /// SHA-256, oldest first.
+    async fn documents(&self, supplier_id: &str, material_id: &str) -> Result<Vec<(String, String)>>;
     /// Every supplier with CoAs and how many, by supplier id.
     async fn coa_suppliers(&self) -> Result<Vec<(String, i64)>>;
     /// SPC series of a supplier and/or material (all when both `None`), by id.

@@ -9,6 +9,7 @@
 use quality::ecoa::{self, Coa, EcoaError, Intake, Location};
 use quality::spec::{self, DecisionContext, MaterialSpec};
 use serde_json::{Value, json};
+use std::collections::{BTreeSet, HashMap};
 use store::{
     Actor, AuditEvent, CoaDecision, CoaFilter, CoaWrite, NewCoa, NewDecision, Role, SpcWrite, StoredCoa, StoredSpec,
 };
@@ -188,6 +189,7 @@ impl PassportService {
                 self.seed_spec(&checked.spec).await?;
             }
         }
+        let documents = self.lot_documents(&batch).await?;
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -198,6 +200,7 @@ impl PassportService {
                 let alarms = spc.observe(&id, checked);
                 let mut context = DecisionContext::received_on(checked.received_at.date());
                 context.alarms = alarms;
+                context.document_hash = document_check(&checked.coa, &documents);
                 let decision = spec::decide(&checked.coa, &checked.spec, &context);
                 let new_decision = NewDecision {
                     outcome: outcome_name(decision.outcome).into(),
@@ -228,6 +231,25 @@ impl PassportService {
         }
     }
 
+    /// The supplier documents (PDF CoAs) received for the lots of a batch, by lot key.
+    async fn lot_documents(&self, batch: &[Checked]) -> Result<HashMap<(String, String, String), Vec<String>>> {
+        let pairs: BTreeSet<(String, String)> = batch
+            .iter()
+            .filter(|c| c.coa.approval.document_sha256.is_some())
+            .map(|c| {
+                let (supplier, material, _) = coa_key(&c.coa);
+                (supplier, material)
+            })
+            .collect();
+        let mut documents: HashMap<(String, String, String), Vec<String>> = HashMap::new();
+        for (supplier, material) in pairs {
+            for (lot, hash) in self.store.documents(&supplier, &material).await? {
+                documents.entry((supplier.clone(), material.clone(), lot)).or_default().push(hash);
+            }
+        }
+        Ok(documents)
+    }
+
     /// A PDF is kept by hash and held: nobody has read it yet.
     async fn receive_pdf(&self, actor: &Actor, bytes: &[u8], own: Option<String>, pdf: PdfLot) -> Result<StoredCoa> {
         if !bytes.starts_with(b"%PDF-") {
@@ -252,12 +274,25 @@ impl PassportService {
             })));
         }
         let received_at = now();
+        let mut reasons = vec![json!({
+            "kind": "not_machine_readable",
+            "detail": "a PDF is kept by its hash, not read: enter its results or ask the supplier for an eCoA"
+        })];
+        // An eCoA of this lot that names its document's hash must name this one.
+        let actual = ecoa::content_hash(bytes);
+        let stated: Vec<String> = self
+            .store
+            .coa_revisions(&supplier, &material, &lot)
+            .await?
+            .into_iter()
+            .filter_map(|c| c.parsed?.pointer("/approval/documentSha256")?.as_str().map(str::to_string))
+            .collect();
+        if !stated.is_empty() && !stated.iter().any(|h| h.trim().eq_ignore_ascii_case(&actual)) {
+            reasons.push(json!({"kind": "document_hash_mismatch", "expected": stated.last(), "actual": actual}));
+        }
         let decision = NewDecision {
             outcome: "hold".into(),
-            reasons: json!([{
-                "kind": "not_machine_readable",
-                "detail": "a PDF is kept by its hash, not read: enter its results or ask the supplier for an eCoA"
-            }]),
+            reasons: Value::Array(reasons),
             spec_material: None,
             spec_version: None,
             decided_by: actor.id.clone(),
@@ -391,6 +426,16 @@ impl PassportService {
         });
         Ok(self.store.add_decision(id, decision, AuditEvent::new(&actor.id, "coa.override", id, detail)).await?)
     }
+}
+
+/// The check of a CoA's stated document hash against the supplier documents received for its lot: `None`
+/// when it states none or no document was received; a mismatch when no received document has that hash.
+fn document_check(coa: &Coa, documents: &HashMap<(String, String, String), Vec<String>>) -> Option<spec::HashCheck> {
+    let expected = coa.approval.document_sha256.as_ref()?;
+    let received = documents.get(&coa_key(coa))?;
+    let matching = received.iter().find(|h| h.eq_ignore_ascii_case(expected.trim()));
+    let actual = matching.or(received.last())?;
+    Some(spec::HashCheck { expected: expected.clone(), actual: actual.clone() })
 }
 
 /// The lot key of a parsed CoA (trimmed as the checks compare it).

@@ -268,6 +268,18 @@ impl QualityStore for PostgresStore {
         let rows = query.build().fetch_all(&self.pool).await?;
         rows.iter().map(spec_from).collect()
     }
+    async fn documents(&self, supplier_id: &str, material_id: &str) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query(
+            "SELECT lot_number, content_hash FROM coas
+             WHERE supplier_id = $1 AND material_id = $2 AND media_type = 'application/pdf' ORDER BY id",
+        )
+        .bind(supplier_id)
+        .bind(material_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok((r.try_get("lot_number")?, r.try_get("content_hash")?))).collect()
+    }
+
     async fn coa_suppliers(&self) -> Result<Vec<(String, i64)>> {
         let rows = sqlx::query("SELECT supplier_id, COUNT(*) AS n FROM coas GROUP BY supplier_id ORDER BY supplier_id")
             .fetch_all(&self.pool)
