@@ -5,14 +5,18 @@
 
 mod common;
 
-use common::quality::{BASELINE, CAM, baseline_and_shift, lot, post_coa, supplier_key};
+use common::quality::{BASELINE, CAM, baseline_and_shift, baseline_d50, lot, post_coa, supplier_key};
 use common::{TestServer, problem};
 use serde_json::{Value, json};
 use server::Config;
 use std::sync::Arc;
 use store::Store;
 
-on_both_backends!(alarms_hold_lots_and_are_acknowledged, scorecards_and_specifications);
+on_both_backends!(
+    alarms_hold_lots_and_are_acknowledged,
+    scorecards_and_specifications,
+    skip_lot_sampling_and_lab_results
+);
 
 async fn alarms_hold_lots_and_are_acknowledged(store: Arc<dyn Store>) {
     let s = TestServer::start(store, Config::default()).await;
@@ -168,4 +172,101 @@ async fn scorecards_and_specifications(store: Arc<dyn Store>) {
     assert_eq!(judged["decision"]["outcome"], "rejected", "{judged}");
     let reasons = judged["decision"]["reasons"].as_array().unwrap();
     assert!(reasons.iter().any(|r| r["kind"] == "out_of_spec" && r["characteristic"] == "D50"), "{judged}");
+}
+
+fn lab_test_required(stored: &Value) -> bool {
+    stored["decision"]["reasons"].as_array().unwrap().iter().any(|r| r["kind"] == "lab_test_required")
+}
+
+async fn enter_lab(s: &TestServer, key: &str, coa: &Value, d50: f64) -> reqwest::Response {
+    let path = format!("/api/v1/coas/{}/lab-results", common::urlencode(coa["id"].as_str().unwrap()));
+    let body = json!({"results": [{"characteristic": "D50", "unit": "µm", "result": {"value": d50}}]});
+    s.post(&path, Some(key)).json(&body).send().await.unwrap()
+}
+
+async fn sampling_state(s: &TestServer) -> Value {
+    let listing = s.get_json(&format!("/api/v1/sampling?supplier={CAM}&material=NMC811"), Some(&s.operator)).await;
+    let items = listing["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{listing}");
+    items[0].clone()
+}
+
+async fn skip_lot_sampling_and_lab_results(store: Arc<dyn Store>) {
+    let s = TestServer::start(store, Config::default()).await;
+    let cam = supplier_key(&s.store, CAM).await;
+    // Qualification: every lot is tested; ten lots accepted on our test start skipping at 1 in 2.
+    let mut lots = Vec::new();
+    for n in 1..=10 {
+        let stored = post_coa(&s, &cam, lot(n, baseline_d50(n))).await;
+        assert!(lab_test_required(&stored), "lot {n} in qualification: {stored}");
+        assert_eq!(stored["decision"]["outcome"], "accepted", "a note, not a hold");
+        lots.push(stored);
+    }
+    let waiting = sampling_state(&s).await;
+    assert_eq!(waiting["pending"].as_array().unwrap().len(), 10);
+    assert_eq!(waiting["skipLot"]["state"]["state"], "qualification");
+
+    // Who may enter results, and what they must name.
+    assert_eq!(enter_lab(&s, &cam, &lots[0], 11.0).await.status(), 403);
+    let unknown = json!({"results": [{"characteristic": "Colour", "unit": "1", "result": {"value": 1.0}}]});
+    let path = format!("/api/v1/coas/{}/lab-results", common::urlencode(lots[0]["id"].as_str().unwrap()));
+    problem(s.post(&path, Some(&s.operator)).json(&unknown).send().await.unwrap(), 400).await;
+    for (i, stored) in lots.iter().enumerate() {
+        let response = enter_lab(&s, &s.operator, stored, baseline_d50(i + 1) + 0.05).await;
+        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+    }
+    let skipping = sampling_state(&s).await;
+    assert!(skipping["pending"].as_array().unwrap().is_empty(), "{skipping}");
+    assert_eq!(skipping["skipLot"]["state"]["state"], "skipping");
+    assert_eq!(skipping["skipLot"]["state"]["frequency"], "1/2");
+    let listed = s.get_json(&path, Some(&cam)).await;
+    assert_eq!(listed["items"][0]["agrees"], true);
+    assert_eq!(listed["items"][0]["agreement"]["characteristics"][0]["verdict"], "agrees");
+
+    // Skipping at 1 in 2: lot 11 is tested, lot 12 not, lot 13 again.
+    let eleven = post_coa(&s, &cam, lot(11, 11.0)).await;
+    let twelve = post_coa(&s, &cam, lot(12, 11.0)).await;
+    let thirteen = post_coa(&s, &cam, lot(13, 11.0)).await;
+    assert_eq!(
+        [lab_test_required(&eleven), lab_test_required(&twelve), lab_test_required(&thirteen)],
+        [true, false, true]
+    );
+
+    // Our lab disagrees with lot 13 (12.0 against 11.0 µm, beyond 5 %): skip-lot is disqualified and the
+    // accepted lot is held.
+    let response = enter_lab(&s, &s.operator, &thirteen, 12.0).await;
+    assert_eq!(response.status(), 201);
+    let outcome: Value = response.json().await.unwrap();
+    assert_eq!(outcome["labResult"]["agrees"], false);
+    assert_eq!(outcome["sampling"]["skipLot"]["state"]["state"], "disqualified");
+    assert_eq!(outcome["decision"]["outcome"], "hold");
+    let record = s
+        .get_json(&format!("/api/v1/coas/{}", common::urlencode(thirteen["id"].as_str().unwrap())), Some(&s.admin))
+        .await;
+    assert_eq!(record["decision"]["outcome"], "hold");
+    assert!(record["decision"]["reasons"].as_array().unwrap().iter().any(|r| r["kind"] == "lab_disagreement"));
+    let fourteen = post_coa(&s, &cam, lot(14, 11.0)).await;
+    assert!(lab_test_required(&fourteen), "disqualified: every lot is tested");
+
+    // Requalifying after corrective action restarts qualification.
+    let requalify = json!({"supplier": CAM, "material": "NMC811", "reason": "8D closed: new calibration"});
+    problem(s.post("/api/v1/sampling/requalify", Some(&cam)).json(&requalify).send().await.unwrap(), 403).await;
+    let empty = json!({"supplier": CAM, "material": "NMC811", "reason": ""});
+    problem(s.post("/api/v1/sampling/requalify", Some(&s.operator)).json(&empty).send().await.unwrap(), 400).await;
+    let back: Value = s
+        .post("/api/v1/sampling/requalify", Some(&s.operator))
+        .json(&requalify)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(back["skipLot"]["state"]["state"], "qualification", "{back}");
+    let other = supplier_key(&s.store, "BPNL000000000OTH").await;
+    let foreign = s.get_json("/api/v1/sampling", Some(&other)).await;
+    assert!(foreign["items"].as_array().unwrap().is_empty());
+    let audit = s.store.audit_entries(0, 10_000).await.unwrap();
+    assert_eq!(audit.iter().filter(|e| e.action == "coa.lab_result").count(), 11);
+    assert!(audit.iter().any(|e| e.action == "sampling.requalify"));
 }

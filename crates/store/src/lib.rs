@@ -24,10 +24,12 @@ pub use audit::{AuditCheckpoint, AuditEntry, AuditEvent, checkpoint_message};
 pub use grants::Grant;
 pub use postgres::PostgresStore;
 pub use quality::{
-    AlarmAck, AlarmFilter, CoaDecision, CoaFilter, CoaWrite, NewAlarm, NewCoa, NewDecision, QualityStore, SeriesId,
-    SpcWrite, StoredAlarm, StoredCoa, StoredSeries, StoredSpec,
+    AlarmAck, AlarmFilter, CoaDecision, CoaFilter, CoaWrite, LabResultRecord, NewAlarm, NewCoa, NewDecision,
+    QualityStore, SeriesId, SpcWrite, StoredAlarm, StoredCoa, StoredSampling, StoredSeries, StoredSpec,
 };
-pub use quality_rows::{CoaDecisionRow, CoaRow, MaterialSpecRow, SpcAlarmAckRow, SpcAlarmRow, SpcSeriesRow};
+pub use quality_rows::{
+    CoaDecisionRow, CoaRow, LabResultRow, MaterialSpecRow, SamplingStateRow, SpcAlarmAckRow, SpcAlarmRow, SpcSeriesRow,
+};
 pub use readings::{Reading, ReadingBucket, ReadingQuery, ReadingsWritten, RejectedReading};
 pub use record::{canonical_record, record_hash};
 pub use registry::{RegistryStore, StoredDescriptor};

@@ -179,11 +179,42 @@ pub struct AlarmFilter {
     pub open: Option<bool>,
 }
 
-/// The SPC writes that go with a batch of CoAs.
+/// The SPC and sampling writes that go with a batch of CoAs.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SpcWrite {
     pub series: Vec<StoredSeries>,
     pub alarms: Vec<NewAlarm>,
+    pub sampling: Vec<StoredSampling>,
+}
+
+/// The skip-lot state of a supplier-material, versioned like [`StoredSeries`] (0 when new).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredSampling {
+    pub supplier_id: String,
+    pub material_id: String,
+    pub state: Value,
+    pub version: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// Our own lab's results for a lot and their comparison with its CoA.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LabResultRecord {
+    /// `lab:<uuidv7>`.
+    pub id: String,
+    pub coa_id: String,
+    pub supplier_id: String,
+    pub material_id: String,
+    pub lot_number: String,
+    pub results: Value,
+    pub agreement: Value,
+    pub agrees: bool,
+    pub entered_by: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub entered_at: OffsetDateTime,
 }
 
 #[async_trait]
@@ -222,6 +253,20 @@ pub trait QualityStore {
     async fn alarms(&self, filter: &AlarmFilter, after: Option<&str>, limit: i64) -> Result<Vec<StoredAlarm>>;
     /// Closes an alarm; `NotFound` without it, `Conflict` when it is closed already.
     async fn acknowledge_alarm(&self, id: &str, ack: AlarmAck, event: AuditEvent) -> Result<StoredAlarm>;
+    /// Skip-lot states of a supplier and/or material (all when both `None`).
+    async fn sampling(&self, supplier_id: Option<&str>, material_id: Option<&str>) -> Result<Vec<StoredSampling>>;
+    /// Writes a skip-lot state (at the version it was read) with its audit event.
+    async fn put_sampling(&self, sampling: StoredSampling, event: AuditEvent) -> Result<()>;
+    /// Records lab results with the skip-lot state they lead to and the audit event, in one transaction;
+    /// `NotFound` without the CoA, `VersionConflict` when the state moved.
+    async fn add_lab_result(
+        &self,
+        lab: LabResultRecord,
+        sampling: Option<StoredSampling>,
+        event: AuditEvent,
+    ) -> Result<()>;
+    /// A CoA's lab results, oldest first.
+    async fn lab_results(&self, coa_id: &str) -> Result<Vec<LabResultRecord>>;
 }
 
 /// The revision-numbered audit details and the stored form of a batch, built from what was written (the

@@ -3,8 +3,9 @@
 //! these methods insert rows raw. They also read the few things no other trait lists.
 
 use crate::{
-    Actor, AuditCheckpoint, AuditEntry, CoaDecisionRow, CoaRow, Grant, IssuerKeyRecord, MaterialSpecRow, ModelVersion,
-    PassportHead, PassportVersion, Reading, Result, SpcAlarmAckRow, SpcAlarmRow, SpcSeriesRow, VersionSignature,
+    Actor, AuditCheckpoint, AuditEntry, CoaDecisionRow, CoaRow, Grant, IssuerKeyRecord, LabResultRow, MaterialSpecRow,
+    ModelVersion, PassportHead, PassportVersion, Reading, Result, SamplingStateRow, SpcAlarmAckRow, SpcAlarmRow,
+    SpcSeriesRow, VersionSignature,
 };
 use async_trait::async_trait;
 use time::OffsetDateTime;
@@ -50,6 +51,14 @@ pub trait RestoreStore {
     async fn alarm_rows_after(&self, after: Option<&SpcAlarmRow>, limit: i64) -> Result<Vec<SpcAlarmRow>>;
     /// Alarm acknowledgements by alarm id.
     async fn alarm_ack_rows_after(&self, after: Option<&SpcAlarmAckRow>, limit: i64) -> Result<Vec<SpcAlarmAckRow>>;
+    /// Lab results by id.
+    async fn lab_result_rows_after(&self, after: Option<&LabResultRow>, limit: i64) -> Result<Vec<LabResultRow>>;
+    /// Skip-lot states by supplier and material.
+    async fn sampling_state_rows_after(
+        &self,
+        after: Option<&SamplingStateRow>,
+        limit: i64,
+    ) -> Result<Vec<SamplingStateRow>>;
 
     async fn restore_actors(&self, actors: &[ActorRecord]) -> Result<()>;
     /// Keys as given, including `retired_at` (an empty `secret_hex` makes a verify-only key).
@@ -76,6 +85,10 @@ pub trait RestoreStore {
     async fn restore_alarms(&self, alarms: &[SpcAlarmRow]) -> Result<()>;
     /// Acknowledgements; their alarms first.
     async fn restore_alarm_acks(&self, acks: &[SpcAlarmAckRow]) -> Result<()>;
+    /// Lab results as entered; their CoAs first.
+    async fn restore_lab_results(&self, results: &[LabResultRow]) -> Result<()>;
+    /// Skip-lot states with their versions, so writers continue from them.
+    async fn restore_sampling_states(&self, states: &[SamplingStateRow]) -> Result<()>;
     /// Audit entries with their sequence numbers and hashes as given (not re-chained).
     async fn restore_audit(&self, entries: &[AuditEntry]) -> Result<()>;
     async fn restore_checkpoints(&self, checkpoints: &[AuditCheckpoint]) -> Result<()>;

@@ -38,6 +38,7 @@ conformance!(
     quality_coas_revisions_and_decisions,
     quality_specs_are_versioned,
     quality_spc_state_and_alarms,
+    quality_sampling_and_lab_results,
 );
 
 #[tokio::test]

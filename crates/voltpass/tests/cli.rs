@@ -326,3 +326,43 @@ async fn acknowledged_readings_survive_kill_9_during_ingest() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `voltpass demo` seeds suppliers whose scorecards tell them apart: the drifting one raises the most SPC
+/// alarms, the one sending incomplete certificates has the lowest completeness.
+#[test]
+fn demo_suppliers_are_told_apart_by_their_scorecards() {
+    use quality::demo::{Profile, suppliers};
+    let dir = temp_dir();
+    let db = db_url(&dir);
+    let seeded = voltpass(&["demo", "--count", "5", "--db", &db]);
+    assert!(seeded.status.success(), "{}", String::from_utf8_lossy(&seeded.stderr));
+    let stdout = String::from_utf8_lossy(&seeded.stdout);
+    assert!(stdout.contains(&format!("seeded {} suppliers and", suppliers().len())), "{stdout}");
+    let card = |supplier: &str| -> Value {
+        let out = voltpass(&["coa", "scorecard", supplier, "--db", &db]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let open_alarms = |c: &Value| c["openAlarms"].as_array().unwrap().len();
+    let completeness = |c: &Value| {
+        let (reported, lots) = c["periods"].as_array().unwrap().iter().fold((0.0, 0.0), |(r, n), p| {
+            let lots = p["lotsReceived"].as_f64().unwrap();
+            (r + p["completeness"].as_f64().unwrap_or(0.0) * lots, n + lots)
+        });
+        reported / lots
+    };
+    let of = |profile: Profile| -> Vec<Value> {
+        suppliers().into_iter().filter(|s| s.profile == profile).map(|s| card(&s.id)).collect()
+    };
+    let (drifting, incomplete, steady) = (of(Profile::Drifting), of(Profile::Incomplete), of(Profile::Steady));
+    assert_eq!((drifting.len(), incomplete.len()), (1, 1));
+    let steady_alarms: Vec<usize> = steady.iter().map(open_alarms).collect();
+    assert!(
+        open_alarms(&drifting[0]) > *steady_alarms.iter().max().unwrap(),
+        "{} vs {steady_alarms:?}",
+        open_alarms(&drifting[0])
+    );
+    let steady_completeness: Vec<f64> = steady.iter().map(completeness).collect();
+    assert!(steady_completeness.iter().all(|c| (c - 1.0).abs() < 1e-9), "{steady_completeness:?}");
+    assert!(completeness(&incomplete[0]) < 0.97, "{}", completeness(&incomplete[0]));
+}

@@ -3,6 +3,7 @@
 
 use passport::access::Audience;
 use passport::fixtures::item_body;
+use quality::spec::agreement::LabResult;
 use server::PassportService;
 use sqlx::Connection;
 use std::path::{Path, PathBuf};
@@ -100,9 +101,9 @@ fn ecoa(lot: &str, day: u32, d50: f64) -> String {
 }
 
 /// Supplier-quality data through the CLI and the service: a supplier's NMC811 specification, the lots of an SPC
-/// baseline and one far off, which raises alarms, a second revision of the first lot, an override
-/// and an acknowledged alarm (next to the demo's CoAs). Returns each imported file with its lot and revision:
-/// the originals a restore must give back.
+/// baseline and one far off, which raises alarms, a second revision of the first lot, an override, an
+/// acknowledged alarm and a lab result (next to the demo's CoAs). Returns each imported file with its lot and
+/// revision: the originals a restore must give back.
 async fn quality_data(db: &str, dir: &Path) -> Vec<(String, i64, PathBuf)> {
     // Version 1 of the catalogue's specification is in force already: a supplier's own, tighter version 2.
     let mut spec = quality::spec::catalogue().into_iter().find(|s| s.material == "NMC811").unwrap();
@@ -138,6 +139,14 @@ async fn quality_data(db: &str, dir: &Path) -> Vec<(String, i64, PathBuf)> {
     let alarms = store.alarm_rows_after(None, 100_000).await.unwrap();
     let alarm = alarms.iter().find(|a| a.lot_number == far_off).expect("the lot far off the baseline raises an alarm");
     service.acknowledge_alarm(&actor, &alarm.id, "supplier changed the mill; agreed").await.unwrap();
+    // Our own lab's result for a lot: a lab result row and the skip-lot state it moves.
+    let tested = store.coa_revisions("BPNL000000000CAM", "NMC811", "L-02").await.unwrap().remove(0);
+    let d50 = LabResult {
+        characteristic: "D50".into(),
+        unit: quality::ecoa::units::Unit::parse("µm"),
+        result: quality::ecoa::Measurement::Single { value: 11.2, qualifier: None },
+    };
+    service.add_lab_results(&actor, &tested.id, vec![d50]).await.unwrap();
     files
 }
 
@@ -353,11 +362,13 @@ async fn backup_restores_everything_equal_and_refuses_a_tampered_archive() {
     assert_eq!(all_heads(&target).await, all_heads(&source).await);
 }
 
-const QUALITY_FILES: [&str; 6] = [
+const QUALITY_FILES: [&str; 8] = [
     "coas.ndjson",
     "coa_decisions.ndjson",
+    "lab_results.ndjson",
     "material_specs.ndjson",
     "spc_series.ndjson",
+    "sampling_states.ndjson",
     "spc_alarms.ndjson",
     "spc_alarm_acks.ndjson",
 ];
@@ -386,6 +397,8 @@ async fn assert_same_quality(a: &Arc<dyn Store>, b: &Arc<dyn Store>) {
     same_rows!(series_rows_after, 1);
     same_rows!(alarm_rows_after, 1);
     same_rows!(alarm_ack_rows_after, 1);
+    same_rows!(lab_result_rows_after, 1);
+    same_rows!(sampling_state_rows_after, 1);
 }
 
 /// Every version, signature, model version, audit entry, checkpoint, key, actor, reading and grant is equal.

@@ -195,3 +195,46 @@ pub async fn override_decision(
 pub async fn ecoa_schema() -> Response {
     ([(header::CONTENT_TYPE, "application/schema+json")], quality::ecoa::SCHEMA).into_response()
 }
+
+/// Our own lab's results for a lot.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LabResultsRequest {
+    /// Each `{"characteristic": "D50", "unit": "µm", "result": {"value": 11.3}}` (or a summary `{"n", "mean", ...}`).
+    #[schema(value_type = Vec<Object>)]
+    pub results: Vec<quality::spec::agreement::LabResult>,
+}
+
+/// Enter our own lab's results for a lot (administrators and economic operators): each is compared with
+/// the CoA (bias and agreement within the method's reproducibility); a disagreement disqualifies skip-lot
+/// sampling for the supplier-material and holds an accepted lot.
+#[utoipa::path(post, path = "/api/v1/coas/{id}/lab-results", tag = "quality", security(("apiKey" = [])),
+    params(("id" = String, Path, description = "CoA identifier (`coa:...`)")), request_body = LabResultsRequest,
+    responses((status = 201, description = "The stored results with the agreement per characteristic, the sampling state, and a new decision if one was made"),
+        (status = 400, description = "No comparable result", content_type = "application/problem+json"),
+        (status = 403, description = "Not an operator", content_type = "application/problem+json")))]
+pub async fn add_lab_results(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(id): PathParams<String>,
+    JsonBody(body): JsonBody,
+) -> Result<(StatusCode, Json<Value>), Problem> {
+    let actor = caller.actor()?;
+    let request: LabResultsRequest =
+        serde_json::from_value(body).map_err(|e| Problem::bad_request(format!("lab results: {e}")))?;
+    let outcome = state.service.add_lab_results(actor, &id, request.results).await?;
+    Ok((StatusCode::CREATED, Json(json!(outcome))))
+}
+
+/// A CoA's lab results, oldest first.
+#[utoipa::path(get, path = "/api/v1/coas/{id}/lab-results", tag = "quality", security(("apiKey" = [])),
+    params(("id" = String, Path, description = "CoA identifier (`coa:...`)")),
+    responses((status = 200, description = "`items`: the lab results with their agreement")))]
+pub async fn lab_results(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(id): PathParams<String>,
+) -> Result<Json<Value>, Problem> {
+    let actor = caller.actor()?;
+    Ok(Json(json!({ "items": state.service.lab_results(actor, &id).await? })))
+}

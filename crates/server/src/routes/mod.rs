@@ -62,6 +62,10 @@ use crate::ratelimit::{self, PublicLimiter};
         coas::coa_original,
         coas::override_decision,
         coas::ecoa_schema,
+        coas::add_lab_results,
+        coas::lab_results,
+        spc::sampling,
+        spc::requalify,
         spc::list_alarms,
         spc::acknowledge_alarm,
         spc::series,
@@ -140,6 +144,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/coas/{id}", get(coas::get_coa))
         .route("/api/v1/coas/{id}/original", get(coas::coa_original))
         .route("/api/v1/coas/{id}/decision", post(coas::override_decision))
+        .route("/api/v1/coas/{id}/lab-results", post(coas::add_lab_results).get(coas::lab_results))
+        .route("/api/v1/sampling", get(spc::sampling))
+        .route("/api/v1/sampling/requalify", post(spc::requalify))
         .route("/api/v1/spc/alarms", get(spc::list_alarms))
         .route("/api/v1/spc/alarms/{id}/acknowledge", post(spc::acknowledge_alarm))
         .route("/api/v1/spc/series", get(spc::series))

@@ -153,3 +153,51 @@ pub async fn put_spec(
     let stored = state.service.put_spec(actor, spec).await?;
     Ok((StatusCode::CREATED, Json(json!(stored))))
 }
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct SamplingQuery {
+    supplier: Option<String>,
+    material: Option<String>,
+}
+
+/// Skip-lot sampling per supplier-material: the state, the lots waiting for our lab, and whether the next
+/// lot needs a lab test.
+#[utoipa::path(get, path = "/api/v1/sampling", tag = "quality", security(("apiKey" = [])), params(SamplingQuery),
+    responses((status = 200, description = "`items`: one per supplier-material")))]
+pub async fn sampling(
+    State(state): State<AppState>,
+    caller: Caller,
+    query: Result<Query<SamplingQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Value>, Problem> {
+    let actor = caller.actor()?;
+    let Query(q) = query.map_err(|e| Problem::bad_request(e.body_text()))?;
+    let items = state.service.sampling_states(actor, q.supplier.as_deref(), q.material.as_deref()).await?;
+    Ok(Json(json!({ "items": items })))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequalifyRequest {
+    pub supplier: String,
+    pub material: String,
+    /// The corrective action that justifies it (required).
+    pub reason: String,
+}
+
+/// Restart skip-lot qualification of a supplier-material after corrective action (administrators and
+/// economic operators).
+#[utoipa::path(post, path = "/api/v1/sampling/requalify", tag = "quality", security(("apiKey" = [])),
+    request_body = RequalifyRequest,
+    responses((status = 200, description = "The new sampling state"), (status = 404, description = "No lots yet", content_type = "application/problem+json")))]
+pub async fn requalify(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, Problem> {
+    let actor = caller.actor()?;
+    let request: RequalifyRequest =
+        serde_json::from_value(body).map_err(|e| Problem::bad_request(format!("requalify: {e}")))?;
+    let view = state.service.requalify(actor, &request.supplier, &request.material, &request.reason).await?;
+    Ok(Json(json!(view)))
+}

@@ -10,6 +10,7 @@ pub mod public_cache;
 pub mod quality;
 pub mod readings;
 mod reads;
+pub mod sampling;
 pub mod scorecard;
 pub mod signing;
 pub mod spc;

@@ -194,6 +194,7 @@ impl PassportService {
         loop {
             attempt += 1;
             let mut spc = super::spc::SpcBatch::load(self.store.as_ref(), &batch).await?;
+            let mut sampling = super::sampling::SamplingBatch::load(self.store.as_ref(), &batch).await?;
             let mut writes = Vec::with_capacity(batch.len());
             for checked in &batch {
                 let id = format!("coa:{}", uuid::Uuid::now_v7().simple());
@@ -202,10 +203,16 @@ impl PassportService {
                 context.alarms = alarms;
                 context.document_hash = document_check(&checked.coa, &documents);
                 let decision = spec::decide(&checked.coa, &checked.spec, &context);
+                let mut reasons =
+                    serde_json::to_value(&decision.reasons).map_err(|e| ServiceError::Internal(e.to_string()))?;
+                let accepted = decision.outcome == spec::Outcome::Accepted;
+                if let (Some(note), Value::Array(list)) = (sampling.observe(&id, &checked.coa, accepted), &mut reasons)
+                {
+                    list.push(note);
+                }
                 let new_decision = NewDecision {
                     outcome: outcome_name(decision.outcome).into(),
-                    reasons: serde_json::to_value(&decision.reasons)
-                        .map_err(|e| ServiceError::Internal(e.to_string()))?,
+                    reasons,
                     spec_material: Some(checked.spec.material.clone()),
                     spec_version: Some(i64::from(checked.spec.version)),
                     decided_by: actor.id.clone(),
@@ -224,7 +231,9 @@ impl PassportService {
                     checked.received_at,
                 ));
             }
-            match self.store.insert_coas(writes, spc.into_write(now())).await {
+            let mut derived = spc.into_write(now());
+            derived.sampling = sampling.into_sampling(now());
+            match self.store.insert_coas(writes, derived).await {
                 Err(store::StoreError::VersionConflict { .. }) if attempt < SPC_RETRIES => continue,
                 other => return Ok(other?),
             }

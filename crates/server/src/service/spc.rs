@@ -118,7 +118,7 @@ impl SpcBatch {
             .collect();
         // One order for every writer, so two batches lock rows alike.
         series.sort_by(|a, b| a.id.cmp(&b.id));
-        SpcWrite { series, alarms: self.alarms }
+        SpcWrite { series, alarms: self.alarms, sampling: Vec::new() }
     }
 }
 
@@ -192,7 +192,7 @@ pub struct SeriesView {
 }
 
 /// Roles that read every supplier's quality data; a supplier reads its own.
-fn quality_reader(actor: &Actor) -> Result<Option<String>> {
+pub(super) fn quality_reader(actor: &Actor) -> Result<Option<String>> {
     match (actor.role, &actor.organisation) {
         (Role::Admin | Role::EconomicOperator | Role::Authority, _) => Ok(None),
         (Role::Supplier, Some(org)) => Ok(Some(org.clone())),

@@ -37,6 +37,7 @@ fn migrator() -> Migrator {
         ("registry", include_str!("../../migrations/postgres/0003_registry.sql")),
         ("quality", include_str!("../../migrations/postgres/0004_quality.sql")),
         ("spc", include_str!("../../migrations/postgres/0005_spc.sql")),
+        ("sampling", include_str!("../../migrations/postgres/0006_sampling.sql")),
     ])
 }
 

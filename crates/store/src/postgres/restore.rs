@@ -4,8 +4,9 @@ use super::{INSERT_CHUNK, PostgresStore, actor_from};
 use crate::quality_rows::{KeyValue, Keyed, check_originals};
 use crate::restore::{ActorRecord, RestoreStore, SignedVersion};
 use crate::{
-    AuditCheckpoint, AuditEntry, CoaDecisionRow, CoaRow, Grant, IssuerKeyRecord, MaterialSpecRow, ModelVersion,
-    PassportHead, Reading, Result, SpcAlarmAckRow, SpcAlarmRow, SpcSeriesRow, StoreError,
+    AuditCheckpoint, AuditEntry, CoaDecisionRow, CoaRow, Grant, IssuerKeyRecord, LabResultRow, MaterialSpecRow,
+    ModelVersion, PassportHead, Reading, Result, SamplingStateRow, SpcAlarmAckRow, SpcAlarmRow, SpcSeriesRow,
+    StoreError,
 };
 use async_trait::async_trait;
 use passport::hash::canonical_json;
@@ -16,7 +17,7 @@ use sqlx::{Postgres, QueryBuilder, Row};
 
 /// Every table a restore writes to (and `api_keys` / `rejected_readings`, which it does not, but which make a
 /// store non-empty all the same).
-const TABLES: [&str; 19] = [
+const TABLES: [&str; 21] = [
     "actors",
     "api_keys",
     "model_versions",
@@ -36,6 +37,8 @@ const TABLES: [&str; 19] = [
     "spc_series",
     "spc_alarms",
     "spc_alarm_acks",
+    "lab_results",
+    "sampling_states",
 ];
 
 fn reading_from(row: &PgRow) -> Result<Reading> {
@@ -156,6 +159,31 @@ fn ack_row(row: &PgRow) -> Result<SpcAlarmAckRow> {
     })
 }
 
+fn lab_result_row(row: &PgRow) -> Result<LabResultRow> {
+    Ok(LabResultRow {
+        id: row.try_get("id")?,
+        coa_id: row.try_get("coa_id")?,
+        supplier_id: row.try_get("supplier_id")?,
+        material_id: row.try_get("material_id")?,
+        lot_number: row.try_get("lot_number")?,
+        results: json(row, "results")?,
+        agreement: json(row, "agreement")?,
+        agrees: row.try_get("agrees")?,
+        entered_by: row.try_get("entered_by")?,
+        entered_at: row.try_get("entered_at")?,
+    })
+}
+
+fn sampling_state_row(row: &PgRow) -> Result<SamplingStateRow> {
+    Ok(SamplingStateRow {
+        supplier_id: row.try_get("supplier_id")?,
+        material_id: row.try_get("material_id")?,
+        state: json(row, "state")?,
+        version: row.try_get("version")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
 /// Inserts `rows` in chunks within one transaction, binding each row with `bind`.
 macro_rules! insert_chunked {
     ($store:expr, $rows:expr, $head:expr, |$row:ident, $item:ident| $bind:block) => {{
@@ -237,6 +265,18 @@ impl RestoreStore for PostgresStore {
 
     async fn alarm_ack_rows_after(&self, after: Option<&SpcAlarmAckRow>, limit: i64) -> Result<Vec<SpcAlarmAckRow>> {
         page(self, after, limit, ack_row).await
+    }
+
+    async fn lab_result_rows_after(&self, after: Option<&LabResultRow>, limit: i64) -> Result<Vec<LabResultRow>> {
+        page(self, after, limit, lab_result_row).await
+    }
+
+    async fn sampling_state_rows_after(
+        &self,
+        after: Option<&SamplingStateRow>,
+        limit: i64,
+    ) -> Result<Vec<SamplingStateRow>> {
+        page(self, after, limit, sampling_state_row).await
     }
 
     async fn restore_actors(&self, actors: &[ActorRecord]) -> Result<()> {
@@ -522,6 +562,41 @@ impl RestoreStore for PostgresStore {
             "INSERT INTO spc_alarm_acks (alarm_id, actor_id, reason, acknowledged_at) ",
             |row, k| {
                 row.push_bind(&k.alarm_id).push_bind(&k.actor_id).push_bind(&k.reason).push_bind(k.acknowledged_at);
+            }
+        )
+    }
+
+    async fn restore_lab_results(&self, results: &[LabResultRow]) -> Result<()> {
+        insert_chunked!(
+            self,
+            results,
+            "INSERT INTO lab_results (id, coa_id, supplier_id, material_id, lot_number, results, agreement, agrees, entered_by, entered_at) ",
+            |row, l| {
+                row.push_bind(&l.id)
+                    .push_bind(&l.coa_id)
+                    .push_bind(&l.supplier_id)
+                    .push_bind(&l.material_id)
+                    .push_bind(&l.lot_number)
+                    .push_bind(Json(&l.results))
+                    .push_bind(Json(&l.agreement))
+                    .push_bind(l.agrees)
+                    .push_bind(&l.entered_by)
+                    .push_bind(l.entered_at);
+            }
+        )
+    }
+
+    async fn restore_sampling_states(&self, states: &[SamplingStateRow]) -> Result<()> {
+        insert_chunked!(
+            self,
+            states,
+            "INSERT INTO sampling_states (supplier_id, material_id, state, version, updated_at) ",
+            |row, s| {
+                row.push_bind(&s.supplier_id)
+                    .push_bind(&s.material_id)
+                    .push_bind(Json(&s.state))
+                    .push_bind(s.version)
+                    .push_bind(s.updated_at);
             }
         )
     }

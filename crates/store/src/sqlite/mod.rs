@@ -40,6 +40,7 @@ fn migrator() -> Migrator {
         ("registry", include_str!("../../migrations/sqlite/0003_registry.sql")),
         ("quality", include_str!("../../migrations/sqlite/0004_quality.sql")),
         ("spc", include_str!("../../migrations/sqlite/0005_spc.sql")),
+        ("sampling", include_str!("../../migrations/sqlite/0006_sampling.sql")),
     ])
 }
 

@@ -4,8 +4,8 @@ use super::{SqliteStore, trust::chain_audit};
 use crate::audit::AuditEvent;
 use crate::quality::{stored_coa, with_revision};
 use crate::{
-    AlarmAck, AlarmFilter, CoaDecision, CoaFilter, CoaWrite, NewAlarm, NewDecision, QualityStore, Result, SeriesId,
-    SpcWrite, StoreError, StoredAlarm, StoredCoa, StoredSeries, StoredSpec,
+    AlarmAck, AlarmFilter, CoaDecision, CoaFilter, CoaWrite, LabResultRecord, NewAlarm, NewDecision, QualityStore,
+    Result, SeriesId, SpcWrite, StoreError, StoredAlarm, StoredCoa, StoredSampling, StoredSeries, StoredSpec,
 };
 use async_trait::async_trait;
 use serde_json::Value;
@@ -144,6 +144,9 @@ impl QualityStore for SqliteStore {
         }
         for alarm in &spc.alarms {
             insert_alarm(&mut tx, alarm).await?;
+        }
+        for sampling in &spc.sampling {
+            write_sampling(&mut tx, sampling).await?;
         }
         chain_audit(&mut tx, events, at).await?;
         tx.commit().await?;
@@ -389,6 +392,147 @@ impl QualityStore for SqliteStore {
         .await?;
         alarm_from(&row)
     }
+
+    async fn sampling(&self, supplier_id: Option<&str>, material_id: Option<&str>) -> Result<Vec<StoredSampling>> {
+        let mut query = QueryBuilder::<Sqlite>::new("SELECT * FROM sampling_states WHERE 1 = 1");
+        if let Some(supplier) = supplier_id {
+            query.push(" AND supplier_id = ").push_bind(supplier.to_string());
+        }
+        if let Some(material) = material_id {
+            query.push(" AND material_id = ").push_bind(material.to_string());
+        }
+        query.push(" ORDER BY supplier_id, material_id");
+        let rows = query.build().fetch_all(&self.reader).await?;
+        rows.iter().map(sampling_from).collect()
+    }
+
+    async fn put_sampling(&self, sampling: StoredSampling, event: AuditEvent) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        write_sampling(&mut tx, &sampling).await?;
+        chain_audit(&mut tx, vec![event], sampling.updated_at).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn add_lab_result(
+        &self,
+        lab: LabResultRecord,
+        sampling: Option<StoredSampling>,
+        event: AuditEvent,
+    ) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        let exists = sqlx::query("SELECT 1 FROM coas WHERE id = ?1").bind(&lab.coa_id).fetch_optional(&mut *tx).await?;
+        if exists.is_none() {
+            return Err(StoreError::NotFound { kind: "CoA", id: lab.coa_id.clone() });
+        }
+        sqlx::query(
+            "INSERT INTO lab_results (id, coa_id, supplier_id, material_id, lot_number, results, agreement, agrees,
+                 entered_by, entered_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )
+        .bind(&lab.id)
+        .bind(&lab.coa_id)
+        .bind(&lab.supplier_id)
+        .bind(&lab.material_id)
+        .bind(&lab.lot_number)
+        .bind(lab.results.to_string())
+        .bind(lab.agreement.to_string())
+        .bind(lab.agrees)
+        .bind(&lab.entered_by)
+        .bind(lab.entered_at)
+        .execute(&mut *tx)
+        .await?;
+        if let Some(sampling) = &sampling {
+            write_sampling(&mut tx, sampling).await?;
+        }
+        chain_audit(&mut tx, vec![event], lab.entered_at).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn lab_results(&self, coa_id: &str) -> Result<Vec<LabResultRecord>> {
+        let rows = sqlx::query("SELECT * FROM lab_results WHERE coa_id = ?1 ORDER BY id")
+            .bind(coa_id)
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter().map(lab_from).collect()
+    }
+}
+
+/// Inserts a new skip-lot state (read at version 0) or updates it from the version it was read at.
+async fn write_sampling(tx: &mut sqlx::Transaction<'_, Sqlite>, sampling: &StoredSampling) -> Result<()> {
+    let done = if sampling.version == 0 {
+        sqlx::query(
+            "INSERT INTO sampling_states (supplier_id, material_id, state, version, updated_at)
+             VALUES (?1, ?2, ?3, 1, ?4) ON CONFLICT DO NOTHING",
+        )
+        .bind(&sampling.supplier_id)
+        .bind(&sampling.material_id)
+        .bind(sampling.state.to_string())
+        .bind(sampling.updated_at)
+        .execute(&mut **tx)
+        .await?
+    } else {
+        sqlx::query(
+            "UPDATE sampling_states SET state = ?3, version = version + 1, updated_at = ?4
+             WHERE supplier_id = ?1 AND material_id = ?2 AND version = ?5",
+        )
+        .bind(&sampling.supplier_id)
+        .bind(&sampling.material_id)
+        .bind(sampling.state.to_string())
+        .bind(sampling.updated_at)
+        .bind(sampling.version)
+        .execute(&mut **tx)
+        .await?
+    };
+    if done.rows_affected() == 0 {
+        let current: Option<i64> =
+            sqlx::query_scalar("SELECT version FROM sampling_states WHERE supplier_id = ?1 AND material_id = ?2")
+                .bind(&sampling.supplier_id)
+                .bind(&sampling.material_id)
+                .fetch_optional(&mut **tx)
+                .await?;
+        return Err(StoreError::VersionConflict {
+            kind: "sampling state",
+            id: format!("{}/{}", sampling.supplier_id, sampling.material_id),
+            expected: sampling.version,
+            current: current.unwrap_or(0),
+        });
+    }
+    Ok(())
+}
+
+fn sampling_from(row: &SqliteRow) -> Result<StoredSampling> {
+    Ok(StoredSampling {
+        supplier_id: row.try_get("supplier_id")?,
+        material_id: row.try_get("material_id")?,
+        state: {
+            let v: String = row.try_get("state")?;
+            json(&v, "sampling state")?
+        },
+        version: row.try_get("version")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+fn lab_from(row: &SqliteRow) -> Result<LabResultRecord> {
+    Ok(LabResultRecord {
+        id: row.try_get("id")?,
+        coa_id: row.try_get("coa_id")?,
+        supplier_id: row.try_get("supplier_id")?,
+        material_id: row.try_get("material_id")?,
+        lot_number: row.try_get("lot_number")?,
+        results: {
+            let v: String = row.try_get("results")?;
+            json(&v, "lab results")?
+        },
+        agreement: {
+            let v: String = row.try_get("agreement")?;
+            json(&v, "lab agreement")?
+        },
+        agrees: row.try_get("agrees")?,
+        entered_by: row.try_get("entered_by")?,
+        entered_at: row.try_get("entered_at")?,
+    })
 }
 
 /// Inserts a new series (read at version 0) or updates it from the version it was read at.

@@ -7,7 +7,10 @@ use store::*;
 pub mod quality;
 pub mod registry;
 pub mod restore;
-pub use quality::{quality_coas_revisions_and_decisions, quality_spc_state_and_alarms, quality_specs_are_versioned};
+pub use quality::{
+    quality_coas_revisions_and_decisions, quality_sampling_and_lab_results, quality_spc_state_and_alarms,
+    quality_specs_are_versioned,
+};
 pub use registry::{model_ids_page_in_order, registry_descriptors_and_discovery};
 pub use restore::{restore_round_trips_quality_rows, restore_round_trips_raw_rows};
 

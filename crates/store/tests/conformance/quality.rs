@@ -191,14 +191,18 @@ pub async fn quality_spc_state_and_alarms(store: Arc<dyn Store>) {
         event: received(id),
     };
 
-    let spc = SpcWrite { series: vec![state(1)], alarms: vec![alarm("alarm:1", "coa:1", "D50", "beyond-ucl")] };
+    let spc = SpcWrite {
+        series: vec![state(1)],
+        alarms: vec![alarm("alarm:1", "coa:1", "D50", "beyond-ucl")],
+        ..SpcWrite::default()
+    };
     store.insert_coas(vec![write("coa:1", "L1")], spc).await.unwrap();
     let series = store.series(Some("BPNL000000000CAM"), Some("NMC811")).await.unwrap();
     assert_eq!(series.len(), 1);
     assert_eq!((series[0].version, &series[0].state), (1, &json!({"n": 1})));
 
     // Written again from version 0 (a writer that read before the first): conflict, and its CoA is not stored.
-    let stale = SpcWrite { series: vec![state(2)], alarms: vec![] };
+    let stale = SpcWrite { series: vec![state(2)], ..SpcWrite::default() };
     let err = store.insert_coas(vec![write("coa:2", "L2")], stale).await.unwrap_err();
     assert!(matches!(err, StoreError::VersionConflict { expected: 0, current: 1, .. }), "{err}");
     assert!(store.coa("coa:2").await.unwrap().is_none());
@@ -206,6 +210,7 @@ pub async fn quality_spc_state_and_alarms(store: Arc<dyn Store>) {
     let fresh = SpcWrite {
         series: vec![StoredSeries { version: 1, ..state(2) }],
         alarms: vec![alarm("alarm:dup", "coa:1", "D50", "beyond-ucl"), alarm("alarm:2", "coa:2", "D50", "we-2")],
+        ..SpcWrite::default()
     };
     store.insert_coas(vec![write("coa:2", "L2")], fresh).await.unwrap();
     assert_eq!(store.series(None, None).await.unwrap()[0].version, 2);
@@ -245,4 +250,56 @@ pub async fn quality_spc_state_and_alarms(store: Arc<dyn Store>) {
     let actions: Vec<String> = store.audit_entries(0, 100).await.unwrap().into_iter().map(|e| e.action).collect();
     assert_eq!(actions.iter().filter(|a| *a == "spc.acknowledge").count(), 1);
     assert!(actions.contains(&"spc.recompute".to_string()));
+}
+
+/// Sampling: the skip-lot state is written at the version it was read, with CoAs or with lab results; lab
+/// results are kept per CoA and need the CoA.
+pub async fn quality_sampling_and_lab_results(store: Arc<dyn Store>) {
+    store.create_actor(&super::actor("actor:test", Role::Admin)).await.unwrap();
+    let t0 = time::macros::datetime!(2026-11-01 00:00 UTC);
+    let sampling = |version: i64, n: i64| StoredSampling {
+        supplier_id: "BPNL000000000CAM".into(),
+        material_id: "NMC811".into(),
+        state: json!({"next": n}),
+        version,
+        updated_at: t0,
+    };
+    let write = CoaWrite {
+        coa: new_coa("coa:1", "L1", b"one", t0),
+        decision: decision("accepted", t0, None),
+        event: received("coa:1"),
+    };
+    store.insert_coas(vec![write], SpcWrite { sampling: vec![sampling(0, 1)], ..SpcWrite::default() }).await.unwrap();
+    let states = store.sampling(Some("BPNL000000000CAM"), None).await.unwrap();
+    assert_eq!((states.len(), states[0].version, &states[0].state), (1, 1, &json!({"next": 1})));
+    assert!(store.sampling(None, Some("LFP")).await.unwrap().is_empty());
+
+    let lab = |id: &str, coa: &str| LabResultRecord {
+        id: id.into(),
+        coa_id: coa.into(),
+        supplier_id: "BPNL000000000CAM".into(),
+        material_id: "NMC811".into(),
+        lot_number: "L1".into(),
+        results: json!([{"characteristic": "D50", "unit": "µm", "result": {"value": 11.0}}]),
+        agreement: json!({"characteristics": []}),
+        agrees: false,
+        entered_by: "actor:test".into(),
+        entered_at: t0,
+    };
+    let event = || AuditEvent::new("actor:test", "coa.lab_result", "coa:1", json!({}));
+    // A stale state (read at version 0) refuses the whole write, lab result included.
+    let stale = store.add_lab_result(lab("lab:0", "coa:1"), Some(sampling(0, 2)), event()).await.unwrap_err();
+    assert!(matches!(stale, StoreError::VersionConflict { expected: 0, current: 1, .. }), "{stale}");
+    assert!(store.lab_results("coa:1").await.unwrap().is_empty());
+    store.add_lab_result(lab("lab:1", "coa:1"), Some(sampling(1, 2)), event()).await.unwrap();
+    store.add_lab_result(lab("lab:2", "coa:1"), None, event()).await.unwrap();
+    let results = store.lab_results("coa:1").await.unwrap();
+    assert_eq!(results.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["lab:1", "lab:2"]);
+    assert_eq!(results[0], lab("lab:1", "coa:1"));
+    let missing = store.add_lab_result(lab("lab:3", "coa:none"), None, event()).await.unwrap_err();
+    assert!(matches!(missing, StoreError::NotFound { .. }), "{missing}");
+    // Requalifying writes the state alone.
+    let requalify = AuditEvent::new("actor:test", "sampling.requalify", "x", json!({}));
+    store.put_sampling(sampling(2, 0), requalify).await.unwrap();
+    assert_eq!(store.sampling(None, None).await.unwrap()[0].version, 3);
 }

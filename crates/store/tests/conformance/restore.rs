@@ -245,6 +245,21 @@ fn alarm_row(id: &str, coa_id: &str, characteristic: &str, at: OffsetDateTime) -
     }
 }
 
+fn lab_result_row(id: &str, coa_id: &str, lot: &str, agrees: bool, at: OffsetDateTime) -> LabResultRow {
+    LabResultRow {
+        id: id.into(),
+        coa_id: coa_id.into(),
+        supplier_id: "BPNL000000000CAM".into(),
+        material_id: "NMC811".into(),
+        lot_number: lot.into(),
+        results: json!([{"characteristic": "D50", "unit": "µm", "result": {"value": 0.1 + 0.2}}]),
+        agreement: json!({"characteristics": [{"characteristic": "D50", "verdict": if agrees { "agrees" } else { "disagrees" }}]}),
+        agrees,
+        entered_by: "actor:r".into(),
+        entered_at: at,
+    }
+}
+
 /// Every page of a keyed table read `limit` rows at a time.
 async fn all_pages<T: Clone, F, Fut>(limit: i64, mut next: F) -> Vec<T>
 where
@@ -322,6 +337,27 @@ pub async fn restore_round_trips_quality_rows(store: Arc<dyn Store>) {
         acknowledged_at: t2,
     }];
     store.restore_alarm_acks(&acks).await.unwrap();
+    let lab_results =
+        vec![lab_result_row("lab:01", "coa:01", "L1", true, t1), lab_result_row("lab:02", "coa:03", "L2", false, t2)];
+    store.restore_lab_results(&lab_results).await.unwrap();
+    let sampling = vec![
+        SamplingStateRow {
+            supplier_id: "BPNL000000000CAM".into(),
+            material_id: "LFP".into(),
+            state: json!({"nextSequence": 1, "pending": []}),
+            version: 1,
+            updated_at: t1,
+        },
+        SamplingStateRow {
+            supplier_id: "BPNL000000000CAM".into(),
+            material_id: "NMC811".into(),
+            state: json!({"skipLot": {"state": {"qualification": {"acceptedInRow": 2}}}, "nextSequence": 3,
+                "pending": [{"coaId": "coa:03", "lot": "L2", "sequence": 2}]}),
+            version: 4,
+            updated_at: t2,
+        },
+    ];
+    store.restore_sampling_states(&sampling).await.unwrap();
     assert!(store.audit_entries(0, 10).await.unwrap().is_empty(), "a restore records no audit events");
 
     // Paged one row at a time, every table reads back exactly, in key order.
@@ -332,6 +368,14 @@ pub async fn restore_round_trips_quality_rows(store: Arc<dyn Store>) {
     assert_eq!(all_pages(1, |after| async move { s.series_rows_after(after.as_ref(), 1).await }).await, series);
     assert_eq!(all_pages(1, |after| async move { s.alarm_rows_after(after.as_ref(), 1).await }).await, alarms);
     assert_eq!(all_pages(1, |after| async move { s.alarm_ack_rows_after(after.as_ref(), 1).await }).await, acks);
+    assert_eq!(
+        all_pages(1, |after| async move { s.lab_result_rows_after(after.as_ref(), 1).await }).await,
+        lab_results
+    );
+    assert_eq!(
+        all_pages(1, |after| async move { s.sampling_state_rows_after(after.as_ref(), 1).await }).await,
+        sampling
+    );
     assert_eq!(store.coa_rows_after(None, 10).await.unwrap(), coas, "a larger page reads the same rows");
 
     // The ordinary reads see them as written by the service.
@@ -353,6 +397,15 @@ pub async fn restore_round_trips_quality_rows(store: Arc<dyn Store>) {
     assert_eq!(read_alarms[0].alarm.value, 0.1 + 0.2);
     assert_eq!(read_alarms[0].acknowledged.as_ref().map(|a| a.acknowledged_at), Some(t2));
     assert!(read_alarms[1].acknowledged.is_none());
+    let read_labs = store.lab_results("coa:03").await.unwrap();
+    assert_eq!(read_labs.len(), 1);
+    assert_eq!((read_labs[0].agrees, read_labs[0].entered_at), (false, t2));
+    assert_eq!(read_labs[0].results, lab_results[1].results);
+    let read_sampling = store.sampling(Some("BPNL000000000CAM"), Some("NMC811")).await.unwrap();
+    assert_eq!(
+        read_sampling.iter().map(|s| (s.version, s.updated_at, s.state.clone())).collect::<Vec<_>>(),
+        [(4, t2, sampling[1].state.clone())]
+    );
 
     // Writers continue after the restored rows: the next decision is 3, the next revision of L1 is 3.
     let event = AuditEvent::new("actor:r", "coa.override", "coa:02", json!({}));
@@ -385,4 +438,8 @@ pub async fn restore_round_trips_quality_rows(store: Arc<dyn Store>) {
 
     assert!(store.restore_coas(&coas[..1]).await.is_err(), "raw inserts do not overwrite");
     assert!(store.restore_alarm_acks(&acks).await.is_err(), "an alarm is acknowledged once");
+    assert!(store.restore_lab_results(&lab_results[..1]).await.is_err(), "raw inserts do not overwrite");
+    assert!(store.restore_sampling_states(&sampling[..1]).await.is_err(), "a supplier-material has one state");
+    let orphan = lab_result_row("lab:03", "coa:404", "L9", true, t2);
+    assert!(store.restore_lab_results(&[orphan]).await.is_err(), "a lab result needs its CoA");
 }

@@ -177,10 +177,12 @@ pub async fn backup(args: BackupArgs) -> anyhow::Result<()> {
 }
 
 /// The supplier-quality tables, returned in [`QUALITY_FILES`] order, but read children first
-/// (acknowledgements, alarms, decisions, then CoAs): the tables are append-only, so every CoA or alarm a row
-/// read earlier names is still there when its own table is read. A concurrent write can thus only add a parent
-/// without its children (a CoA without its decision), never a row whose parent a restore would miss.
-async fn write_quality(store: &Arc<dyn Store>, dir: &Path) -> anyhow::Result<[FileEntry; 6]> {
+/// (acknowledgements, alarms, decisions, skip-lot states, lab results, then CoAs): CoAs and alarms are
+/// append-only, so every CoA or alarm a row read earlier names is still there when its own table is read. A
+/// concurrent write can thus only add a parent without its children (a CoA without its decision), never a row
+/// whose parent a restore would miss. Skip-lot states are read before lab results, so a result entered in
+/// between is archived (with the state from before it) rather than lost.
+async fn write_quality(store: &Arc<dyn Store>, dir: &Path) -> anyhow::Result<[FileEntry; 8]> {
     let acks = write_rows(dir, "spc_alarm_acks.ndjson", PAGE, |after, n| async move {
         store.alarm_ack_rows_after(after.as_ref(), n).await
     })
@@ -193,6 +195,14 @@ async fn write_quality(store: &Arc<dyn Store>, dir: &Path) -> anyhow::Result<[Fi
         store.decision_rows_after(after.as_ref(), n).await
     })
     .await?;
+    let sampling = write_rows(dir, "sampling_states.ndjson", PAGE, |after, n| async move {
+        store.sampling_state_rows_after(after.as_ref(), n).await
+    })
+    .await?;
+    let lab_results = write_rows(dir, "lab_results.ndjson", PAGE, |after, n| async move {
+        store.lab_result_rows_after(after.as_ref(), n).await
+    })
+    .await?;
     let read_coas = |after: Option<store::CoaRow>, n| async move { store.coa_rows_after(after.as_ref(), n).await };
     let coas = write_rows(dir, "coas.ndjson", COA_PAGE, read_coas).await?;
     let specs = write_rows(dir, "material_specs.ndjson", PAGE, |after, n| async move {
@@ -203,7 +213,7 @@ async fn write_quality(store: &Arc<dyn Store>, dir: &Path) -> anyhow::Result<[Fi
         store.series_rows_after(after.as_ref(), n).await
     })
     .await?;
-    Ok([coas, decisions, specs, series, alarms, acks])
+    Ok([coas, decisions, lab_results, specs, series, sampling, alarms, acks])
 }
 
 /// Writes a whole table read in pages of `size` rows: `next(after, size)` reads the page after the last row
@@ -384,8 +394,8 @@ pub async fn restore(args: RestoreArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// CoAs with their originals, decisions, specifications, SPC series, alarms and acknowledgements, verbatim
-/// (their audit entries come with the audit log).
+/// CoAs with their originals, decisions, lab results, specifications, SPC series, skip-lot states, alarms and
+/// acknowledgements, verbatim (their audit entries come with the audit log).
 async fn restore_quality(dir: &Path, store: &Arc<dyn Store>) -> anyhow::Result<()> {
     restore_file_in(dir, "coas.ndjson", COA_PAGE, move |rows: Vec<store::CoaRow>| async move {
         Ok(store.restore_coas(&rows).await?)
@@ -395,12 +405,20 @@ async fn restore_quality(dir: &Path, store: &Arc<dyn Store>) -> anyhow::Result<(
         Ok(store.restore_coa_decisions(&rows).await?)
     })
     .await?;
+    restore_file(dir, "lab_results.ndjson", move |rows: Vec<store::LabResultRow>| async move {
+        Ok(store.restore_lab_results(&rows).await?)
+    })
+    .await?;
     restore_file(dir, "material_specs.ndjson", move |rows: Vec<store::MaterialSpecRow>| async move {
         Ok(store.restore_specs(&rows).await?)
     })
     .await?;
     restore_file(dir, "spc_series.ndjson", move |rows: Vec<store::SpcSeriesRow>| async move {
         Ok(store.restore_spc_series(&rows).await?)
+    })
+    .await?;
+    restore_file(dir, "sampling_states.ndjson", move |rows: Vec<store::SamplingStateRow>| async move {
+        Ok(store.restore_sampling_states(&rows).await?)
     })
     .await?;
     restore_file(dir, "spc_alarms.ndjson", move |rows: Vec<store::SpcAlarmRow>| async move {

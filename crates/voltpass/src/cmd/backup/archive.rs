@@ -22,7 +22,7 @@ pub const FORMAT_V1: &str = "voltpass-backup/1";
 pub const MANIFEST: &str = "manifest.json";
 
 /// The archive's files, in the order a restore inserts them (rows refer to rows of earlier files).
-pub const FILES: [&str; 16] = [
+pub const FILES: [&str; 18] = [
     "actors.ndjson",
     "issuer_keys.ndjson",
     "models.ndjson",
@@ -33,21 +33,25 @@ pub const FILES: [&str; 16] = [
     "descriptors.ndjson",
     "coas.ndjson",
     "coa_decisions.ndjson",
+    "lab_results.ndjson",
     "material_specs.ndjson",
     "spc_series.ndjson",
+    "sampling_states.ndjson",
     "spc_alarms.ndjson",
     "spc_alarm_acks.ndjson",
     "audit.ndjson",
     "checkpoints.ndjson",
 ];
 
-/// The supplier-quality files (format 3 on), in restore order: decisions and alarms refer to CoAs,
-/// acknowledgements to alarms.
-pub const QUALITY_FILES: [&str; 6] = [
+/// The supplier-quality files (format 3 on), in restore order: decisions, lab results and alarms refer to
+/// CoAs, acknowledgements to alarms (and skip-lot states name CoAs of pending lots).
+pub const QUALITY_FILES: [&str; 8] = [
     "coas.ndjson",
     "coa_decisions.ndjson",
+    "lab_results.ndjson",
     "material_specs.ndjson",
     "spc_series.ndjson",
+    "sampling_states.ndjson",
     "spc_alarms.ndjson",
     "spc_alarm_acks.ndjson",
 ];
@@ -266,7 +270,7 @@ mod tests {
         let v3 = files_of(FORMAT).unwrap();
         let v2 = files_of(FORMAT_V2).unwrap();
         let v1 = files_of(FORMAT_V1).unwrap();
-        assert_eq!(v3.len(), 16);
+        assert_eq!(v3.len(), 18);
         assert_eq!(v2, v3.iter().copied().filter(|f| !QUALITY_FILES.contains(f)).collect::<Vec<_>>());
         assert_eq!(v1, v2.iter().copied().filter(|f| *f != "descriptors.ndjson").collect::<Vec<_>>());
         assert_eq!(v2.len(), 10);

@@ -1,0 +1,33 @@
+-- Dynamic sampling (issue 6): our own lab results against a lot's CoA, and the skip-lot state per
+-- supplier-material that says which lots need them.
+
+-- A lab result with its comparison against the CoA; append-only (a retest is a new row).
+CREATE TABLE lab_results (
+    id          TEXT PRIMARY KEY,
+    coa_id      TEXT NOT NULL REFERENCES coas(id),
+    supplier_id TEXT NOT NULL,
+    material_id TEXT NOT NULL,
+    lot_number  TEXT NOT NULL,
+    results     TEXT NOT NULL,
+    agreement   TEXT NOT NULL,
+    agrees      INTEGER NOT NULL,
+    entered_by  TEXT NOT NULL,
+    entered_at  TEXT NOT NULL
+);
+CREATE INDEX lab_results_by_coa ON lab_results(coa_id, id);
+
+-- The skip-lot state machine of each supplier-material, as JSON: derived from the lots and lab results,
+-- rewritten in place with a version like spc_series.
+CREATE TABLE sampling_states (
+    supplier_id TEXT NOT NULL,
+    material_id TEXT NOT NULL,
+    state       TEXT NOT NULL,
+    version     INTEGER NOT NULL CHECK (version >= 1),
+    updated_at  TEXT NOT NULL,
+    PRIMARY KEY (supplier_id, material_id)
+);
+
+CREATE TRIGGER lab_results_append_only_u BEFORE UPDATE ON lab_results
+BEGIN SELECT RAISE(ABORT, 'lab_results is append-only'); END;
+CREATE TRIGGER lab_results_append_only_d BEFORE DELETE ON lab_results
+BEGIN SELECT RAISE(ABORT, 'lab_results is append-only'); END;
