@@ -37,7 +37,9 @@ fn import_stores_revisions_and_names_refused_files() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "a refused file fails the command");
-    let lines: Vec<&str> = stdout.lines().collect();
+    // One line per stored file, then its decision's reasons indented (here: our lab tests the first lots).
+    let lines: Vec<&str> = stdout.lines().filter(|l| !l.starts_with("  - ")).collect();
+    assert!(stdout.contains("\n  - lab_test_required ("), "{stdout}");
     assert!(lines[0].starts_with(&format!("{json}: coa:")), "{stdout}");
     assert!(lines[0].ends_with("revision 1 of lot BPNL000000000CAM/NMC811/L2504-0173: accepted"), "{stdout}");
     assert!(lines[1].starts_with(&format!("{csv}: coa:")), "{stdout}");
