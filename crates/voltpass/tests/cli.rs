@@ -366,3 +366,12 @@ fn demo_suppliers_are_told_apart_by_their_scorecards() {
     assert!(steady_completeness.iter().all(|c| (c - 1.0).abs() < 1e-9), "{steady_completeness:?}");
     assert!(completeness(&incomplete[0]) < 0.97, "{}", completeness(&incomplete[0]));
 }
+
+#[test]
+fn serve_refuses_unknown_scorecard_weights() {
+    let dir = temp_dir();
+    let out = voltpass(&["serve", "--db", &db_url(&dir), "--addr", "127.0.0.1:0", "--scorecard-weights", "speed=3"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("unknown weight \"speed\""), "{stderr}");
+}

@@ -63,6 +63,17 @@ pub struct Args {
     /// The connector's DSP endpoint, written into the endpoints' `subprotocolBody`.
     #[arg(long, requires = "aas_data_plane")]
     aas_dsp_endpoint: Option<String>,
+    /// Weights of the supplier score, e.g. `acceptance=30,ppm=20,completeness=15,onTime=10,capability=15,alarms=10`
+    /// (unnamed ones keep these defaults); a request's `weights` parameter overrides single ones.
+    #[arg(long, value_parser = parse_weights, default_value = "")]
+    scorecard_weights: quality::scorecard::Weights,
+    /// A CoA received more than this many days after its lot's manufacture counts as late.
+    #[arg(long, default_value_t = server::service::scorecard::DEFAULT_ON_TIME_DAYS)]
+    coa_on_time_days: u32,
+}
+
+fn parse_weights(text: &str) -> Result<quality::scorecard::Weights, String> {
+    text.parse().map_err(|e: quality::scorecard::ScorecardError| e.to_string())
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
@@ -89,6 +100,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             (Some(data_plane), Some(dsp_endpoint)) => Some(interop::aas::Connector { data_plane, dsp_endpoint }),
             _ => None,
         },
+        scorecard_weights: args.scorecard_weights,
+        coa_on_time_days: args.coa_on_time_days,
         ..Config::default()
     };
     let state = AppState::new(store.clone(), config);
