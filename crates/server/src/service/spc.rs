@@ -43,7 +43,7 @@ pub fn monitor_options() -> MonitorOptions {
 }
 
 /// Page size when reading every CoA for a recompute.
-const RECOMPUTE_PAGE: i64 = 2000;
+const RECOMPUTE_PAGE: i64 = 500;
 
 /// The series a batch of CoAs touches, as read from the store, and what the batch does to them.
 pub(super) struct SpcBatch {

@@ -29,3 +29,7 @@ CREATE TABLE sampling_states (
 
 CREATE TRIGGER lab_results_append_only BEFORE UPDATE OR DELETE ON lab_results
     FOR EACH ROW EXECUTE FUNCTION voltpass_append_only();
+
+-- The supplier documents (PDF CoAs) of a supplier-material, read for every batch of eCoAs stating a document
+-- hash: without this a batch would scan all of the supplier's CoAs.
+CREATE INDEX coas_documents ON coas(supplier_id, material_id, id) WHERE media_type = 'application/pdf';

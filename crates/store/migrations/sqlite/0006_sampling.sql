@@ -31,3 +31,7 @@ CREATE TRIGGER lab_results_append_only_u BEFORE UPDATE ON lab_results
 BEGIN SELECT RAISE(ABORT, 'lab_results is append-only'); END;
 CREATE TRIGGER lab_results_append_only_d BEFORE DELETE ON lab_results
 BEGIN SELECT RAISE(ABORT, 'lab_results is append-only'); END;
+
+-- The supplier documents (PDF CoAs) of a supplier-material, read for every batch of eCoAs stating a document
+-- hash: without this a batch would scan all of the supplier's CoAs.
+CREATE INDEX coas_documents ON coas(supplier_id, material_id, id) WHERE media_type = 'application/pdf';

@@ -104,46 +104,69 @@ impl QualityStore for SqliteStore {
         let Some(first) = coas.first() else { return Ok(Vec::new()) };
         let at = first.coa.received_at;
         let mut tx = self.writer.begin().await?;
-        let mut stored = Vec::with_capacity(coas.len());
-        let mut events = Vec::with_capacity(coas.len());
-        for write in &coas {
-            let new = &write.coa;
-            let revision: i64 = sqlx::query(
-                "SELECT COALESCE(MAX(revision), 0) + 1 AS next FROM coas
-                 WHERE supplier_id = ?1 AND material_id = ?2 AND lot_number = ?3",
-            )
-            .bind(&new.supplier_id)
-            .bind(&new.material_id)
-            .bind(&new.lot_number)
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("next")?;
-            sqlx::query(
-                "INSERT INTO coas (id, supplier_id, material_id, lot_number, revision, content_hash, media_type,
-                     original, parsed, actor_id, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            )
-            .bind(&new.id)
-            .bind(&new.supplier_id)
-            .bind(&new.material_id)
-            .bind(&new.lot_number)
-            .bind(revision)
-            .bind(&new.content_hash)
-            .bind(&new.media_type)
-            .bind(&new.original)
-            .bind(new.parsed.as_ref().map(Value::to_string))
-            .bind(&new.actor_id)
-            .bind(new.received_at)
-            .execute(&mut *tx)
-            .await?;
-            insert_decision(&mut tx, &new.id, 1, &write.decision).await?;
-            events.push(with_revision(write.event.clone(), revision));
-            stored.push(stored_coa(write, revision));
+        let revisions = next_revisions(&mut tx, &coas).await?;
+        // Multi-row statements: a batch of 500 CoAs is a handful of round trips to the database, not thousands.
+        for (chunk, revs) in coas.chunks(ROWS_PER_INSERT).zip(revisions.chunks(ROWS_PER_INSERT)) {
+            let mut insert = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO coas (id, supplier_id, material_id, lot_number, revision, content_hash, media_type, \
+                 original, parsed, actor_id, received_at) ",
+            );
+            insert.push_values(chunk.iter().zip(revs), |mut row, (w, revision)| {
+                row.push_bind(&w.coa.id)
+                    .push_bind(&w.coa.supplier_id)
+                    .push_bind(&w.coa.material_id)
+                    .push_bind(&w.coa.lot_number)
+                    .push_bind(*revision)
+                    .push_bind(&w.coa.content_hash)
+                    .push_bind(&w.coa.media_type)
+                    .push_bind(&w.coa.original)
+                    .push_bind(w.coa.parsed.as_ref().map(Value::to_string))
+                    .push_bind(&w.coa.actor_id)
+                    .push_bind(w.coa.received_at);
+            });
+            insert.build().execute(&mut *tx).await?;
+            let mut decisions = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO coa_decisions (coa_id, seq, outcome, reasons, spec_material, spec_version, decided_by, \
+                 decided_at, override_reason) ",
+            );
+            decisions.push_values(chunk, |mut row, w| {
+                row.push_bind(&w.coa.id)
+                    .push_bind(1i64)
+                    .push_bind(&w.decision.outcome)
+                    .push_bind(w.decision.reasons.to_string())
+                    .push_bind(&w.decision.spec_material)
+                    .push_bind(w.decision.spec_version)
+                    .push_bind(&w.decision.decided_by)
+                    .push_bind(w.decision.decided_at)
+                    .push_bind(&w.decision.override_reason);
+            });
+            decisions.build().execute(&mut *tx).await?;
         }
-        for series in &spc.series {
-            write_series(&mut tx, series).await?;
-        }
-        for alarm in &spc.alarms {
-            insert_alarm(&mut tx, alarm).await?;
+        let events: Vec<AuditEvent> =
+            coas.iter().zip(&revisions).map(|(w, revision)| with_revision(w.event.clone(), *revision)).collect();
+        let stored: Vec<StoredCoa> =
+            coas.iter().zip(&revisions).map(|(w, revision)| stored_coa(w, *revision)).collect();
+        write_all_series(&mut tx, &spc.series).await?;
+        for chunk in spc.alarms.chunks(ROWS_PER_INSERT) {
+            let mut insert = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO spc_alarms (id, supplier_id, material_id, characteristic, coa_id, lot_number, \
+                 manufactured_on, rule, detail, value, raised_at) ",
+            );
+            insert.push_values(chunk, |mut row, a| {
+                row.push_bind(&a.id)
+                    .push_bind(&a.series.supplier_id)
+                    .push_bind(&a.series.material_id)
+                    .push_bind(&a.series.characteristic)
+                    .push_bind(&a.coa_id)
+                    .push_bind(&a.lot_number)
+                    .push_bind(a.manufactured_on)
+                    .push_bind(&a.rule)
+                    .push_bind(&a.detail)
+                    .push_bind(a.value)
+                    .push_bind(a.raised_at);
+            });
+            insert.push(" ON CONFLICT DO NOTHING");
+            insert.build().execute(&mut *tx).await?;
         }
         for sampling in &spc.sampling {
             write_sampling(&mut tx, sampling).await?;
@@ -535,54 +558,6 @@ fn lab_from(row: &SqliteRow) -> Result<LabResultRecord> {
     })
 }
 
-/// Inserts a new series (read at version 0) or updates it from the version it was read at.
-async fn write_series(tx: &mut sqlx::Transaction<'_, Sqlite>, series: &StoredSeries) -> Result<()> {
-    let id = &series.id;
-    let done = if series.version == 0 {
-        sqlx::query(
-            "INSERT INTO spc_series (supplier_id, material_id, characteristic, state, version, updated_at)
-             VALUES (?1, ?2, ?3, ?4, 1, ?5) ON CONFLICT DO NOTHING",
-        )
-        .bind(&id.supplier_id)
-        .bind(&id.material_id)
-        .bind(&id.characteristic)
-        .bind(series.state.to_string())
-        .bind(series.updated_at)
-        .execute(&mut **tx)
-        .await?
-    } else {
-        sqlx::query(
-            "UPDATE spc_series SET state = ?4, version = version + 1, updated_at = ?5
-             WHERE supplier_id = ?1 AND material_id = ?2 AND characteristic = ?3 AND version = ?6",
-        )
-        .bind(&id.supplier_id)
-        .bind(&id.material_id)
-        .bind(&id.characteristic)
-        .bind(series.state.to_string())
-        .bind(series.updated_at)
-        .bind(series.version)
-        .execute(&mut **tx)
-        .await?
-    };
-    if done.rows_affected() == 0 {
-        let current: Option<i64> = sqlx::query_scalar(
-            "SELECT version FROM spc_series WHERE supplier_id = ?1 AND material_id = ?2 AND characteristic = ?3",
-        )
-        .bind(&id.supplier_id)
-        .bind(&id.material_id)
-        .bind(&id.characteristic)
-        .fetch_optional(&mut **tx)
-        .await?;
-        return Err(StoreError::VersionConflict {
-            kind: "SPC series",
-            id: format!("{}/{}/{}", id.supplier_id, id.material_id, id.characteristic),
-            expected: series.version,
-            current: current.unwrap_or(0),
-        });
-    }
-    Ok(())
-}
-
 /// Records an alarm unless the same (CoA, characteristic, rule) was raised before.
 async fn insert_alarm(tx: &mut sqlx::Transaction<'_, Sqlite>, alarm: &NewAlarm) -> Result<()> {
     sqlx::query(
@@ -648,4 +623,95 @@ fn alarm_from(row: &SqliteRow) -> Result<StoredAlarm> {
         },
         acknowledged,
     })
+}
+
+/// Rows per multi-row INSERT (11 columns: well below either backend's limit on bound parameters).
+const ROWS_PER_INSERT: usize = 400;
+
+/// The revision each CoA of a batch takes: one more than its lot's latest, counting earlier CoAs of the batch
+/// for the same lot. One query per supplier-material of the batch.
+async fn next_revisions(tx: &mut sqlx::Transaction<'_, Sqlite>, coas: &[CoaWrite]) -> Result<Vec<i64>> {
+    let mut lots_by_pair: HashMap<(&str, &str), Vec<&str>> = HashMap::new();
+    for w in coas {
+        lots_by_pair.entry((&w.coa.supplier_id, &w.coa.material_id)).or_default().push(&w.coa.lot_number);
+    }
+    let mut latest: HashMap<(String, String, String), i64> = HashMap::new();
+    for ((supplier, material), lots) in lots_by_pair {
+        for chunk in lots.chunks(ROWS_PER_INSERT) {
+            let mut query = QueryBuilder::<Sqlite>::new(
+                "SELECT lot_number, MAX(revision) AS latest FROM coas WHERE supplier_id = ",
+            );
+            query.push_bind(supplier).push(" AND material_id = ").push_bind(material).push(" AND lot_number IN (");
+            let mut separated = query.separated(", ");
+            for lot in chunk {
+                separated.push_bind(*lot);
+            }
+            query.push(") GROUP BY lot_number");
+            for row in query.build().fetch_all(&mut **tx).await? {
+                let lot: String = row.try_get("lot_number")?;
+                latest.insert((supplier.to_string(), material.to_string(), lot), row.try_get("latest")?);
+            }
+        }
+    }
+    Ok(coas
+        .iter()
+        .map(|w| {
+            let key = (w.coa.supplier_id.clone(), w.coa.material_id.clone(), w.coa.lot_number.clone());
+            let revision = latest.get(&key).copied().unwrap_or(0) + 1;
+            latest.insert(key, revision);
+            revision
+        })
+        .collect())
+}
+
+/// Writes series states in multi-row upserts: a new series (read at version 0) is inserted at version 1,
+/// a known one updated only from the version it was read at. `VersionConflict` when any row was not
+/// written (another writer was first), naming the first such series.
+async fn write_all_series(tx: &mut sqlx::Transaction<'_, Sqlite>, series: &[StoredSeries]) -> Result<()> {
+    for chunk in series.chunks(ROWS_PER_INSERT) {
+        let mut upsert = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO spc_series (supplier_id, material_id, characteristic, state, version, updated_at) ",
+        );
+        upsert.push_values(chunk, |mut row, s| {
+            row.push_bind(&s.id.supplier_id)
+                .push_bind(&s.id.material_id)
+                .push_bind(&s.id.characteristic)
+                .push_bind(s.state.to_string())
+                .push_bind(s.version + 1)
+                .push_bind(s.updated_at);
+        });
+        upsert.push(
+            " ON CONFLICT (supplier_id, material_id, characteristic) DO UPDATE SET state = excluded.state, \
+             version = excluded.version, updated_at = excluded.updated_at \
+             WHERE spc_series.version = excluded.version - 1",
+        );
+        upsert.push(" RETURNING supplier_id, material_id, characteristic");
+        let mut written = std::collections::HashSet::new();
+        for row in upsert.build().fetch_all(&mut **tx).await? {
+            let id: (String, String, String) =
+                (row.try_get("supplier_id")?, row.try_get("material_id")?, row.try_get("characteristic")?);
+            written.insert(id);
+        }
+        // A row not written: another writer was first (rare); name it.
+        let missed = chunk.iter().find(|s| {
+            !written.contains(&(s.id.supplier_id.clone(), s.id.material_id.clone(), s.id.characteristic.clone()))
+        });
+        if let Some(s) = missed {
+            let current: Option<i64> = sqlx::query_scalar(
+                "SELECT version FROM spc_series WHERE supplier_id = ?1 AND material_id = ?2 AND characteristic = ?3",
+            )
+            .bind(&s.id.supplier_id)
+            .bind(&s.id.material_id)
+            .bind(&s.id.characteristic)
+            .fetch_optional(&mut **tx)
+            .await?;
+            return Err(StoreError::VersionConflict {
+                kind: "SPC series",
+                id: format!("{}/{}/{}", s.id.supplier_id, s.id.material_id, s.id.characteristic),
+                expected: s.version,
+                current: current.unwrap_or(0),
+            });
+        }
+    }
+    Ok(())
 }
