@@ -3,12 +3,12 @@
 
 mod common;
 
+use common::quality::supplier_key;
 use common::{TestServer, problem};
 use serde_json::{Value, json};
 use server::Config;
-use server::auth::{generate_key, key_hash};
 use std::sync::Arc;
-use store::{Actor, Role, Store};
+use store::Store;
 
 on_both_backends!(receive_revise_and_read, refusals_store_nothing, decisions_overrides_and_listing);
 
@@ -19,21 +19,6 @@ fn fixture(name: &str) -> String {
     let path = format!("{}/../quality/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
     // The fixtures' lot expires on 2026-04-10: move it into the future so the decision does not depend on today.
     std::fs::read_to_string(path).unwrap().replace("2026-04-10", "2099-04-10")
-}
-
-/// A supplier key for `organisation`.
-async fn supplier_key(store: &Arc<dyn Store>, organisation: &str) -> String {
-    let actor = Actor {
-        id: format!("actor:{}", uuid::Uuid::now_v7()),
-        name: format!("supplier {organisation}"),
-        role: Role::Supplier,
-        organisation: Some(organisation.into()),
-        subrole: None,
-    };
-    store.create_actor(&actor).await.unwrap();
-    let key = generate_key();
-    store.add_key(&actor.id, &key_hash(&key)).await.unwrap();
-    key
 }
 
 fn detail(entry: &store::AuditEntry) -> Value {
