@@ -188,7 +188,7 @@ pub struct SpcWrite {
 }
 
 /// The skip-lot state of a supplier-material, versioned like [`StoredSeries`] (0 when new).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StoredSampling {
     pub supplier_id: String,
@@ -200,7 +200,7 @@ pub struct StoredSampling {
 }
 
 /// Our own lab's results for a lot and their comparison with its CoA.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LabResultRecord {
     /// `lab:<uuidv7>`.
@@ -269,37 +269,39 @@ pub trait QualityStore {
     async fn lab_results(&self, coa_id: &str) -> Result<Vec<LabResultRecord>>;
 }
 
-/// The revision-numbered audit details and the stored form of a batch, built from what was written (the
-/// batch is not read back).
-pub(crate) fn stored_coa(write: &CoaWrite, revision: i64) -> StoredCoa {
-    let CoaWrite { coa, decision, .. } = write;
-    StoredCoa {
-        id: coa.id.clone(),
-        supplier_id: coa.supplier_id.clone(),
-        material_id: coa.material_id.clone(),
-        lot_number: coa.lot_number.clone(),
+/// A written CoA as stored, and its audit event with the revision: moved out of what was written (the batch
+/// is not read back, nor its parsed CoA copied).
+pub(crate) fn stored_coa(write: CoaWrite, revision: i64) -> (StoredCoa, AuditEvent) {
+    let CoaWrite { coa, decision, event } = write;
+    let decision = CoaDecision {
+        coa_id: coa.id.clone(),
+        seq: 1,
+        outcome: decision.outcome,
+        reasons: decision.reasons,
+        spec_material: decision.spec_material,
+        spec_version: decision.spec_version,
+        decided_by: decision.decided_by,
+        decided_at: decision.decided_at,
+        override_reason: decision.override_reason,
+    };
+    let stored = StoredCoa {
+        id: coa.id,
+        supplier_id: coa.supplier_id,
+        material_id: coa.material_id,
+        lot_number: coa.lot_number,
         revision,
-        content_hash: coa.content_hash.clone(),
-        media_type: coa.media_type.clone(),
-        parsed: coa.parsed.clone(),
-        actor_id: coa.actor_id.clone(),
+        content_hash: coa.content_hash,
+        media_type: coa.media_type,
+        parsed: coa.parsed,
+        actor_id: coa.actor_id,
         received_at: coa.received_at,
-        decision: Some(CoaDecision {
-            coa_id: coa.id.clone(),
-            seq: 1,
-            outcome: decision.outcome.clone(),
-            reasons: decision.reasons.clone(),
-            spec_material: decision.spec_material.clone(),
-            spec_version: decision.spec_version,
-            decided_by: decision.decided_by.clone(),
-            decided_at: decision.decided_at,
-            override_reason: decision.override_reason.clone(),
-        }),
-    }
+        decision: Some(decision),
+    };
+    (stored, with_revision(event, revision))
 }
 
 /// The audit detail with the assigned revision.
-pub(crate) fn with_revision(mut event: AuditEvent, revision: i64) -> AuditEvent {
+fn with_revision(mut event: AuditEvent, revision: i64) -> AuditEvent {
     if let Value::Object(map) = &mut event.detail {
         map.insert("revision".into(), revision.into());
     }

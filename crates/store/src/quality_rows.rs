@@ -105,35 +105,12 @@ pub struct SpcAlarmAckRow {
     pub acknowledged_at: OffsetDateTime,
 }
 
-/// Our own lab's results for a lot with their comparison against its CoA, as entered (append-only).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LabResultRow {
-    pub id: String,
-    pub coa_id: String,
-    pub supplier_id: String,
-    pub material_id: String,
-    pub lot_number: String,
-    pub results: Value,
-    pub agreement: Value,
-    pub agrees: bool,
-    pub entered_by: String,
-    #[serde(with = "time::serde::rfc3339")]
-    pub entered_at: OffsetDateTime,
-}
+/// Our own lab's results for a lot, as entered (append-only): the stored record is the row.
+pub type LabResultRow = crate::LabResultRecord;
 
-/// A supplier-material's skip-lot state at its version. Archived verbatim like [`SpcSeriesRow`], so the
-/// restored store continues from exactly the state and version the old one had.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SamplingStateRow {
-    pub supplier_id: String,
-    pub material_id: String,
-    pub state: Value,
-    pub version: i64,
-    #[serde(with = "time::serde::rfc3339")]
-    pub updated_at: OffsetDateTime,
-}
+/// A supplier-material's skip-lot state at its version: the stored state is the row. Archived verbatim like
+/// [`SpcSeriesRow`], so the restored store continues from exactly the state and version the old one had.
+pub type SamplingStateRow = crate::StoredSampling;
 
 /// A value of a table's ordering key, bound into a keyset page query.
 #[derive(Debug, Clone)]

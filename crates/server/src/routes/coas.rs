@@ -6,7 +6,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use store::{CoaFilter, StoredCoa};
@@ -112,13 +112,7 @@ pub async fn list_coas(
     let (limit, after) = super::page_request(q.limit, q.cursor.as_deref(), state.config.max_page_size)?;
     let filter = CoaFilter { supplier: q.supplier, material: q.material, lot: q.lot, outcome: q.outcome };
     let items = state.service.coas(actor, filter, after.as_deref(), limit + 1).await?;
-    let more = items.len() as i64 > limit;
-    let page = &items[..items.len().min(limit as usize)];
-    let mut body = json!({ "items": page.iter().map(summary).collect::<Vec<_>>() });
-    if more && let Some(last) = page.last() {
-        body["nextCursor"] = Value::String(URL_SAFE_NO_PAD.encode(last.id.as_bytes()));
-    }
-    Ok(Json(body))
+    Ok(Json(super::page_body(&items, limit, |c| c.id.as_str(), summary)))
 }
 
 /// A CoA: what was parsed, every decision (oldest first; the last is in force) and every revision of its lot.

@@ -201,6 +201,26 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// A list response from up to `limit + 1` items read: `items` (the first `limit`, as `render` shows them)
+/// and, when there was one more, `nextCursor` resuming after the last shown (its `key`, base64url).
+pub(crate) fn page_body<T>(
+    items: &[T],
+    limit: i64,
+    key: impl Fn(&T) -> &str,
+    render: impl Fn(&T) -> serde_json::Value,
+) -> serde_json::Value {
+    use base64::Engine;
+    let page = &items[..items.len().min(limit.max(0) as usize)];
+    let mut body = serde_json::json!({ "items": page.iter().map(render).collect::<Vec<_>>() });
+    if items.len() > page.len()
+        && let Some(last) = page.last()
+    {
+        let cursor = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key(last).as_bytes());
+        body["nextCursor"] = serde_json::Value::String(cursor);
+    }
+    body
+}
+
 /// A list request's page size (1..=`max`, default 100) and the key its `cursor` resumes after.
 pub(crate) fn page_request(
     limit: Option<i64>,

@@ -4,8 +4,6 @@
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use quality::spec::MaterialSpec;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -52,13 +50,7 @@ pub async fn list_alarms(
     let (limit, after) = super::page_request(q.limit, q.cursor.as_deref(), state.config.max_page_size)?;
     let filter = AlarmFilter { supplier: q.supplier, material: q.material, characteristic: q.characteristic, open };
     let items = state.service.spc_alarms(actor, filter, after.as_deref(), limit + 1).await?;
-    let more = items.len() as i64 > limit;
-    let page = &items[..items.len().min(limit as usize)];
-    let mut body = json!({ "items": page });
-    if more && let Some(last) = page.last() {
-        body["nextCursor"] = Value::String(URL_SAFE_NO_PAD.encode(last.alarm.id.as_bytes()));
-    }
-    Ok(Json(body))
+    Ok(Json(super::page_body(&items, limit, |a| a.alarm.id.as_str(), |a| json!(a))))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

@@ -86,9 +86,6 @@ pub struct RevisionRef {
     pub received_at: OffsetDateTime,
 }
 
-/// Roles that read every CoA; suppliers read their own.
-const QUALITY_READERS: [Role; 3] = [Role::Admin, Role::EconomicOperator, Role::Authority];
-
 fn outcome_name(outcome: spec::Outcome) -> &'static str {
     match outcome {
         spec::Outcome::Accepted => "accepted",
@@ -128,6 +125,9 @@ pub(super) struct Checked {
     pub format: CoaFormat,
     pub received_at: OffsetDateTime,
 }
+
+/// CoAs per page when reading every lot (SPC recompute, scorecards): a parsed CoA is a few kB of JSON.
+const LOT_PAGE: i64 = 500;
 
 /// Tries a batch again when another writer moved one of its SPC series meanwhile.
 const SPC_RETRIES: usize = 5;
@@ -242,14 +242,7 @@ impl PassportService {
 
     /// The supplier documents (PDF CoAs) received for the lots of a batch, by lot key.
     async fn lot_documents(&self, batch: &[Checked]) -> Result<HashMap<(String, String, String), Vec<String>>> {
-        let pairs: BTreeSet<(String, String)> = batch
-            .iter()
-            .filter(|c| c.coa.approval.document_sha256.is_some())
-            .map(|c| {
-                let (supplier, material, _) = coa_key(&c.coa);
-                (supplier, material)
-            })
-            .collect();
+        let pairs = supplier_materials(batch.iter().filter(|c| c.coa.approval.document_sha256.is_some()));
         let mut documents: HashMap<(String, String, String), Vec<String>> = HashMap::new();
         for (supplier, material) in pairs {
             for (lot, hash) in self.store.documents(&supplier, &material).await? {
@@ -380,7 +373,7 @@ impl PassportService {
     }
 
     async fn readable_coa(&self, actor: &Actor, id: &str) -> Result<StoredCoa> {
-        let own = may_read_coas(actor)?;
+        let own = quality_reader(actor)?;
         let coa = self.store.coa(id).await?.ok_or_else(|| ServiceError::NotFound(format!("CoA {id} not found")))?;
         match own {
             Some(own) if own != coa.supplier_id => Err(ServiceError::NotFound(format!("CoA {id} not found"))),
@@ -396,7 +389,7 @@ impl PassportService {
         after: Option<&str>,
         limit: i64,
     ) -> Result<Vec<StoredCoa>> {
-        if let Some(own) = may_read_coas(actor)? {
+        if let Some(own) = quality_reader(actor)? {
             if filter.supplier.as_ref().is_some_and(|s| *s != own) {
                 return Ok(Vec::new());
             }
@@ -406,6 +399,36 @@ impl PassportService {
             parse_outcome(outcome)?;
         }
         Ok(self.store.coas(&filter, after, limit).await?)
+    }
+
+    /// Every CoA matching `filter`, read page by page, reduced to what `keep` makes of it; per lot (supplier,
+    /// material, lot number) only the latest revision `keep` returned something for is kept. Returns how many
+    /// CoAs were read and the kept values (in no particular order).
+    pub(super) async fn latest_per_lot<T>(
+        &self,
+        filter: &CoaFilter,
+        mut keep: impl FnMut(StoredCoa) -> Option<T>,
+    ) -> Result<(usize, Vec<T>)> {
+        let mut latest: HashMap<(String, String, String), (i64, T)> = HashMap::new();
+        let mut after: Option<String> = None;
+        let mut read = 0;
+        loop {
+            let page = self.store.coas(filter, after.as_deref(), LOT_PAGE).await?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.id.clone());
+            read += page.len();
+            for stored in page {
+                let key = (stored.supplier_id.clone(), stored.material_id.clone(), stored.lot_number.clone());
+                let revision = stored.revision;
+                if latest.get(&key).is_some_and(|(kept, _)| *kept >= revision) {
+                    continue;
+                }
+                if let Some(value) = keep(stored) {
+                    latest.insert(key, (revision, value));
+                }
+            }
+        }
+        Ok((read, latest.into_values().map(|(_, value)| value).collect()))
     }
 
     /// An operator's decision over the one in force, with the reason (audit `coa.override`).
@@ -447,20 +470,29 @@ fn document_check(coa: &Coa, documents: &HashMap<(String, String, String), Vec<S
     Some(spec::HashCheck { expected: expected.clone(), actual: actual.clone() })
 }
 
+/// The (supplier, material) pairs of a batch's CoAs, each once, in order.
+pub(super) fn supplier_materials<'a>(batch: impl Iterator<Item = &'a Checked>) -> BTreeSet<(String, String)> {
+    batch
+        .map(|c| {
+            let (supplier, material, _) = coa_key(&c.coa);
+            (supplier, material)
+        })
+        .collect()
+}
+
 /// The lot key of a parsed CoA (trimmed as the checks compare it).
 fn coa_key(coa: &Coa) -> (String, String, String) {
     let key = coa.lot_key();
     (key.supplier_id.trim().to_string(), key.material_id.trim().to_string(), key.lot_number.trim().to_string())
 }
 
-/// May `actor` read CoAs? `Some(organisation)` when only a supplier's own.
-fn may_read_coas(actor: &Actor) -> Result<Option<String>> {
-    if QUALITY_READERS.contains(&actor.role) {
-        return Ok(None);
-    }
+/// May `actor` read supplier-quality data (CoAs, alarms, series, sampling, ratings)? `Some(organisation)`
+/// when only a supplier's own; administrators, economic operators and authorities read all.
+pub(super) fn quality_reader(actor: &Actor) -> Result<Option<String>> {
     match (actor.role, &actor.organisation) {
+        (Role::Admin | Role::EconomicOperator | Role::Authority, _) => Ok(None),
         (Role::Supplier, Some(org)) => Ok(Some(org.clone())),
-        (role, _) => Err(ServiceError::Forbidden(format!("role {role} may not read CoAs"))),
+        (role, _) => Err(ServiceError::Forbidden(format!("role {role} may not read supplier quality data"))),
     }
 }
 
@@ -618,7 +650,7 @@ impl PassportService {
     /// The specification in force for each material (and supplier), stored or from the catalogue.
     /// Suppliers see the general ones and their own.
     pub async fn list_specs(&self, actor: &Actor, material: Option<&str>) -> Result<Vec<MaterialSpec>> {
-        let own = may_read_coas(actor)?;
+        let own = quality_reader(actor)?;
         let mut specs = self.material_specs().await?;
         specs.retain(|s| {
             material.is_none_or(|m| s.material == m)

@@ -7,7 +7,7 @@
 //!
 //! A re-sent CoA (a new revision) takes a new place in the sequence like a new lot.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use quality::ecoa::Coa;
 use quality::spec::agreement::{self, LabResult, Tolerance};
@@ -81,13 +81,7 @@ pub(super) struct SamplingBatch {
 
 impl SamplingBatch {
     pub(super) async fn load(store: &dyn store::Store, batch: &[Checked]) -> Result<SamplingBatch> {
-        let pairs: BTreeSet<(String, String)> = batch
-            .iter()
-            .map(|c| {
-                let key = c.coa.lot_key();
-                (key.supplier_id.trim().to_string(), key.material_id.trim().to_string())
-            })
-            .collect();
+        let pairs = super::quality::supplier_materials(batch.iter());
         let mut states = HashMap::new();
         for (supplier, material) in pairs {
             if let Some(stored) = store.sampling(Some(&supplier), Some(&material)).await?.into_iter().next() {
@@ -176,7 +170,7 @@ impl PassportService {
         supplier: Option<&str>,
         material: Option<&str>,
     ) -> Result<Vec<SamplingView>> {
-        let own = super::spc::quality_reader(actor)?;
+        let own = super::quality::quality_reader(actor)?;
         let supplier = match (&own, supplier) {
             (Some(own), Some(asked)) if own != asked => return Ok(Vec::new()),
             (Some(own), _) => Some(own.as_str()),

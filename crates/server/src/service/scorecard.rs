@@ -8,7 +8,7 @@ use quality::ecoa::Coa;
 use quality::scorecard::{
     self, CharacteristicCapability, Granularity, LotRecord, Period, Scorecard, ScorecardInput, Trend, Weights,
 };
-use quality::spc::{Constants, SpecLimits, WithinSigma, capability, imr};
+use quality::spc::SpecLimits;
 use quality::spec::{self, MaterialSpec, Outcome, Requirement};
 use store::{Actor, AlarmFilter, CoaFilter, Role, StoredAlarm};
 use time::{Date, OffsetDateTime};
@@ -92,10 +92,7 @@ fn capabilities<'a>(
             if limits.lsl.is_none() && limits.usl.is_none() {
                 return None;
             }
-            let cpk = imr(&values, Constants::Exact)
-                .ok()
-                .and_then(|chart| capability(&values, WithinSigma::from(&chart.individuals), &limits, 0.95).ok())
-                .and_then(|report| report.cpk.map(|c| c.value));
+            let cpk = super::spc::capability_report(&values, limits).and_then(|report| report.cpk.map(|c| c.value));
             Some(CharacteristicCapability { material, characteristic, n: values.len(), cpk })
         })
         .collect()
@@ -129,17 +126,12 @@ impl PassportService {
     ) -> Result<(Vec<RatedLot>, Option<String>, HashMap<String, MaterialSpec>)> {
         let specs = self.material_specs().await?;
         let filter = CoaFilter { supplier: Some(supplier.to_string()), ..CoaFilter::default() };
-        let mut latest: HashMap<(String, String), (i64, RatedLot)> = HashMap::new();
         let mut chosen: HashMap<String, MaterialSpec> = HashMap::new();
         let mut name = None;
-        let mut after: Option<String> = None;
-        loop {
-            let page = self.store.coas(&filter, after.as_deref(), 2000).await?;
-            let Some(last) = page.last() else { break };
-            after = Some(last.id.clone());
-            for stored in page {
+        let (_, mut lots) = self
+            .latest_per_lot(&filter, |stored| {
                 let decided = stored.decision.as_ref().map_or(Outcome::Hold, |d| outcome(&d.outcome));
-                let coa = stored.parsed.clone().and_then(|p| serde_json::from_value::<Coa>(p).ok());
+                let coa = stored.parsed.and_then(|p| serde_json::from_value::<Coa>(p).ok());
                 let spec = spec::select(&specs, &stored.material_id, &stored.supplier_id);
                 let (required_total, required_reported) = match spec {
                     Some(spec) => {
@@ -168,10 +160,10 @@ impl PassportService {
                     (Some(coa), Some(spec)) => quality::spc::series::points_of(coa, spec),
                     _ => Vec::new(),
                 };
-                let lot = RatedLot {
+                Some(RatedLot {
                     record: LotRecord {
-                        material: stored.material_id.clone(),
-                        lot: stored.lot_number.clone(),
+                        material: stored.material_id,
+                        lot: stored.lot_number,
                         manufactured_on,
                         received_on,
                         outcome: decided,
@@ -180,14 +172,9 @@ impl PassportService {
                         required_reported,
                     },
                     values,
-                };
-                let key = (stored.material_id, stored.lot_number);
-                if latest.get(&key).is_none_or(|(revision, _)| *revision < stored.revision) {
-                    latest.insert(key, (stored.revision, lot));
-                }
-            }
-        }
-        let mut lots: Vec<RatedLot> = latest.into_values().map(|(_, lot)| lot).collect();
+                })
+            })
+            .await?;
         lots.sort_by_key(|l| (l.record.manufactured_on, l.record.received_on));
         Ok((lots, name, chosen))
     }
@@ -199,11 +186,9 @@ impl PassportService {
         supplier: &str,
         query: &ScorecardQuery,
     ) -> Result<SupplierReport> {
-        match (actor.role, &actor.organisation) {
-            (Role::Admin | Role::EconomicOperator | Role::Authority, _) => {}
-            (Role::Supplier, Some(own)) if own == supplier => {}
-            (Role::Supplier, _) => return Err(ServiceError::NotFound(format!("supplier {supplier} not found"))),
-            (role, _) => return Err(ServiceError::Forbidden(format!("role {role} may not read supplier ratings"))),
+        // Another supplier's rating is not found, as its CoAs are.
+        if super::quality::quality_reader(actor)?.is_some_and(|own| own != supplier) {
+            return Err(ServiceError::NotFound(format!("supplier {supplier} not found")));
         }
         let (lots, name, specs) = self.rated_lots(supplier).await?;
         if lots.is_empty() {

@@ -5,7 +5,7 @@
 //! would quarantine a large share of good lots). A recompute rebuilds every series from the stored CoAs in
 //! manufacturing order, counting only the latest revision of each lot.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use quality::ecoa::Coa;
 use quality::spc::monitor::{MonitorOptions, SeriesMonitor, Signal};
@@ -18,7 +18,7 @@ use store::{
 };
 use time::{Date, OffsetDateTime};
 
-use super::quality::Checked;
+use super::quality::{Checked, quality_reader};
 use super::{PassportService, Result, ServiceError};
 
 /// Signals that hold the lot; the others are for review.
@@ -42,9 +42,6 @@ pub fn monitor_options() -> MonitorOptions {
     MonitorOptions { baseline_size: BASELINE_LOTS, ..MonitorOptions::default() }
 }
 
-/// Page size when reading every CoA for a recompute.
-const RECOMPUTE_PAGE: i64 = 500;
-
 /// The series a batch of CoAs touches, as read from the store, and what the batch does to them.
 pub(super) struct SpcBatch {
     series: HashMap<SeriesId, Watched>,
@@ -61,13 +58,7 @@ struct Watched {
 impl SpcBatch {
     /// Reads the series of every (supplier, material) in the batch.
     pub(super) async fn load(store: &dyn Store, batch: &[Checked]) -> Result<SpcBatch> {
-        let pairs: BTreeSet<(String, String)> = batch
-            .iter()
-            .map(|c| {
-                let key = c.coa.lot_key();
-                (key.supplier_id.trim().to_string(), key.material_id.trim().to_string())
-            })
-            .collect();
+        let pairs = super::quality::supplier_materials(batch.iter());
         let mut series = HashMap::new();
         for (supplier, material) in pairs {
             for stored in store.series(Some(&supplier), Some(&material)).await? {
@@ -102,7 +93,8 @@ impl SpcBatch {
                         detail: signal.detail.clone(),
                     });
                 }
-                self.alarms.push(new_alarm(&id, coa_id, &checked.coa, signal, checked.received_at));
+                let lot = (checked.coa.lot.number.trim(), checked.coa.lot.manufactured_on);
+                self.alarms.push(new_alarm(&id, coa_id, lot, signal, checked.received_at));
             }
         }
         holding
@@ -135,13 +127,13 @@ fn state_of(monitor: &SeriesMonitor) -> serde_json::Value {
     serde_json::to_value(monitor).unwrap_or_else(|e| json!({"unserializable": e.to_string()}))
 }
 
-fn new_alarm(id: &SeriesId, coa_id: &str, coa: &Coa, signal: Signal, raised_at: OffsetDateTime) -> NewAlarm {
+fn new_alarm(id: &SeriesId, coa_id: &str, lot: (&str, Date), signal: Signal, raised_at: OffsetDateTime) -> NewAlarm {
     NewAlarm {
         id: format!("alarm:{}", uuid::Uuid::now_v7().simple()),
         series: id.clone(),
         coa_id: coa_id.to_string(),
-        lot_number: coa.lot.number.trim().to_string(),
-        manufactured_on: coa.lot.manufactured_on,
+        lot_number: lot.0.to_string(),
+        manufactured_on: lot.1,
         rule: signal.rule,
         detail: signal.detail,
         value: signal.value,
@@ -191,15 +183,6 @@ pub struct SeriesView {
     pub alarms: Vec<StoredAlarm>,
 }
 
-/// Roles that read every supplier's quality data; a supplier reads its own.
-pub(super) fn quality_reader(actor: &Actor) -> Result<Option<String>> {
-    match (actor.role, &actor.organisation) {
-        (Role::Admin | Role::EconomicOperator | Role::Authority, _) => Ok(None),
-        (Role::Supplier, Some(org)) => Ok(Some(org.clone())),
-        (role, _) => Err(ServiceError::Forbidden(format!("role {role} may not read supplier quality data"))),
-    }
-}
-
 /// A lot's points from the latest revision of its CoA, keyed for ordering by manufacturing date.
 struct LotPoints {
     manufactured_on: Date,
@@ -219,39 +202,23 @@ impl PassportService {
             material: material.map(str::to_string),
             ..CoaFilter::default()
         };
-        let mut latest: HashMap<(String, String, String), (i64, LotFor)> = HashMap::new();
-        let mut after: Option<String> = None;
-        let mut read = 0;
-        loop {
-            let page = self.store.coas(&filter, after.as_deref(), RECOMPUTE_PAGE).await?;
-            let Some(last) = page.last() else { break };
-            after = Some(last.id.clone());
-            read += page.len();
-            for stored in page {
-                let Some(parsed) = stored.parsed else { continue };
-                let Ok(coa) = serde_json::from_value::<Coa>(parsed) else { continue };
-                let Some(spec) = spec::select(&specs, &stored.material_id, &stored.supplier_id) else { continue };
-                let lot = LotFor {
-                    supplier: stored.supplier_id.clone(),
-                    material: stored.material_id.clone(),
+        let (read, mut lots) = self
+            .latest_per_lot(&filter, |stored| {
+                let coa = serde_json::from_value::<Coa>(stored.parsed?).ok()?;
+                let spec = spec::select(&specs, &stored.material_id, &stored.supplier_id)?;
+                Some(LotFor {
                     lot: LotPoints {
                         manufactured_on: coa.lot.manufactured_on,
-                        lot: stored.lot_number.clone(),
-                        coa_id: stored.id.clone(),
+                        lot: stored.lot_number,
+                        coa_id: stored.id,
                         received_at: stored.received_at,
                         points: points_of(&coa, spec),
                     },
-                };
-                let key = (stored.supplier_id, stored.material_id, stored.lot_number);
-                match latest.get(&key) {
-                    Some((revision, _)) if *revision >= stored.revision => {}
-                    _ => {
-                        latest.insert(key, (stored.revision, lot));
-                    }
-                }
-            }
-        }
-        let mut lots: Vec<LotFor> = latest.into_values().map(|(_, lot)| lot).collect();
+                    supplier: stored.supplier_id,
+                    material: stored.material_id,
+                })
+            })
+            .await?;
         lots.sort_by(|a, b| (a.lot.manufactured_on, &a.lot.coa_id).cmp(&(b.lot.manufactured_on, &b.lot.coa_id)));
         Ok((read, lots))
     }
@@ -277,17 +244,8 @@ impl PassportService {
                 };
                 let monitor = monitors.entry(id.clone()).or_insert_with(|| SeriesMonitor::new(monitor_options()));
                 for signal in distinct(monitor.observe(*value)) {
-                    alarms.push(NewAlarm {
-                        id: format!("alarm:{}", uuid::Uuid::now_v7().simple()),
-                        series: id.clone(),
-                        coa_id: lot.lot.coa_id.clone(),
-                        lot_number: lot.lot.lot.clone(),
-                        manufactured_on: lot.lot.manufactured_on,
-                        rule: signal.rule,
-                        detail: signal.detail,
-                        value: signal.value,
-                        raised_at: lot.lot.received_at,
-                    });
+                    let at = (lot.lot.lot.as_str(), lot.lot.manufactured_on);
+                    alarms.push(new_alarm(&id, &lot.lot.coa_id, at, signal, lot.lot.received_at));
                 }
             }
         }
@@ -411,11 +369,18 @@ impl PassportService {
 /// Capability of a series against its specification limits (within sigma from its moving ranges); `None`
 /// without limits or with fewer than two values.
 pub fn capability_of(view: &SeriesView) -> Option<quality::spc::CapabilityReport> {
-    use quality::spc::{Constants, SpecLimits, WithinSigma, capability, imr};
     let values: Vec<f64> = view.points.iter().map(|p| p.value).collect();
-    let limits = SpecLimits { lsl: view.lsl, usl: view.usl, target: view.target };
-    let chart = imr(&values, Constants::Exact).ok()?;
-    capability(&values, WithinSigma::from(&chart.individuals), &limits, 0.95).ok()
+    capability_report(&values, quality::spc::SpecLimits { lsl: view.lsl, usl: view.usl, target: view.target })
+}
+
+/// Capability of individual values in time order against `limits`, sigma within from the moving ranges.
+pub(super) fn capability_report(
+    values: &[f64],
+    limits: quality::spc::SpecLimits,
+) -> Option<quality::spc::CapabilityReport> {
+    use quality::spc::{Constants, WithinSigma, capability, imr};
+    let chart = imr(values, Constants::Exact).ok()?;
+    capability(values, WithinSigma::from(&chart.individuals), &limits, 0.95).ok()
 }
 
 /// A lot's points with the supplier and material they belong to.

@@ -2,7 +2,7 @@
 
 use super::{PostgresStore, trust::chain_audit};
 use crate::audit::AuditEvent;
-use crate::quality::{stored_coa, with_revision};
+use crate::quality::stored_coa;
 use crate::{
     AlarmAck, AlarmFilter, CoaDecision, CoaFilter, CoaWrite, LabResultRecord, NewAlarm, NewDecision, QualityStore,
     Result, SeriesId, SpcWrite, StoreError, StoredAlarm, StoredCoa, StoredSampling, StoredSeries, StoredSpec,
@@ -150,10 +150,8 @@ impl QualityStore for PostgresStore {
             });
             decisions.build().execute(&mut *tx).await?;
         }
-        let events: Vec<AuditEvent> =
-            coas.iter().zip(&revisions).map(|(w, revision)| with_revision(w.event.clone(), *revision)).collect();
-        let stored: Vec<StoredCoa> =
-            coas.iter().zip(&revisions).map(|(w, revision)| stored_coa(w, *revision)).collect();
+        let (stored, events): (Vec<StoredCoa>, Vec<AuditEvent>) =
+            coas.into_iter().zip(revisions).map(|(w, revision)| stored_coa(w, revision)).unzip();
         write_all_series(&mut tx, &spc.series).await?;
         for chunk in spc.alarms.chunks(ROWS_PER_INSERT) {
             let mut insert = QueryBuilder::<Postgres>::new(
