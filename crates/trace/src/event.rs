@@ -1,0 +1,146 @@
+//! Production events, as a line sends them: one JSON object each (a REST batch holds an array, an NDJSON file
+//! one per line, an MQTT message one).
+//!
+//! ```json
+//! {"eventId": "ev-1", "type": "produced",
+//!  "unit": {"id": "CB-0001", "kind": "batch", "type": "cathode coating", "line": "L1", "station": "coater-2",
+//!           "at": "2026-03-01T06:00:00Z", "quantity": {"value": 480, "unit": "kg"}},
+//!  "inputs": [{"id": "LOT-NMC-001", "quantity": {"value": 450, "unit": "kg"}}, {"id": "LOT-PVDF-01"}]}
+//! {"eventId": "ev-2", "type": "consumed", "unitId": "CB-0001", "inputs": [{"id": "LOT-CB-07", "quantity": ...}]}
+//! ```
+//!
+//! `produced` creates a unit (a received lot is produced with no inputs); `consumed` adds inputs to a unit that
+//! exists (a batch taking a further lot during its shift).
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use crate::unit::{Quantity, UnitKind};
+
+/// One production event. `eventId` makes it idempotent: an id seen before is ignored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
+pub enum TraceEvent {
+    Produced {
+        #[serde(rename = "eventId")]
+        event_id: String,
+        unit: UnitSpec,
+        #[serde(default)]
+        inputs: Vec<Input>,
+    },
+    Consumed {
+        #[serde(rename = "eventId")]
+        event_id: String,
+        #[serde(rename = "unitId")]
+        unit_id: String,
+        inputs: Vec<Input>,
+        #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+        at: Option<OffsetDateTime>,
+    },
+}
+
+impl TraceEvent {
+    pub fn event_id(&self) -> &str {
+        match self {
+            TraceEvent::Produced { event_id, .. } | TraceEvent::Consumed { event_id, .. } => event_id,
+        }
+    }
+
+    /// The unit the event produces or feeds.
+    pub fn unit_id(&self) -> &str {
+        match self {
+            TraceEvent::Produced { unit, .. } => &unit.id,
+            TraceEvent::Consumed { unit_id, .. } => unit_id,
+        }
+    }
+
+    pub fn inputs(&self) -> &[Input] {
+        match self {
+            TraceEvent::Produced { inputs, .. } | TraceEvent::Consumed { inputs, .. } => inputs,
+        }
+    }
+}
+
+/// A unit as produced: its identity and where and when it was made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UnitSpec {
+    /// The serial number, batch or lot identifier; unique across all kinds and never reused.
+    pub id: String,
+    pub kind: UnitKind,
+    /// What the unit is (`NMC811 cathode active material`, `cathode coating`, ...).
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub unit_type: Option<String>,
+    /// The battery model (cells, modules, packs) or material id (lots).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub station: Option<String>,
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    pub at: Option<OffsetDateTime>,
+    /// How much there is of a lot or batch; consumption of it can never exceed this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantity: Option<Quantity>,
+    /// A lot's supplier (BPN or other id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supplier: Option<String>,
+    /// A lot's material id (as in the material specifications).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub material: Option<String>,
+    /// A lot's number on its supplier's CoA (defaults to the id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lot_number: Option<String>,
+    /// A pack's battery passport.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passport: Option<String>,
+    /// Anything else the line sends about the unit (kept as sent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<Value>,
+}
+
+/// A unit taken in: material by quantity (into batches and cells) or a whole unit (into modules and packs).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Input {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantity: Option<Quantity>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_read_as_documented() {
+        let produced: TraceEvent = serde_json::from_str(
+            r#"{"eventId":"ev-1","type":"produced","unit":{"id":"CB-1","kind":"batch","type":"cathode coating",
+                "at":"2026-03-01T06:00:00Z","quantity":{"value":480,"unit":"kg"}},
+                "inputs":[{"id":"LOT-1","quantity":{"value":450,"unit":"kg"}},{"id":"LOT-2"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(produced.event_id(), "ev-1");
+        assert_eq!(produced.unit_id(), "CB-1");
+        assert_eq!(produced.inputs().len(), 2);
+        let consumed: TraceEvent =
+            serde_json::from_str(r#"{"eventId":"ev-2","type":"consumed","unitId":"CB-1","inputs":[{"id":"LOT-3"}]}"#)
+                .unwrap();
+        assert_eq!(consumed.unit_id(), "CB-1");
+        let round: TraceEvent = serde_json::from_value(serde_json::to_value(&produced).unwrap()).unwrap();
+        assert_eq!(round, produced);
+    }
+
+    #[test]
+    fn unknown_fields_and_kinds_are_refused() {
+        let typo = serde_json::from_str::<TraceEvent>(
+            r#"{"eventId":"e","type":"produced","unit":{"id":"C","kind":"cell","modle":"X"}}"#,
+        );
+        assert!(typo.unwrap_err().to_string().contains("modle"));
+        let kind =
+            serde_json::from_str::<TraceEvent>(r#"{"eventId":"e","type":"produced","unit":{"id":"C","kind":"crate"}}"#);
+        assert!(kind.is_err());
+    }
+}
