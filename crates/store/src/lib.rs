@@ -18,6 +18,7 @@ mod restore;
 mod signing;
 mod sqlite;
 pub mod testing;
+mod trace;
 mod types;
 
 pub use audit::{AuditCheckpoint, AuditEntry, AuditEvent, checkpoint_message};
@@ -36,6 +37,7 @@ pub use registry::{RegistryStore, StoredDescriptor};
 pub use restore::{ActorRecord, RestoreStore, SignedVersion};
 pub use signing::{IssuerKeyRecord, VersionSignature, VersionSigner};
 pub use sqlite::SqliteStore;
+pub use trace::{BacklogEvent, StoredEdge, StoredSource, StoredUnit, TraceStore, TraceWrite};
 pub use types::*;
 
 use async_trait::async_trait;
@@ -93,7 +95,16 @@ pub struct AppendOptions {
 /// Everything voltpass keeps, behind one interface (split by concern into supertraits).
 #[async_trait]
 pub trait Store:
-    ReadingStore + GrantStore + TrustStore + RestoreStore + RegistryStore + QualityStore + Send + Sync + 'static
+    ReadingStore
+    + GrantStore
+    + TrustStore
+    + RestoreStore
+    + RegistryStore
+    + QualityStore
+    + TraceStore
+    + Send
+    + Sync
+    + 'static
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -36,6 +36,7 @@ conformance!(
     quality_specs_are_versioned,
     quality_spc_state_and_alarms,
     quality_sampling_and_lab_results,
+    trace_genealogy_round_trip,
 );
 
 #[tokio::test]

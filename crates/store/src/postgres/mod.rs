@@ -6,6 +6,7 @@ mod quality;
 mod readings;
 mod registry;
 mod restore;
+mod trace;
 mod trust;
 
 use crate::audit::AuditEvent;
@@ -38,6 +39,7 @@ fn migrator() -> Migrator {
         ("quality", include_str!("../../migrations/postgres/0004_quality.sql")),
         ("spc", include_str!("../../migrations/postgres/0005_spc.sql")),
         ("sampling", include_str!("../../migrations/postgres/0006_sampling.sql")),
+        ("trace", include_str!("../../migrations/postgres/0007_trace.sql")),
     ])
 }
 

@@ -7,6 +7,7 @@ mod quality;
 mod readings;
 mod registry;
 mod restore;
+mod trace;
 mod trust;
 
 use crate::audit::AuditEvent;
@@ -41,6 +42,7 @@ fn migrator() -> Migrator {
         ("quality", include_str!("../../migrations/sqlite/0004_quality.sql")),
         ("spc", include_str!("../../migrations/sqlite/0005_spc.sql")),
         ("sampling", include_str!("../../migrations/sqlite/0006_sampling.sql")),
+        ("trace", include_str!("../../migrations/sqlite/0007_trace.sql")),
     ])
 }
 

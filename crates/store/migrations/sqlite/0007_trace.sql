@@ -1,0 +1,95 @@
+-- Genealogy (issue 7): units from material lot to pack, the edges between them, the events that made them.
+
+-- Every traced unit; the id is its serial, batch or lot identifier, unique across kinds and never reused.
+CREATE TABLE trace_units (
+    id          TEXT PRIMARY KEY,
+    kind        TEXT NOT NULL CHECK (kind IN ('lot', 'batch', 'cell', 'module', 'pack')),
+    unit_type   TEXT,
+    model       TEXT,
+    line        TEXT,
+    station     TEXT,
+    produced_at TEXT,
+    quantity    REAL,
+    base_uom    TEXT,
+    supplier_id TEXT,
+    material_id TEXT,
+    lot_number  TEXT,
+    passport_id TEXT,
+    attributes  TEXT,
+    operator    TEXT,
+    event_id    TEXT NOT NULL,
+    created_by  TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX trace_units_by_passport ON trace_units(passport_id) WHERE passport_id IS NOT NULL;
+
+-- `input` went into `output`: material by quantity (in the input's base unit), or a whole unit.
+-- Clustered by input for recalls; the output index serves upstream traces.
+CREATE TABLE trace_edges (
+    input_id    TEXT NOT NULL,
+    output_id   TEXT NOT NULL,
+    event_id    TEXT NOT NULL,
+    input_kind  TEXT NOT NULL,
+    output_kind TEXT NOT NULL,
+    quantity    REAL,
+    PRIMARY KEY (input_id, output_id, event_id)
+) WITHOUT ROWID;
+CREATE INDEX trace_edges_by_output ON trace_edges(output_id);
+
+-- What has been taken from each lot and batch: a running total derived from the edges.
+CREATE TABLE trace_usage (
+    unit_id   TEXT PRIMARY KEY,
+    used      REAL NOT NULL,
+    base_uom  TEXT,
+    consumers INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- The lots and batches each module and pack holds through its cells (the recall shortcut).
+CREATE TABLE trace_sources (
+    source_id TEXT NOT NULL,
+    unit_id   TEXT NOT NULL,
+    cells     INTEGER NOT NULL,
+    quantity  REAL NOT NULL,
+    PRIMARY KEY (source_id, unit_id)
+) WITHOUT ROWID;
+CREATE INDEX trace_sources_by_unit ON trace_sources(unit_id);
+
+-- Every applied event, so a re-sent one is recognised.
+CREATE TABLE trace_events (
+    event_id   TEXT PRIMARY KEY,
+    unit_id    TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    actor_id   TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- Events waiting for units not seen yet (`held`), or found to break a rule on a retry (`failed`).
+CREATE TABLE trace_backlog (
+    event_id   TEXT PRIMARY KEY,
+    event      TEXT NOT NULL,
+    missing    TEXT NOT NULL,
+    status     TEXT NOT NULL CHECK (status IN ('held', 'failed')),
+    reason     TEXT,
+    actor_id   TEXT NOT NULL,
+    operator   TEXT,
+    first_seen TEXT NOT NULL,
+    last_tried TEXT NOT NULL,
+    attempts   INTEGER NOT NULL
+);
+CREATE INDEX trace_backlog_by_status ON trace_backlog(status, first_seen);
+
+CREATE TRIGGER trace_units_append_only_u BEFORE UPDATE ON trace_units
+BEGIN SELECT RAISE(ABORT, 'trace_units is append-only'); END;
+CREATE TRIGGER trace_units_append_only_d BEFORE DELETE ON trace_units
+BEGIN SELECT RAISE(ABORT, 'trace_units is append-only'); END;
+CREATE TRIGGER trace_edges_append_only_u BEFORE UPDATE ON trace_edges
+BEGIN SELECT RAISE(ABORT, 'trace_edges is append-only'); END;
+CREATE TRIGGER trace_edges_append_only_d BEFORE DELETE ON trace_edges
+BEGIN SELECT RAISE(ABORT, 'trace_edges is append-only'); END;
+CREATE TRIGGER trace_sources_append_only_u BEFORE UPDATE ON trace_sources
+BEGIN SELECT RAISE(ABORT, 'trace_sources is append-only'); END;
+CREATE TRIGGER trace_sources_append_only_d BEFORE DELETE ON trace_sources
+BEGIN SELECT RAISE(ABORT, 'trace_sources is append-only'); END;
+CREATE TRIGGER trace_events_append_only_u BEFORE UPDATE ON trace_events
+BEGIN SELECT RAISE(ABORT, 'trace_events is append-only'); END;
+CREATE TRIGGER trace_events_append_only_d BEFORE DELETE ON trace_events
+BEGIN SELECT RAISE(ABORT, 'trace_events is append-only'); END;

@@ -1,0 +1,331 @@
+//! Genealogy on PostgreSQL.
+
+use super::{PostgresStore, trust::chain_audit};
+use crate::trace::{BacklogEvent, StoredEdge, StoredSource, StoredUnit, TraceStore, TraceWrite, parse_kind};
+use crate::{Result, StoreError};
+use async_trait::async_trait;
+use sqlx::postgres::PgRow;
+use sqlx::{Postgres, QueryBuilder, Row, Transaction};
+use trace::UnitKind;
+
+/// Rows per multi-row INSERT. Full chunks repeat the same SQL text, so the statement is prepared once per
+/// connection.
+const ROWS: usize = 200;
+/// Ids per `IN (...)` list.
+const IDS: usize = 500;
+
+const UNIT_SELECT: &str = "SELECT u.id, u.kind, u.unit_type, u.model, u.line, u.station, u.produced_at, u.quantity,
+        u.base_uom, u.supplier_id, u.material_id, u.lot_number, u.passport_id, u.attributes, u.operator,
+        u.event_id, u.created_by, g.used, g.base_uom AS used_uom, g.consumers,
+        (SELECT e.output_id FROM trace_edges e
+            WHERE e.input_id = u.id AND e.output_kind IN ('module', 'pack') LIMIT 1) AS assembled_into
+    FROM trace_units u LEFT JOIN trace_usage g ON g.unit_id = u.id WHERE u.id IN ";
+
+fn unit_from(row: &PgRow) -> Result<StoredUnit> {
+    Ok(StoredUnit {
+        id: row.try_get("id")?,
+        kind: parse_kind(&row.try_get::<String, _>("kind")?)?,
+        unit_type: row.try_get("unit_type")?,
+        model: row.try_get("model")?,
+        line: row.try_get("line")?,
+        station: row.try_get("station")?,
+        produced_at: row.try_get("produced_at")?,
+        quantity: row.try_get("quantity")?,
+        base_uom: row.try_get("base_uom")?,
+        supplier_id: row.try_get("supplier_id")?,
+        material_id: row.try_get("material_id")?,
+        lot_number: row.try_get("lot_number")?,
+        passport_id: row.try_get("passport_id")?,
+        attributes: row.try_get("attributes")?,
+        operator: row.try_get("operator")?,
+        event_id: row.try_get("event_id")?,
+        created_by: row.try_get("created_by")?,
+        used: row.try_get::<Option<f64>, _>("used")?.unwrap_or(0.0),
+        used_uom: row.try_get("used_uom")?,
+        consumers: row.try_get::<Option<i64>, _>("consumers")?.unwrap_or(0),
+        assembled_into: row.try_get("assembled_into")?,
+    })
+}
+
+fn edge_from(row: &PgRow) -> Result<StoredEdge> {
+    Ok(StoredEdge {
+        input_id: row.try_get("input_id")?,
+        input_kind: parse_kind(&row.try_get::<String, _>("input_kind")?)?,
+        output_id: row.try_get("output_id")?,
+        output_kind: parse_kind(&row.try_get::<String, _>("output_kind")?)?,
+        quantity: row.try_get("quantity")?,
+        event_id: row.try_get("event_id")?,
+    })
+}
+
+fn source_from(row: &PgRow) -> Result<StoredSource> {
+    Ok(StoredSource {
+        unit_id: row.try_get("unit_id")?,
+        source_id: row.try_get("source_id")?,
+        cells: row.try_get("cells")?,
+        quantity: row.try_get("quantity")?,
+    })
+}
+
+/// Appends `(?, ?, ...)` for `ids`.
+fn push_ids(query: &mut QueryBuilder<Postgres>, ids: &[String]) {
+    query.push("(");
+    let mut list = query.separated(", ");
+    for id in ids {
+        list.push_bind(id.clone());
+    }
+    list.push_unseparated(")");
+}
+
+impl PostgresStore {
+    /// Runs `select` (ending in `IN `) over `ids` in chunks, mapping each row.
+    async fn rows_in<T>(
+        &self,
+        select: &str,
+        ids: &[String],
+        tail: &str,
+        map: fn(&PgRow) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(IDS) {
+            let mut query = QueryBuilder::<Postgres>::new(select);
+            push_ids(&mut query, chunk);
+            query.push(tail);
+            for row in query.build().fetch_all(&self.pool).await? {
+                out.push(map(&row)?);
+            }
+        }
+        Ok(out)
+    }
+}
+
+async fn insert_units(tx: &mut Transaction<'_, Postgres>, write: &TraceWrite) -> Result<()> {
+    for chunk in write.units.chunks(ROWS) {
+        let mut insert = QueryBuilder::<Postgres>::new(
+            "INSERT INTO trace_units (id, kind, unit_type, model, line, station, produced_at, quantity, base_uom, \
+             supplier_id, material_id, lot_number, passport_id, attributes, operator, event_id, created_by) ",
+        );
+        insert.push_values(chunk, |mut row, u| {
+            let s = &u.spec;
+            row.push_bind(&s.id)
+                .push_bind(s.kind.as_str())
+                .push_bind(&s.unit_type)
+                .push_bind(&s.model)
+                .push_bind(&s.line)
+                .push_bind(&s.station)
+                .push_bind(s.at)
+                .push_bind(u.quantity.map(|(v, _)| v))
+                .push_bind(u.quantity.map(|(_, uom)| uom))
+                .push_bind(&s.supplier)
+                .push_bind(&s.material)
+                .push_bind(s.lot_number.as_ref().or((s.kind == UnitKind::Lot).then_some(&s.id)))
+                .push_bind(&s.passport)
+                .push_bind(&s.attributes)
+                .push_bind(&write.operator)
+                .push_bind(&u.event_id)
+                .push_bind(&write.actor_id);
+        });
+        insert.build().execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+async fn insert_edges_and_sources(tx: &mut Transaction<'_, Postgres>, write: &TraceWrite) -> Result<()> {
+    for chunk in write.edges.chunks(ROWS) {
+        let mut insert = QueryBuilder::<Postgres>::new(
+            "INSERT INTO trace_edges (input_id, output_id, event_id, input_kind, output_kind, quantity) ",
+        );
+        insert.push_values(chunk, |mut row, e| {
+            row.push_bind(&e.input_id)
+                .push_bind(&e.output_id)
+                .push_bind(&e.event_id)
+                .push_bind(e.input_kind.as_str())
+                .push_bind(e.output_kind.as_str())
+                .push_bind(e.quantity);
+        });
+        insert.build().execute(&mut **tx).await?;
+    }
+    for chunk in write.sources.chunks(ROWS) {
+        let mut insert =
+            QueryBuilder::<Postgres>::new("INSERT INTO trace_sources (source_id, unit_id, cells, quantity) ");
+        insert.push_values(chunk, |mut row, s| {
+            row.push_bind(&s.source.source_id)
+                .push_bind(&s.unit_id)
+                .push_bind(s.source.cells)
+                .push_bind(s.source.quantity);
+        });
+        insert.build().execute(&mut **tx).await?;
+    }
+    for chunk in write.usage.chunks(ROWS) {
+        let mut upsert = QueryBuilder::<Postgres>::new("INSERT INTO trace_usage (unit_id, used, base_uom, consumers) ");
+        upsert.push_values(chunk, |mut row, u| {
+            row.push_bind(&u.unit_id).push_bind(u.used).push_bind(u.base_uom).push_bind(u.consumers);
+        });
+        upsert.push(
+            " ON CONFLICT (unit_id) DO UPDATE SET used = trace_usage.used + excluded.used, \
+             base_uom = COALESCE(trace_usage.base_uom, excluded.base_uom), \
+             consumers = trace_usage.consumers + excluded.consumers",
+        );
+        upsert.build().execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+async fn record_events(tx: &mut Transaction<'_, Postgres>, write: &TraceWrite) -> Result<()> {
+    for chunk in write.applied.chunks(ROWS) {
+        let mut insert =
+            QueryBuilder::<Postgres>::new("INSERT INTO trace_events (event_id, unit_id, kind, actor_id, applied_at) ");
+        insert.push_values(chunk, |mut row, (event_id, unit_id, kind)| {
+            row.push_bind(event_id).push_bind(unit_id).push_bind(*kind).push_bind(&write.actor_id).push_bind(write.at);
+        });
+        insert.build().execute(&mut **tx).await?;
+        let mut release = QueryBuilder::<Postgres>::new("DELETE FROM trace_backlog WHERE event_id IN ");
+        let ids: Vec<String> = chunk.iter().map(|(id, _, _)| id.clone()).collect();
+        push_ids(&mut release, &ids);
+        release.build().execute(&mut **tx).await?;
+    }
+    for (event, missing) in &write.held {
+        let json = serde_json::to_value(event).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let missing = serde_json::Value::from(missing.clone());
+        sqlx::query(
+            "INSERT INTO trace_backlog (event_id, event, missing, status, actor_id, operator, first_seen, last_tried, \
+             attempts) VALUES ($1, $2, $3, 'held', $4, $5, $6, $6, 1)
+             ON CONFLICT (event_id) DO UPDATE SET missing = excluded.missing, last_tried = excluded.last_tried,
+                 attempts = trace_backlog.attempts + 1",
+        )
+        .bind(event.event_id())
+        .bind(json)
+        .bind(missing)
+        .bind(&write.actor_id)
+        .bind(&write.operator)
+        .bind(write.at)
+        .execute(&mut **tx)
+        .await?;
+    }
+    for (event_id, reason) in &write.failed {
+        sqlx::query(
+            "UPDATE trace_backlog SET status = 'failed', reason = $2, last_tried = $3, attempts = attempts + 1 \
+             WHERE event_id = $1",
+        )
+        .bind(event_id)
+        .bind(reason)
+        .bind(write.at)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl TraceStore for PostgresStore {
+    async fn write_trace(&self, write: TraceWrite) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        insert_units(&mut tx, &write).await?;
+        insert_edges_and_sources(&mut tx, &write).await?;
+        record_events(&mut tx, &write).await?;
+        chain_audit(&mut tx, write.audit, write.at).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn trace_units(&self, ids: &[String]) -> Result<Vec<StoredUnit>> {
+        self.rows_in(UNIT_SELECT, ids, "", unit_from).await
+    }
+
+    async fn applied_trace_events(&self, ids: &[String]) -> Result<Vec<String>> {
+        self.rows_in("SELECT event_id FROM trace_events WHERE event_id IN ", ids, "", |r| Ok(r.try_get("event_id")?))
+            .await
+    }
+
+    async fn trace_inputs(&self, output_ids: &[String]) -> Result<Vec<StoredEdge>> {
+        self.rows_in("SELECT * FROM trace_edges WHERE output_id IN ", output_ids, "", edge_from).await
+    }
+
+    async fn trace_outputs(
+        &self,
+        input_ids: &[String],
+        kinds: &[UnitKind],
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<StoredEdge>> {
+        let mut out = Vec::new();
+        for chunk in input_ids.chunks(IDS) {
+            let mut query = QueryBuilder::<Postgres>::new("SELECT * FROM trace_edges WHERE input_id IN ");
+            push_ids(&mut query, chunk);
+            if !kinds.is_empty() {
+                query.push(" AND output_kind IN ");
+                push_ids(&mut query, &kinds.iter().map(|k| k.as_str().to_string()).collect::<Vec<_>>());
+            }
+            if let Some(after) = after {
+                query.push(" AND output_id > ").push_bind(after.to_string());
+            }
+            query.push(" ORDER BY output_id LIMIT ").push_bind(limit);
+            for row in query.build().fetch_all(&self.pool).await? {
+                out.push(edge_from(&row)?);
+            }
+        }
+        out.sort_by(|a, b| a.output_id.cmp(&b.output_id));
+        out.truncate(usize::try_from(limit).unwrap_or(0));
+        Ok(out)
+    }
+
+    async fn count_trace_outputs(&self, input_ids: &[String], kind: UnitKind) -> Result<i64> {
+        if input_ids.len() > IDS {
+            // Distinct across chunks needs the ids together: count through a temporary list.
+            let mut total = std::collections::HashSet::new();
+            for edge in self.trace_outputs(input_ids, &[kind], None, i64::MAX).await? {
+                total.insert(edge.output_id);
+            }
+            return Ok(total.len() as i64);
+        }
+        let mut query =
+            QueryBuilder::<Postgres>::new("SELECT COUNT(DISTINCT output_id) FROM trace_edges WHERE input_id IN ");
+        push_ids(&mut query, input_ids);
+        query.push(" AND output_kind = ").push_bind(kind.as_str());
+        Ok(query.build().fetch_one(&self.pool).await?.try_get(0)?)
+    }
+
+    async fn trace_sources_of(&self, unit_ids: &[String]) -> Result<Vec<StoredSource>> {
+        self.rows_in("SELECT * FROM trace_sources WHERE unit_id IN ", unit_ids, "", source_from).await
+    }
+
+    async fn trace_reached_by(&self, source_ids: &[String]) -> Result<Vec<StoredSource>> {
+        self.rows_in("SELECT * FROM trace_sources WHERE source_id IN ", source_ids, "", source_from).await
+    }
+
+    async fn trace_backlog(&self, status: Option<&str>, limit: i64) -> Result<Vec<BacklogEvent>> {
+        let rows = sqlx::query(
+            "SELECT * FROM trace_backlog WHERE ($1::text IS NULL OR status = $1) ORDER BY first_seen, event_id LIMIT $2",
+        )
+        .bind(status)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let event: serde_json::Value = row.try_get("event")?;
+                let missing: serde_json::Value = row.try_get("missing")?;
+                let bad = |e: serde_json::Error| StoreError::Database(format!("stored backlog event: {e}"));
+                Ok(BacklogEvent {
+                    event_id: row.try_get("event_id")?,
+                    event: serde_json::from_value(event).map_err(bad)?,
+                    missing: serde_json::from_value(missing).map_err(bad)?,
+                    status: row.try_get("status")?,
+                    reason: row.try_get("reason")?,
+                    actor_id: row.try_get("actor_id")?,
+                    operator: row.try_get("operator")?,
+                    first_seen: row.try_get("first_seen")?,
+                    last_tried: row.try_get("last_tried")?,
+                    attempts: row.try_get("attempts")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn count_trace_units(&self) -> Result<Vec<(UnitKind, i64)>> {
+        let rows = sqlx::query("SELECT kind, COUNT(*) AS n FROM trace_units GROUP BY kind ORDER BY kind")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| Ok((parse_kind(&r.try_get::<String, _>("kind")?)?, r.try_get("n")?))).collect()
+    }
+}

@@ -1,0 +1,160 @@
+//! Genealogy (issue 7): units from material lot to pack, the edges material and units flow along, and the
+//! production events that made them. Units, edges, sources and applied events are append-only; the usage of
+//! lots and batches is a derived running total, and the backlog a work queue of events waiting for units.
+//!
+//! `trace_sources` is the shortcut that keeps recalls fast at gigafactory scale: each module and pack lists
+//! the lots and batches its cells consumed (with cell counts), so a recall goes lot → batches → assemblies
+//! without walking millions of cell edges, and an upstream trace of a pack reads a few rows.
+
+use async_trait::async_trait;
+use serde::Serialize;
+use serde_json::Value;
+use time::OffsetDateTime;
+use trace::plan::{AssemblySource, NewEdge, NewUnit, UsageDelta};
+use trace::{TraceEvent, UnitKind};
+
+use crate::Result;
+use crate::audit::AuditEvent;
+
+/// A stored unit with what has been taken from it and the assembly it went into.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredUnit {
+    pub id: String,
+    pub kind: UnitKind,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub unit_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub station: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    pub produced_at: Option<OffsetDateTime>,
+    /// The quantity it had, in `base_uom`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quantity: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base_uom: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub supplier_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub material_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lot_number: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub passport_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<Value>,
+    /// The economic operator that recorded it (`None` when an administrator did).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operator: Option<String>,
+    pub event_id: String,
+    pub created_by: String,
+    /// Taken from it so far (in `used_uom`) and by how many units.
+    pub used: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub used_uom: Option<String>,
+    pub consumers: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assembled_into: Option<String>,
+}
+
+/// A stored edge: `input` went into `output`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredEdge {
+    pub input_id: String,
+    pub input_kind: UnitKind,
+    pub output_id: String,
+    pub output_kind: UnitKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quantity: Option<f64>,
+    pub event_id: String,
+}
+
+/// A lot or batch that reached a module or pack through its cells.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredSource {
+    pub unit_id: String,
+    pub source_id: String,
+    pub cells: i64,
+    pub quantity: f64,
+}
+
+/// An event in the backlog: `held` while it waits for units, `failed` when a retry found it breaks a rule.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BacklogEvent {
+    pub event_id: String,
+    pub event: TraceEvent,
+    pub missing: Vec<String>,
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub actor_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operator: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub first_seen: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub last_tried: OffsetDateTime,
+    pub attempts: i64,
+}
+
+/// Everything one batch of events writes, in one transaction.
+#[derive(Debug, Clone)]
+pub struct TraceWrite {
+    pub units: Vec<NewUnit>,
+    pub edges: Vec<NewEdge>,
+    pub usage: Vec<UsageDelta>,
+    pub sources: Vec<AssemblySource>,
+    /// Applied events: (event id, unit id, `produced` or `consumed`).
+    pub applied: Vec<(String, String, &'static str)>,
+    /// Events to (re)hold: new ones are added, ones in the backlog get another attempt.
+    pub held: Vec<(TraceEvent, Vec<String>)>,
+    /// Backlog events that failed on retry, with why.
+    pub failed: Vec<(String, String)>,
+    pub actor_id: String,
+    pub operator: Option<String>,
+    pub at: OffsetDateTime,
+    pub audit: Vec<AuditEvent>,
+}
+
+#[async_trait]
+pub trait TraceStore {
+    /// Writes a planned batch; applied events leave the backlog.
+    async fn write_trace(&self, write: TraceWrite) -> Result<()>;
+    /// These units (those that exist).
+    async fn trace_units(&self, ids: &[String]) -> Result<Vec<StoredUnit>>;
+    /// Which of these event ids were applied before.
+    async fn applied_trace_events(&self, ids: &[String]) -> Result<Vec<String>>;
+    /// Edges into these units.
+    async fn trace_inputs(&self, output_ids: &[String]) -> Result<Vec<StoredEdge>>;
+    /// Edges out of these units, into units of `kinds` only (all kinds when empty), ordered by output, after
+    /// `after` (an output id), at most `limit`.
+    async fn trace_outputs(
+        &self,
+        input_ids: &[String],
+        kinds: &[UnitKind],
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<StoredEdge>>;
+    /// How many distinct units of `kind` take directly from these units.
+    async fn count_trace_outputs(&self, input_ids: &[String], kind: UnitKind) -> Result<i64>;
+    /// The sources of these modules and packs.
+    async fn trace_sources_of(&self, unit_ids: &[String]) -> Result<Vec<StoredSource>>;
+    /// The modules and packs these lots and batches reached.
+    async fn trace_reached_by(&self, source_ids: &[String]) -> Result<Vec<StoredSource>>;
+    /// The backlog, oldest first: `held` events to retry, or all with `status` `None`.
+    async fn trace_backlog(&self, status: Option<&str>, limit: i64) -> Result<Vec<BacklogEvent>>;
+    /// How many units of each kind are stored.
+    async fn count_trace_units(&self) -> Result<Vec<(UnitKind, i64)>>;
+}
+
+/// A stored kind (the schema's CHECK keeps them valid).
+pub(crate) fn parse_kind(kind: &str) -> Result<UnitKind> {
+    kind.parse().map_err(crate::StoreError::Database)
+}
