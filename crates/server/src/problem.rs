@@ -28,6 +28,9 @@ pub struct Problem {
     /// `column` and, for CSV, `field`).
     #[serde(flatten)]
     pub location: Option<Box<quality::ecoa::Location>>,
+    /// Refused production events, each with its position, id and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<trace::plan::PlanError>,
     /// Seconds (`u32` keeps the problem small enough to return by value).
     #[serde(skip)]
     pub retry_after: Option<u32>,
@@ -43,6 +46,7 @@ impl Problem {
             errors: Vec::new(),
             tombstone: None,
             location: None,
+            events: Vec::new(),
             retry_after: None,
         }
     }
@@ -135,6 +139,15 @@ impl From<ServiceError> for Problem {
             Lifecycle(detail) => Problem::new(StatusCode::CONFLICT, "lifecycle", detail),
             Gone(tombstone) => Problem::gone(*tombstone),
             Ecoa(error) => Problem::ecoa(*error),
+            Trace(events) => {
+                let mut p = Problem::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "trace-events",
+                    format!("{} event(s) refused, nothing written; see `events`", events.len()),
+                );
+                p.events = events;
+                p
+            }
             Unavailable(detail) => {
                 tracing::warn!(%detail, "store unavailable");
                 let mut p = Problem::new(

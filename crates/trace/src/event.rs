@@ -134,6 +134,23 @@ mod tests {
     }
 
     #[test]
+    fn ndjson_errors_name_line_column_and_event() {
+        let text = "{\"eventId\":\"a\",\"type\":\"produced\",\"unit\":{\"id\":\"L\",\"kind\":\"lot\"}}\n\n\
+                    {\"eventId\":\"b\",\"type\":\"produced\",\"unit\":{\"id\":\"C\",\"kind\":\"crate\"}}\n\
+                    {\"eventId\": oops}\n";
+        let errors = read_ndjson(text).unwrap_err();
+        assert_eq!(errors.len(), 2);
+        assert_eq!((errors[0].position, errors[0].event_id.as_str()), (3, "b"));
+        assert!(errors[0].message.contains("crate"), "{}", errors[0].message);
+        assert_eq!(errors[1].position, 4);
+        assert!(errors[1].message.contains("column"), "{}", errors[1].message);
+        let fine = read_ndjson("{\"eventId\":\"a\",\"type\":\"consumed\",\"unitId\":\"B\",\"inputs\":[]}").unwrap();
+        assert_eq!(fine[0].0, 1);
+        let array = read_json(br#"[{"eventId":"a","type":"consumed","unitId":"B","inputs":[]},{"eventId":"z"}]"#);
+        assert_eq!(array.unwrap_err()[0].position, 2);
+    }
+
+    #[test]
     fn unknown_fields_and_kinds_are_refused() {
         let typo = serde_json::from_str::<TraceEvent>(
             r#"{"eventId":"e","type":"produced","unit":{"id":"C","kind":"cell","modle":"X"}}"#,
@@ -143,4 +160,57 @@ mod tests {
             serde_json::from_str::<TraceEvent>(r#"{"eventId":"e","type":"produced","unit":{"id":"C","kind":"crate"}}"#);
         assert!(kind.is_err());
     }
+}
+
+/// Reads production events, one JSON object per line (blank lines skipped), with their line numbers. Every
+/// line that is not a valid event is reported, with its line and column.
+pub fn read_ndjson(text: &str) -> Result<Vec<(usize, TraceEvent)>, Vec<crate::plan::PlanError>> {
+    let mut events = Vec::new();
+    let mut errors = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match read_one(line.as_bytes()) {
+            Ok(event) => events.push((index + 1, event)),
+            Err((event_id, message)) => errors.push(crate::plan::PlanError { position: index + 1, event_id, message }),
+        }
+    }
+    if errors.is_empty() { Ok(events) } else { Err(errors) }
+}
+
+/// Reads a JSON array of events (or one event), numbered from 1.
+pub fn read_json(bytes: &[u8]) -> Result<Vec<(usize, TraceEvent)>, Vec<crate::plan::PlanError>> {
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| {
+        vec![crate::plan::PlanError {
+            position: 0,
+            event_id: String::new(),
+            message: format!("not JSON: {e} (line {}, column {})", e.line(), e.column()),
+        }]
+    })?;
+    let items = match value {
+        Value::Array(items) => items,
+        one => vec![one],
+    };
+    let mut events = Vec::new();
+    let mut errors = Vec::new();
+    for (index, item) in items.into_iter().enumerate() {
+        let event_id = item.get("eventId").and_then(Value::as_str).unwrap_or_default().to_string();
+        match serde_json::from_value::<TraceEvent>(item) {
+            Ok(event) => events.push((index + 1, event)),
+            Err(e) => errors.push(crate::plan::PlanError { position: index + 1, event_id, message: e.to_string() }),
+        }
+    }
+    if errors.is_empty() { Ok(events) } else { Err(errors) }
+}
+
+/// One event from JSON text; on error its id (when it has one) and why, with the column.
+pub fn read_one(bytes: &[u8]) -> Result<TraceEvent, (String, String)> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        let event_id = serde_json::from_slice::<Value>(bytes)
+            .ok()
+            .and_then(|v| v.get("eventId").and_then(Value::as_str).map(str::to_string))
+            .unwrap_or_default();
+        (event_id, format!("{e}"))
+    })
 }

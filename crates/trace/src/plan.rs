@@ -102,7 +102,8 @@ pub struct Held {
 }
 
 /// Why an event cannot be applied.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[error("event {event_id} (#{position}): {message}")]
 pub struct PlanError {
     /// The event's place in its batch, from 1 (the line of an NDJSON file when read from one).

@@ -35,6 +35,10 @@ enum Command {
     /// Material specifications: `spec put FILE` stores a new version, `spec list` prints those in force.
     #[command(subcommand)]
     Spec(cmd::coa::SpecCommand),
+    /// Genealogy: `trace import FILE...` records production events (NDJSON); `trace recall LOT --out F.csv`
+    /// writes every unit holding material of a lot.
+    #[command(subcommand)]
+    Trace(cmd::trace::TraceCommand),
     /// Export composed passports as NDJSON.
     Export(cmd::export::Args),
     /// Seed realistic demo data: three battery models, item passports, suppliers and two years of CoAs.
@@ -85,6 +89,7 @@ fn main() -> anyhow::Result<()> {
             Command::Coa(command) => cmd::coa::run(command).await,
             Command::Spc(command) => cmd::coa::run_spc(command).await,
             Command::Spec(command) => cmd::coa::run_spec(command).await,
+            Command::Trace(command) => cmd::trace::run(command).await,
             Command::Export(args) => cmd::export::run(args).await,
             Command::Demo(args) => cmd::demo::run(args).await,
             Command::Qr(args) => cmd::qr::run(args).await,

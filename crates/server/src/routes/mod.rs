@@ -14,6 +14,7 @@ mod readings;
 mod resolver;
 mod spc;
 pub(crate) mod suppliers;
+mod trace;
 mod trust;
 
 use axum::Router;
@@ -74,6 +75,11 @@ use crate::ratelimit::{self, PublicLimiter};
         spc::put_spec,
         suppliers::ranking,
         suppliers::scorecard,
+        trace::ingest_events,
+        trace::upstream,
+        trace::downstream,
+        trace::downstream_cells,
+        trace::backlog,
         trust::did_document,
         trust::credential,
         trust::audit_entries,
@@ -93,6 +99,7 @@ use crate::ratelimit::{self, PublicLimiter};
         (name = "readings", description = "Dynamic data (Annex VII): state of charge and health, cycles, throughput, events"),
         (name = "grants", description = "Written authorisations to update attribute groups of passports (Art. 77(4))"),
         (name = "quality", description = "Supplier quality: eCoA intake with revisions, incoming-quality decisions and overrides"),
+        (name = "trace", description = "Genealogy from material lot to pack: production events, backward and forward (recall) traces"),
         (name = "trust", description = "Issuer keys (did:web), verifiable credentials, the audit log"),
     )
 )]
@@ -161,6 +168,10 @@ pub fn router(state: AppState) -> Router {
         .route("/quality/suppliers/{id}/report.html", get(quality_pages::report_html))
         .route("/quality/suppliers/{id}/report.pdf", get(quality_pages::report_pdf))
         .route("/quality/series", get(quality_pages::series))
+        .route("/api/v1/trace/backlog", get(trace::backlog))
+        .route("/api/v1/trace/{id}/upstream", get(trace::upstream))
+        .route("/api/v1/trace/{id}/downstream", get(trace::downstream))
+        .route("/api/v1/trace/{id}/downstream/cells", get(trace::downstream_cells))
         .route("/api/v1/audit", get(trust::audit_entries))
         .route("/api/v1/issuer-keys", post(trust::create_issuer_key))
         .layer(DefaultBodyLimit::max(single));
@@ -168,6 +179,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/passports:bulk", post(bulk::bulk_create))
         .route("/api/v1/passports/{id}/readings", post(readings::add_readings))
         .route("/api/v1/readings", post(readings::add_readings_bulk))
+        .route("/api/v1/trace/events", post(trace::ingest_events))
         .layer(DefaultBodyLimit::max(bulk_limit));
     // What the public reaches from a QR code: rate limited per client address when configured.
     let mut public = Router::new()

@@ -14,6 +14,7 @@ pub mod sampling;
 pub mod scorecard;
 pub mod signing;
 pub mod spc;
+pub mod trace;
 
 pub use grants::{GRANT_GROUPS, GrantRequest};
 pub use lifecycle::StatusChange;
@@ -62,6 +63,9 @@ pub enum ServiceError {
     /// A CoA refused at intake, with where in the document.
     #[error("{0}")]
     Ecoa(Box<::quality::ecoa::EcoaError>),
+    /// Production events refused, each with why (nothing of their batch was written).
+    #[error("{} production event(s) refused: {}", .0.len(), .0.first().map(|e| e.to_string()).unwrap_or_default())]
+    Trace(Vec<::trace::plan::PlanError>),
     #[error("{0}")]
     Unavailable(String),
     #[error("{0}")]
@@ -169,6 +173,8 @@ pub struct PassportService {
     /// Actors of API keys already seen (by key hash). Keys are never revoked and actors never change, so a hit
     /// is always right; unknown keys are not cached, so a new key works at once.
     key_holders: Arc<quick_cache::sync::Cache<String, Actor>>,
+    /// One genealogy batch at a time: its checks (quantities left, serials free) hold until it is written.
+    trace_lock: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// A validated passport write, ready for the store.
@@ -215,6 +221,7 @@ impl PassportService {
             keys: Arc::default(),
             counters: Arc::default(),
             key_holders: Arc::new(quick_cache::sync::Cache::new(10_000)),
+            trace_lock: Arc::default(),
         }
     }
 

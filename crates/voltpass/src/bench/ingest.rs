@@ -140,7 +140,7 @@ async fn postgres_baseline(url: &str, count: usize) -> anyhow::Result<Duration> 
 }
 
 /// Creates a scratch database next to `base` and returns its URL and name.
-async fn scratch_pg(base: &str, tag: &str) -> anyhow::Result<(String, String)> {
+pub(super) async fn scratch_pg(base: &str, tag: &str) -> anyhow::Result<(String, String)> {
     let mut admin =
         sqlx::PgConnection::connect(base).await.with_context(|| format!("cannot reach PostgreSQL at {base}"))?;
     let name = format!("voltpass_bench_{tag}_{}", uuid::Uuid::now_v7().simple());
@@ -149,7 +149,7 @@ async fn scratch_pg(base: &str, tag: &str) -> anyhow::Result<(String, String)> {
     Ok((format!("{prefix}/{name}"), name))
 }
 
-async fn drop_pg(base: &str, name: &str) {
+pub(super) async fn drop_pg(base: &str, name: &str) {
     if let Ok(mut admin) = sqlx::PgConnection::connect(base).await {
         let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
             .execute(&mut admin)

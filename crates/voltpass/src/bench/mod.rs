@@ -5,6 +5,7 @@ mod ingest;
 mod quality;
 mod readings;
 mod resolve;
+mod trace;
 
 use clap::Subcommand;
 
@@ -20,6 +21,9 @@ pub enum BenchCommand {
     Readings(readings::Args),
     /// Ingest and decide CoAs of 20 characteristics with SPC, then recompute all SPC state, vs. bare inserts.
     Quality(quality::Args),
+    /// A factory year of genealogy events (lots to packs), then recall and upstream traces vs. one recursive
+    /// SQL query per trace.
+    Trace(trace::Args),
 }
 
 pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
@@ -29,6 +33,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Readings(args) => readings::run(args).await,
         BenchCommand::Aas(args) => aas::run(args).await,
         BenchCommand::Quality(args) => quality::run(args).await,
+        BenchCommand::Trace(args) => trace::run(args).await,
     }
 }
 

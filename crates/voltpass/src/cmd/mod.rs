@@ -12,6 +12,7 @@ pub mod keys;
 pub mod labels;
 pub mod qr;
 pub mod serve;
+pub mod trace;
 pub mod verify;
 
 use anyhow::Context;

@@ -1,0 +1,460 @@
+//! Genealogy (issue 7): production events in, traces out.
+//!
+//! Ingest reads what a batch of events names, lets [`trace::plan`] check it, and writes the plan in one
+//! transaction; events naming units not seen yet wait in the backlog and are retried with every later batch.
+//! Traces follow the recall shortcut (`trace_sources`): a lot reaches modules and packs through the process
+//! batches it fed, without walking every cell.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use serde::Serialize;
+use store::{Actor, AuditEvent, BacklogEvent, CoaFilter, Role, StoredUnit, TraceWrite};
+use time::OffsetDateTime;
+use trace::plan::{Known, KnownUnit, PlanError, Source, plan};
+use trace::share::{Flow, Usage, fraction, process_fractions};
+use trace::{TraceEvent, UnitKind};
+
+use super::{CEASED, PassportService, Result, ServiceError};
+
+/// Held events retried with each batch (the oldest first).
+const BACKLOG_RETRY: i64 = 1000;
+
+/// What became of a batch of events.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TraceReceipt {
+    pub applied: usize,
+    pub duplicates: usize,
+    /// Events now waiting for units (of this batch and of the backlog).
+    pub held: usize,
+    /// Backlog events applied with this batch.
+    pub released: usize,
+    /// Backlog events that a retry found to break a rule.
+    pub failed: usize,
+}
+
+/// A unit with the share of the traced lot it holds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Affected {
+    #[serde(flatten)]
+    pub unit: StoredUnit,
+    /// The part of the lot (of what has been taken from it) this unit holds.
+    pub share: f64,
+    /// How much of the lot that is, in the lot's base unit.
+    pub quantity: f64,
+    /// Cells through which it holds the lot (modules and packs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cells: Option<i64>,
+}
+
+/// Forward trace: everything made from a lot or batch.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Downstream {
+    pub unit: StoredUnit,
+    /// Process batches (and the unit itself) the material went through.
+    pub batches: Vec<Affected>,
+    pub cells: i64,
+    pub modules: Vec<Affected>,
+    pub packs: Vec<Affected>,
+    /// The battery passports of the affected packs.
+    pub passports: Vec<String>,
+}
+
+/// A lot with its supplier's CoA and our decision on it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TracedLot {
+    #[serde(flatten)]
+    pub unit: StoredUnit,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coa: Option<LotCoa>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LotCoa {
+    pub id: String,
+    pub revision: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decision: Option<String>,
+}
+
+/// Backward trace: everything a unit is made of.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Upstream {
+    pub unit: StoredUnit,
+    /// The modules or cells assembled into it (one level).
+    pub parts: Vec<String>,
+    /// Cells in it (through its modules).
+    pub cells: i64,
+    pub batches: Vec<StoredUnit>,
+    pub lots: Vec<TracedLot>,
+    pub suppliers: Vec<String>,
+}
+
+/// Who may record production events: administrators, and economic operators for their own organisation.
+fn trace_writer(actor: &Actor) -> Result<Option<String>> {
+    match (actor.role, &actor.organisation) {
+        (Role::Admin, _) => Ok(None),
+        (Role::EconomicOperator, Some(org)) => Ok(Some(org.clone())),
+        (role, _) => Err(ServiceError::Forbidden(format!("role {role} may not record production events"))),
+    }
+}
+
+/// Who may read genealogy: `Some(organisation)` when only an economic operator's own units; administrators
+/// and authorities (market surveillance tracing a recall) read all.
+fn trace_reader(actor: &Actor) -> Result<Option<String>> {
+    match (actor.role, &actor.organisation) {
+        (Role::Admin | Role::Authority, _) => Ok(None),
+        (Role::EconomicOperator, Some(org)) => Ok(Some(org.clone())),
+        (role, _) => Err(ServiceError::Forbidden(format!("role {role} may not read genealogy"))),
+    }
+}
+
+fn visible(unit: &StoredUnit, own: Option<&str>) -> bool {
+    own.is_none() || unit.operator.as_deref() == own
+}
+
+impl PassportService {
+    /// Checks and writes a batch of production events (with their positions, e.g. NDJSON line numbers),
+    /// retrying the backlog with them. Any event that breaks a rule refuses the whole batch.
+    pub async fn ingest_trace(&self, actor: &Actor, events: Vec<(usize, TraceEvent)>) -> Result<TraceReceipt> {
+        let operator = trace_writer(actor)?;
+        let _one_writer = self.trace_lock.lock().await;
+        let backlog: Vec<BacklogEvent> = self
+            .store
+            .trace_backlog(Some("held"), BACKLOG_RETRY)
+            .await?
+            .into_iter()
+            .filter(|b| b.operator == operator)
+            .collect();
+        let waiting: HashSet<&str> = backlog.iter().map(|b| b.event_id.as_str()).collect();
+        let mut duplicates = 0;
+        let mut batch: Vec<(usize, TraceEvent)> = Vec::with_capacity(events.len() + backlog.len());
+        for (position, event) in events {
+            // Sent again while it waits: the held copy is retried below.
+            if waiting.contains(event.event_id()) {
+                duplicates += 1;
+            } else {
+                batch.push((position, event));
+            }
+        }
+        let from_backlog: HashSet<String> = backlog.iter().map(|b| b.event_id.clone()).collect();
+        batch.extend(backlog.into_iter().map(|b| (0, b.event)));
+        let known = self.known_for(&batch).await?;
+        let mut planned = plan(batch, &known);
+        let (backlog_errors, errors): (Vec<PlanError>, Vec<PlanError>) =
+            planned.errors.drain(..).partition(|e| from_backlog.contains(&e.event_id));
+        if !errors.is_empty() {
+            return Err(ServiceError::Trace(errors));
+        }
+        let released = planned.applied.iter().filter(|(id, _, _)| from_backlog.contains(id)).count();
+        let receipt = TraceReceipt {
+            applied: planned.applied.len() - released,
+            duplicates: duplicates + planned.duplicates.len(),
+            held: planned.held.len(),
+            released,
+            failed: backlog_errors.len(),
+        };
+        if planned.applied.is_empty() && planned.held.is_empty() && backlog_errors.is_empty() {
+            return Ok(receipt);
+        }
+        let at = OffsetDateTime::now_utc();
+        let detail = serde_json::to_value(&receipt).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let subject = operator.clone().unwrap_or_else(|| "admin".into());
+        self.store
+            .write_trace(TraceWrite {
+                units: planned.units,
+                edges: planned.edges,
+                usage: planned.usage,
+                sources: planned.sources,
+                applied: planned.applied,
+                held: planned.held.into_iter().map(|h| (h.event, h.missing)).collect(),
+                failed: backlog_errors.into_iter().map(|e| (e.event_id, e.message)).collect(),
+                actor_id: actor.id.clone(),
+                operator,
+                at,
+                audit: vec![AuditEvent::new(&actor.id, "trace.ingest", subject, detail)],
+            })
+            .await?;
+        Ok(receipt)
+    }
+
+    /// Reads what the checks need to know about the units, events and passports a batch names.
+    async fn known_for(&self, batch: &[(usize, TraceEvent)]) -> Result<Known> {
+        let mut unit_ids = BTreeSet::new();
+        let mut passports = BTreeSet::new();
+        let mut consumed_inputs = BTreeSet::new();
+        for (_, event) in batch {
+            unit_ids.insert(event.unit_id().to_string());
+            unit_ids.extend(event.inputs().iter().map(|i| i.id.clone()));
+            match event {
+                TraceEvent::Produced { unit, .. } => passports.extend(unit.passport.clone()),
+                TraceEvent::Consumed { inputs, .. } => consumed_inputs.extend(inputs.iter().map(|i| i.id.clone())),
+            }
+        }
+        let unit_ids: Vec<String> = unit_ids.into_iter().collect();
+        let event_ids: Vec<String> = batch.iter().map(|(_, e)| e.event_id().to_string()).collect();
+        let stored = self.store.trace_units(&unit_ids).await?;
+        let mut known = Known {
+            events: self.store.applied_trace_events(&event_ids).await?.into_iter().collect(),
+            ..Known::default()
+        };
+        let (mut cells, mut modules) = (Vec::new(), Vec::new());
+        for unit in stored {
+            match unit.kind {
+                UnitKind::Cell => cells.push(unit.id.clone()),
+                UnitKind::Module => modules.push(unit.id.clone()),
+                _ => {}
+            }
+            known.units.insert(
+                unit.id.clone(),
+                KnownUnit {
+                    kind: unit.kind,
+                    quantity: unit.quantity,
+                    base_uom: unit.base_uom.or(unit.used_uom),
+                    used: unit.used,
+                    assembled_into: unit.assembled_into,
+                },
+            );
+        }
+        for edge in self.store.trace_inputs(&cells).await? {
+            known.cell_inputs.entry(edge.output_id).or_default().push(Source {
+                source_id: edge.input_id,
+                cells: 1,
+                quantity: edge.quantity.unwrap_or(0.0),
+            });
+        }
+        for s in self.store.trace_sources_of(&modules).await? {
+            known.assembly_sources.entry(s.unit_id).or_default().push(Source {
+                source_id: s.source_id,
+                cells: s.cells,
+                quantity: s.quantity,
+            });
+        }
+        for input in consumed_inputs.into_iter().filter(|id| known.units.contains_key(id)) {
+            let ancestors = self.process_upstream(std::slice::from_ref(&input)).await?;
+            known.ancestors.insert(input, ancestors.into_iter().collect());
+        }
+        let passports: Vec<String> = passports.into_iter().collect();
+        for head in self.store.passport_heads(&passports).await? {
+            known.passports.insert(head.id, head.status == CEASED);
+        }
+        Ok(known)
+    }
+
+    /// Every lot and batch upstream of these units through process edges (not the units themselves).
+    async fn process_upstream(&self, from: &[String]) -> Result<HashSet<String>> {
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut frontier: Vec<String> = from.to_vec();
+        while !frontier.is_empty() {
+            let edges = self.store.trace_inputs(&frontier).await?;
+            frontier = edges
+                .into_iter()
+                .filter(|e| matches!(e.input_kind, UnitKind::Lot | UnitKind::Batch))
+                .filter_map(|e| seen.insert(e.input_id.clone()).then_some(e.input_id))
+                .collect();
+        }
+        Ok(seen)
+    }
+
+    async fn visible_unit(&self, actor: &Actor, id: &str) -> Result<(StoredUnit, Option<String>)> {
+        let own = trace_reader(actor)?;
+        let unit = self.store.trace_units(&[id.to_string()]).await?.into_iter().next();
+        match unit {
+            Some(unit) if visible(&unit, own.as_deref()) => Ok((unit, own)),
+            _ => Err(ServiceError::NotFound(format!("no traced unit `{id}`"))),
+        }
+    }
+
+    /// Forward trace of a lot or batch: every batch, cell count, module, pack and passport holding its
+    /// material, each with the share of it.
+    pub async fn trace_downstream(&self, actor: &Actor, id: &str) -> Result<Downstream> {
+        let (root, own) = self.visible_unit(actor, id).await?;
+        if !matches!(root.kind, UnitKind::Lot | UnitKind::Batch) {
+            return Err(ServiceError::BadRequest(format!(
+                "{id} is a {}: a forward trace starts at a lot or batch",
+                root.kind
+            )));
+        }
+        // The process part: lots and batches downstream, and how the material split between them.
+        let mut flows = Vec::new();
+        let mut process: Vec<String> = vec![root.id.clone()];
+        let mut frontier = vec![root.id.clone()];
+        while !frontier.is_empty() {
+            let edges = self.store.trace_outputs(&frontier, &[UnitKind::Batch], None, i64::MAX).await?;
+            frontier.clear();
+            for edge in edges {
+                if !process.contains(&edge.output_id) {
+                    process.push(edge.output_id.clone());
+                    frontier.push(edge.output_id.clone());
+                }
+                flows.push(Flow { input: edge.input_id, output: edge.output_id, quantity: edge.quantity });
+            }
+        }
+        let units: HashMap<String, StoredUnit> =
+            self.store.trace_units(&process).await?.into_iter().map(|u| (u.id.clone(), u)).collect();
+        let usage: HashMap<String, Usage> =
+            units.values().map(|u| (u.id.clone(), Usage { used: u.used, consumers: u.consumers })).collect();
+        let fractions = process_fractions(&root.id, &flows, &usage);
+        let lot_used = root.used;
+        let affected = |unit: StoredUnit, share: f64, cells: Option<i64>| Affected {
+            unit,
+            share,
+            quantity: share * lot_used,
+            cells,
+        };
+        let mut batches: Vec<Affected> = process
+            .iter()
+            .filter_map(|id| units.get(id).cloned())
+            .map(|u| {
+                let share = fractions.get(&u.id).copied().unwrap_or(0.0);
+                affected(u, share, None)
+            })
+            .collect();
+        batches.sort_by(|a, b| a.unit.id.cmp(&b.unit.id));
+        // The assembly part, through the shortcut: modules and packs that hold cells made from the batches.
+        let mut reached: HashMap<String, (f64, i64)> = HashMap::new();
+        for s in self.store.trace_reached_by(&process).await? {
+            let source_usage = usage.get(&s.source_id).copied().unwrap_or_default();
+            let quantity = (s.quantity > 0.0).then_some(s.quantity);
+            let share = fractions.get(&s.source_id).copied().unwrap_or(0.0) * fraction(quantity, s.cells, source_usage);
+            let entry = reached.entry(s.unit_id).or_insert((0.0, 0));
+            entry.0 += share;
+            // A cell taking two batches of the lot counts twice; lines feed a cell one batch per material.
+            entry.1 += s.cells;
+        }
+        let ids: Vec<String> = reached.keys().cloned().collect();
+        let (mut modules, mut packs) = (Vec::new(), Vec::new());
+        for unit in self.store.trace_units(&ids).await? {
+            if !visible(&unit, own.as_deref()) {
+                continue;
+            }
+            let (share, cells) = reached[&unit.id];
+            match unit.kind {
+                UnitKind::Pack => packs.push(affected(unit, share, Some(cells))),
+                _ => modules.push(affected(unit, share, Some(cells))),
+            }
+        }
+        modules.sort_by(|a, b| a.unit.id.cmp(&b.unit.id));
+        packs.sort_by(|a, b| a.unit.id.cmp(&b.unit.id));
+        let mut passports: Vec<String> = packs.iter().filter_map(|p| p.unit.passport_id.clone()).collect();
+        passports.sort();
+        let cells = self.store.count_trace_outputs(&process, UnitKind::Cell).await?;
+        Ok(Downstream { unit: root, batches, cells, modules, packs, passports })
+    }
+
+    /// The cells made from a lot or batch, by id, after `after`, with the share of it each holds.
+    pub async fn trace_downstream_cells(
+        &self,
+        actor: &Actor,
+        id: &str,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<Affected>> {
+        let down = self.trace_downstream(actor, id).await?;
+        let process: Vec<String> = down.batches.iter().map(|b| b.unit.id.clone()).collect();
+        let by_id: HashMap<&str, &Affected> = down.batches.iter().map(|b| (b.unit.id.as_str(), b)).collect();
+        let edges = self.store.trace_outputs(&process, &[UnitKind::Cell], after, limit).await?;
+        let mut share: HashMap<String, f64> = HashMap::new();
+        for edge in &edges {
+            let Some(source) = by_id.get(edge.input_id.as_str()) else { continue };
+            let usage = Usage { used: source.unit.used, consumers: source.unit.consumers };
+            *share.entry(edge.output_id.clone()).or_insert(0.0) += source.share * fraction(edge.quantity, 1, usage);
+        }
+        let ids: Vec<String> = share.keys().cloned().collect();
+        let mut cells: Vec<Affected> = self
+            .store
+            .trace_units(&ids)
+            .await?
+            .into_iter()
+            .map(|u| {
+                let s = share[&u.id];
+                Affected { share: s, quantity: s * down.unit.used, cells: None, unit: u }
+            })
+            .collect();
+        cells.sort_by(|a, b| a.unit.id.cmp(&b.unit.id));
+        Ok(cells)
+    }
+
+    /// Backward trace of a unit: its parts, the batches and lots it is made of, their CoAs and suppliers.
+    pub async fn trace_upstream(&self, actor: &Actor, id: &str) -> Result<Upstream> {
+        let (unit, own) = self.visible_unit(actor, id).await?;
+        let inputs = self.store.trace_inputs(std::slice::from_ref(&unit.id)).await?;
+        let (parts, start): (Vec<String>, Vec<String>) = if unit.kind.is_assembly() {
+            let parts = inputs.iter().map(|e| e.input_id.clone()).collect();
+            let sources = self.store.trace_sources_of(std::slice::from_ref(&unit.id)).await?;
+            (parts, sources.into_iter().map(|s| s.source_id).collect())
+        } else {
+            (Vec::new(), vec![unit.id.clone()])
+        };
+        let cells = match unit.kind {
+            UnitKind::Pack => {
+                let modules: Vec<String> =
+                    inputs.iter().filter(|e| e.input_kind == UnitKind::Module).map(|e| e.input_id.clone()).collect();
+                let direct = inputs.iter().filter(|e| e.input_kind == UnitKind::Cell).count();
+                (self.store.trace_inputs(&modules).await?.len() + direct) as i64
+            }
+            UnitKind::Module => inputs.len() as i64,
+            _ => 0,
+        };
+        let mut upstream = self.process_upstream(&start).await?;
+        if unit.kind.is_assembly() {
+            upstream.extend(start);
+        }
+        let ids: Vec<String> = upstream.into_iter().collect();
+        let (mut batches, mut lots) = (Vec::new(), Vec::new());
+        for u in self.store.trace_units(&ids).await?.into_iter().filter(|u| visible(u, own.as_deref())) {
+            match u.kind {
+                UnitKind::Lot => lots.push(u),
+                _ => batches.push(u),
+            }
+        }
+        batches.sort_by(|a, b| a.id.cmp(&b.id));
+        lots.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut suppliers: Vec<String> = lots.iter().filter_map(|l| l.supplier_id.clone()).collect();
+        suppliers.sort();
+        suppliers.dedup();
+        let mut traced = Vec::with_capacity(lots.len());
+        for lot in lots {
+            let coa = self.lot_coa(&lot).await?;
+            traced.push(TracedLot { unit: lot, coa });
+        }
+        Ok(Upstream { unit, parts, cells, batches, lots: traced, suppliers })
+    }
+
+    /// The latest CoA revision of a lot, matched by supplier, material and lot number.
+    async fn lot_coa(&self, lot: &StoredUnit) -> Result<Option<LotCoa>> {
+        let (Some(supplier), Some(material), Some(number)) = (&lot.supplier_id, &lot.material_id, &lot.lot_number)
+        else {
+            return Ok(None);
+        };
+        let filter = CoaFilter {
+            supplier: Some(supplier.clone()),
+            material: Some(material.clone()),
+            lot: Some(number.clone()),
+            outcome: None,
+        };
+        let coas = self.store.coas(&filter, None, 100).await?;
+        Ok(coas.into_iter().max_by_key(|c| c.revision).map(|c| LotCoa {
+            id: c.id,
+            revision: c.revision,
+            decision: c.decision.map(|d| d.outcome),
+        }))
+    }
+
+    /// The backlog (of the caller's organisation): `held` or `failed` events, or all.
+    pub async fn trace_backlog(&self, actor: &Actor, status: Option<&str>, limit: i64) -> Result<Vec<BacklogEvent>> {
+        let own = trace_reader(actor)?;
+        if let Some(s) = status
+            && !matches!(s, "held" | "failed")
+        {
+            return Err(ServiceError::BadRequest(format!("unknown backlog status `{s}`: use held or failed")));
+        }
+        let all = self.store.trace_backlog(status, limit).await?;
+        Ok(all.into_iter().filter(|b| own.is_none() || b.operator == own).collect())
+    }
+}

@@ -1,0 +1,217 @@
+//! Genealogy over REST: production events in (NDJSON and JSON), events waiting for units held and released,
+//! duplicates ignored, a backward trace of a pack to its lots, CoAs and suppliers, a forward trace (recall)
+//! of a lot to every module, pack and passport with its share, cells paged, who may see what, and refused
+//! batches that write nothing.
+
+mod common;
+
+use common::quality::{CAM, lot, post_coa, supplier_key};
+use common::{TestServer, documents, problem};
+use passport::demo::DemoModel;
+use passport::fixtures::item_body;
+use serde_json::{Value, json};
+use server::Config;
+use std::sync::Arc;
+use store::Store;
+
+on_both_backends!(genealogy_in_and_traces_out, refused_batches_write_nothing);
+
+/// Creates one EV passport as the demo operator; returns its id.
+async fn ev_passport(s: &TestServer) -> String {
+    s.create_demo_models().await;
+    let doc = documents(DemoModel::EvNmc811Pack, 1, 7).remove(0);
+    let response = s.post("/api/v1/passports", Some(&s.operator)).json(&item_body(&doc)).send().await.unwrap();
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+    let created: Value = response.json().await.unwrap();
+    created["generalProductInformation"]["batteryPassportIdentifier"].as_str().unwrap().to_string()
+}
+
+/// A factory in miniature: a cathode lot split 300/200 kg over two coating batches, a graphite lot, eight
+/// cells (four per cathode batch), two modules of four, one pack linked to `passport`.
+fn factory(passport: &str) -> Vec<Value> {
+    let mut events = vec![
+        json!({"eventId": "lot-a", "type": "produced", "unit": {"id": "LOT-A", "kind": "lot", "supplier": CAM,
+            "material": "NMC811", "lotNumber": "L-001", "quantity": {"value": 1, "unit": "t"}}}),
+        json!({"eventId": "cb-1", "type": "produced", "unit": {"id": "CB-1", "kind": "batch", "type": "cathode coating"},
+            "inputs": [{"id": "LOT-A", "quantity": {"value": 300, "unit": "kg"}}]}),
+        json!({"eventId": "cb-2", "type": "produced", "unit": {"id": "CB-2", "kind": "batch", "type": "cathode coating"},
+            "inputs": [{"id": "LOT-A", "quantity": {"value": 200000, "unit": "g"}}]}),
+        json!({"eventId": "ab-1", "type": "produced", "unit": {"id": "AB-1", "kind": "batch", "type": "anode coating"},
+            "inputs": [{"id": "LOT-G", "quantity": {"value": 100, "unit": "kg"}}]}),
+    ];
+    for i in 1..=8 {
+        let cathode = if i <= 4 { "CB-1" } else { "CB-2" };
+        events.push(json!({"eventId": format!("c-{i}"), "type": "produced",
+            "unit": {"id": format!("C-0{i}"), "kind": "cell", "model": "VP-C50", "line": "L1"},
+            "inputs": [{"id": cathode}, {"id": "AB-1"}]}));
+    }
+    for (m, cells) in [(1, 1..=4), (2, 5..=8)] {
+        let inputs: Vec<Value> = cells.map(|i| json!({"id": format!("C-0{i}")})).collect();
+        events.push(json!({"eventId": format!("m-{m}"), "type": "produced",
+            "unit": {"id": format!("M-{m}"), "kind": "module"}, "inputs": inputs}));
+    }
+    events.push(json!({"eventId": "p-1", "type": "produced",
+        "unit": {"id": "P-1", "kind": "pack", "model": "VP-P8", "passport": passport},
+        "inputs": [{"id": "M-1"}, {"id": "M-2"}]}));
+    events
+}
+
+fn ndjson(events: &[Value]) -> String {
+    events.iter().map(|e| format!("{e}\n")).collect()
+}
+
+async fn send(s: &TestServer, key: &str, body: String) -> reqwest::Response {
+    s.post("/api/v1/trace/events", Some(key))
+        .header("content-type", "application/x-ndjson")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn receipt(s: &TestServer, key: &str, body: String) -> Value {
+    let response = send(s, key, body).await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    response.json().await.unwrap()
+}
+
+async fn genealogy_in_and_traces_out(store: Arc<dyn Store>) {
+    let s = TestServer::start(store, Config::default()).await;
+    let passport = ev_passport(&s).await;
+    let cam = supplier_key(&s.store, CAM).await;
+    let coa = post_coa(&s, &cam, lot(1, 11.0)).await;
+
+    // Everything but the graphite lot: the anode batch waits for it, and the cells, modules and pack with it.
+    let events = factory(&passport);
+    let first = receipt(&s, &s.operator, ndjson(&events)).await;
+    assert_eq!(first, json!({"applied": 3, "duplicates": 0, "held": 12, "released": 0, "failed": 0}));
+    let backlog = s.get_json("/api/v1/trace/backlog?status=held", Some(&s.operator)).await;
+    let waiting = backlog["items"].as_array().unwrap();
+    assert_eq!(waiting.len(), 12);
+    let anode = waiting.iter().find(|b| b["eventId"] == "ab-1").unwrap();
+    assert_eq!(anode["missing"], json!(["LOT-G"]));
+    let other_backlog = s.get_json("/api/v1/trace/backlog", Some(&s.other_operator)).await;
+    assert!(other_backlog["items"].as_array().unwrap().is_empty(), "another operator's backlog is not shown");
+
+    // The graphite lot arrives (as a JSON array this time): every held event goes through with it.
+    let graphite = json!([{"eventId": "lot-g", "type": "produced", "unit": {"id": "LOT-G", "kind": "lot",
+        "supplier": "BPNL000000000GRA", "material": "GRAPHITE", "quantity": {"value": 500, "unit": "kg"}}}]);
+    let response = s.post("/api/v1/trace/events", Some(&s.operator)).json(&graphite).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let second: Value = response.json().await.unwrap();
+    assert_eq!(second, json!({"applied": 1, "duplicates": 0, "held": 0, "released": 12, "failed": 0}));
+    assert!(s.get_json("/api/v1/trace/backlog", Some(&s.operator)).await["items"].as_array().unwrap().is_empty());
+    // Sent again: nothing new.
+    let again = receipt(&s, &s.operator, ndjson(&events)).await;
+    assert_eq!(again["duplicates"], 15);
+    assert_eq!(again["applied"], 0);
+
+    // Backward: the pack's modules, cells, batches, lots with the CoA and our decision, and suppliers.
+    let up = s.get_json("/api/v1/trace/P-1/upstream", Some(&s.operator)).await;
+    assert_eq!(up["unit"]["passportId"], passport.as_str(), "{up}");
+    assert_eq!(up["parts"], json!(["M-1", "M-2"]));
+    assert_eq!(up["cells"], 8);
+    let batches: Vec<&str> = up["batches"].as_array().unwrap().iter().map(|b| b["id"].as_str().unwrap()).collect();
+    assert_eq!(batches, ["AB-1", "CB-1", "CB-2"]);
+    let lots = up["lots"].as_array().unwrap();
+    assert_eq!(lots.len(), 2);
+    let cathode = lots.iter().find(|l| l["id"] == "LOT-A").unwrap();
+    assert_eq!(cathode["coa"]["id"], coa["id"]);
+    assert_eq!(cathode["coa"]["decision"], coa["decision"]["outcome"]);
+    assert!(lots.iter().find(|l| l["id"] == "LOT-G").unwrap()["coa"].is_null(), "no CoA was sent for graphite");
+    assert_eq!(up["suppliers"], json!([CAM, "BPNL000000000GRA"]));
+    let cell_up = s.get_json("/api/v1/trace/C-05/upstream", Some(&s.operator)).await;
+    let cell_batches: Vec<&str> =
+        cell_up["batches"].as_array().unwrap().iter().map(|b| b["id"].as_str().unwrap()).collect();
+    assert_eq!(cell_batches, ["AB-1", "CB-2"]);
+    assert_eq!(cell_up["unit"]["assembledInto"], "M-2");
+
+    // Forward (recall): the lot split 300/200 kg, so M-1 holds 60 % of it, M-2 40 %, the pack all of it.
+    let down = s.get_json("/api/v1/trace/LOT-A/downstream", Some(&s.operator)).await;
+    let share = |list: &str, id: &str| {
+        down[list].as_array().unwrap().iter().find(|u| u["id"] == id).map(|u| u["share"].as_f64().unwrap())
+    };
+    assert!((share("batches", "CB-1").unwrap() - 0.6).abs() < 1e-9, "{down}");
+    assert!((share("batches", "CB-2").unwrap() - 0.4).abs() < 1e-9);
+    assert!((share("modules", "M-1").unwrap() - 0.6).abs() < 1e-9);
+    assert!((share("modules", "M-2").unwrap() - 0.4).abs() < 1e-9);
+    assert!((share("packs", "P-1").unwrap() - 1.0).abs() < 1e-9);
+    assert_eq!(down["packs"][0]["quantity"], 500.0, "all 500 kg taken from the lot are in the pack");
+    assert_eq!(down["packs"][0]["cells"], 8);
+    assert_eq!(down["cells"], 8);
+    assert_eq!(down["passports"], json!([passport]));
+    assert!(share("batches", "AB-1").is_none(), "the anode batch holds no cathode material");
+    let graphite_down = s.get_json("/api/v1/trace/LOT-G/downstream", Some(&s.operator)).await;
+    assert_eq!(graphite_down["cells"], 8);
+    assert!((graphite_down["modules"][0]["share"].as_f64().unwrap() - 0.5).abs() < 1e-9);
+
+    // The cells, a page at a time, each with its share (a quarter of its batch's).
+    let page = s.get_json("/api/v1/trace/LOT-A/downstream/cells?limit=3", Some(&s.operator)).await;
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.iter().map(|c| c["id"].as_str().unwrap()).collect::<Vec<_>>(), ["C-01", "C-02", "C-03"]);
+    assert!((items[0]["share"].as_f64().unwrap() - 0.15).abs() < 1e-9);
+    let cursor = page["nextCursor"].as_str().unwrap();
+    let rest =
+        s.get_json(&format!("/api/v1/trace/LOT-A/downstream/cells?limit=10&cursor={cursor}"), Some(&s.operator)).await;
+    let rest = rest["items"].as_array().unwrap();
+    assert_eq!(rest.len(), 5);
+    assert!((rest[4]["share"].as_f64().unwrap() - 0.1).abs() < 1e-9, "C-08 holds a quarter of CB-2's 40 %");
+
+    // Who sees it: the operator that recorded it, administrators and authorities; not another operator
+    // (as if it did not exist), not a person with a legitimate interest, not the public.
+    assert_eq!(s.get("/api/v1/trace/P-1/upstream", Some(&s.authority)).send().await.unwrap().status(), 200);
+    assert_eq!(s.get("/api/v1/trace/LOT-A/downstream", Some(&s.admin)).send().await.unwrap().status(), 200);
+    problem(s.get("/api/v1/trace/P-1/upstream", Some(&s.other_operator)).send().await.unwrap(), 404).await;
+    problem(s.get("/api/v1/trace/P-1/upstream", Some(&s.legitimate)).send().await.unwrap(), 403).await;
+    problem(s.get("/api/v1/trace/P-1/upstream", None).send().await.unwrap(), 401).await;
+    problem(send(&s, &s.supplier, ndjson(&events[..1])).await, 403).await;
+    let wrong_start =
+        problem(s.get("/api/v1/trace/P-1/downstream", Some(&s.operator)).send().await.unwrap(), 400).await;
+    assert!(wrong_start["detail"].as_str().unwrap().contains("starts at a lot or batch"));
+}
+
+async fn refused_batches_write_nothing(store: Arc<dyn Store>) {
+    let s = TestServer::start(store, Config::default()).await;
+    let lot = json!({"eventId": "lot-a", "type": "produced", "unit": {"id": "LOT-A", "kind": "lot",
+        "quantity": {"value": 100, "unit": "kg"}}});
+    assert_eq!(receipt(&s, &s.operator, ndjson(&[lot])).await["applied"], 1);
+
+    // One good batch, one taking more than the lot has left, one in litres: the whole request is refused,
+    // every bad event named, and the good batch is not stored.
+    let body = ndjson(&[
+        json!({"eventId": "ok", "type": "produced", "unit": {"id": "B-OK", "kind": "batch"},
+            "inputs": [{"id": "LOT-A", "quantity": {"value": 60, "unit": "kg"}}]}),
+        json!({"eventId": "too-much", "type": "produced", "unit": {"id": "B-2", "kind": "batch"},
+            "inputs": [{"id": "LOT-A", "quantity": {"value": 50, "unit": "kg"}}]}),
+        json!({"eventId": "litres", "type": "produced", "unit": {"id": "B-3", "kind": "batch"},
+            "inputs": [{"id": "LOT-A", "quantity": {"value": 5, "unit": "L"}}]}),
+    ]);
+    let refused = problem(send(&s, &s.operator, body).await, 422).await;
+    let events = refused["events"].as_array().unwrap();
+    assert_eq!(events.len(), 2, "{refused}");
+    assert_eq!((events[0]["eventId"].as_str(), events[0]["position"].as_u64()), (Some("too-much"), Some(2)));
+    assert!(events[0]["message"].as_str().unwrap().contains("LOT-A had 100 kg"), "{refused}");
+    assert!(events[1]["message"].as_str().unwrap().contains("does not convert"), "{refused}");
+    problem(s.get("/api/v1/trace/B-OK/upstream", Some(&s.operator)).send().await.unwrap(), 404).await;
+    let lot = s.get_json("/api/v1/trace/LOT-A/downstream", Some(&s.operator)).await;
+    assert_eq!(lot["unit"]["used"], 0.0, "nothing was taken from the lot");
+
+    // A line that is not an event: its line and column; a pack for a passport that does not exist.
+    let malformed =
+        problem(send(&s, &s.operator, format!("{}\n{{\"eventId\": nope}}\n", ndjson(&[json!({})]))).await, 422).await;
+    let lines: Vec<u64> =
+        malformed["events"].as_array().unwrap().iter().map(|e| e["position"].as_u64().unwrap()).collect();
+    assert_eq!(lines, [1, 3], "{malformed}");
+    assert!(malformed["events"][1]["message"].as_str().unwrap().contains("column"), "{malformed}");
+    let pack = ndjson(&[
+        json!({"eventId": "p", "type": "produced", "unit": {"id": "P-X", "kind": "pack", "passport": "urn:uuid:0000"}}),
+    ]);
+    let no_passport = problem(send(&s, &s.operator, pack).await, 422).await;
+    assert!(no_passport["events"][0]["message"].as_str().unwrap().contains("does not exist"), "{no_passport}");
+    // A serial used twice.
+    let twice = ndjson(&[
+        json!({"eventId": "again", "type": "produced", "unit": {"id": "LOT-A", "kind": "lot", "quantity": {"value": 1, "unit": "kg"}}}),
+    ]);
+    let reused = problem(send(&s, &s.operator, twice).await, 422).await;
+    assert!(reused["events"][0]["message"].as_str().unwrap().contains("never reused"), "{reused}");
+}
