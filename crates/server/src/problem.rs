@@ -29,12 +29,17 @@ pub struct Problem {
     #[serde(flatten)]
     pub location: Option<Box<quality::ecoa::Location>>,
     /// Refused production events, each with its position, id and why.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub events: Vec<trace::plan::PlanError>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub events: Option<Box<RefusedEvents>>,
     /// Seconds (`u32` keeps the problem small enough to return by value).
     #[serde(skip)]
-    pub retry_after: Option<u32>,
+    pub retry_after: u32,
 }
+
+/// Production events refused with a batch (boxed: most problems have none).
+#[derive(Debug, Serialize)]
+#[serde(transparent)]
+pub struct RefusedEvents(pub Vec<trace::plan::PlanError>);
 
 impl Problem {
     pub fn new(status: StatusCode, slug: &str, detail: impl Into<String>) -> Problem {
@@ -46,8 +51,8 @@ impl Problem {
             errors: Vec::new(),
             tombstone: None,
             location: None,
-            events: Vec::new(),
-            retry_after: None,
+            events: None,
+            retry_after: 0,
         }
     }
 
@@ -97,13 +102,18 @@ impl Problem {
         p
     }
 
+    /// Seconds to wait before retrying, when the problem says.
+    pub fn retry_after(&self) -> Option<u32> {
+        (self.retry_after > 0).then_some(self.retry_after)
+    }
+
     pub fn too_many_requests(retry_after_s: u64) -> Problem {
         let mut p = Problem::new(
             StatusCode::TOO_MANY_REQUESTS,
             "rate-limited",
             format!("too many requests from this address; retry in {retry_after_s} s"),
         );
-        p.retry_after = Some(u32::try_from(retry_after_s).unwrap_or(u32::MAX));
+        p.retry_after = u32::try_from(retry_after_s).unwrap_or(u32::MAX);
         p
     }
 }
@@ -118,7 +128,7 @@ impl IntoResponse for Problem {
         if status == StatusCode::UNAUTHORIZED {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
-        if let Some(seconds) = self.retry_after {
+        if let Some(seconds) = self.retry_after() {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
@@ -145,7 +155,7 @@ impl From<ServiceError> for Problem {
                     "trace-events",
                     format!("{} event(s) refused, nothing written; see `events`", events.len()),
                 );
-                p.events = events;
+                p.events = Some(Box::new(RefusedEvents(events)));
                 p
             }
             Unavailable(detail) => {
@@ -155,7 +165,7 @@ impl From<ServiceError> for Problem {
                     "unavailable",
                     "the database is unavailable, retry shortly",
                 );
-                p.retry_after = Some(2);
+                p.retry_after = 2;
                 p
             }
             Internal(detail) => {

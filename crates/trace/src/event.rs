@@ -25,7 +25,7 @@ pub enum TraceEvent {
     Produced {
         #[serde(rename = "eventId")]
         event_id: String,
-        unit: UnitSpec,
+        unit: Box<UnitSpec>,
         #[serde(default)]
         inputs: Vec<Input>,
     },
@@ -110,58 +110,6 @@ pub struct Input {
     pub quantity: Option<Quantity>,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn events_read_as_documented() {
-        let produced: TraceEvent = serde_json::from_str(
-            r#"{"eventId":"ev-1","type":"produced","unit":{"id":"CB-1","kind":"batch","type":"cathode coating",
-                "at":"2026-03-01T06:00:00Z","quantity":{"value":480,"unit":"kg"}},
-                "inputs":[{"id":"LOT-1","quantity":{"value":450,"unit":"kg"}},{"id":"LOT-2"}]}"#,
-        )
-        .unwrap();
-        assert_eq!(produced.event_id(), "ev-1");
-        assert_eq!(produced.unit_id(), "CB-1");
-        assert_eq!(produced.inputs().len(), 2);
-        let consumed: TraceEvent =
-            serde_json::from_str(r#"{"eventId":"ev-2","type":"consumed","unitId":"CB-1","inputs":[{"id":"LOT-3"}]}"#)
-                .unwrap();
-        assert_eq!(consumed.unit_id(), "CB-1");
-        let round: TraceEvent = serde_json::from_value(serde_json::to_value(&produced).unwrap()).unwrap();
-        assert_eq!(round, produced);
-    }
-
-    #[test]
-    fn ndjson_errors_name_line_column_and_event() {
-        let text = "{\"eventId\":\"a\",\"type\":\"produced\",\"unit\":{\"id\":\"L\",\"kind\":\"lot\"}}\n\n\
-                    {\"eventId\":\"b\",\"type\":\"produced\",\"unit\":{\"id\":\"C\",\"kind\":\"crate\"}}\n\
-                    {\"eventId\": oops}\n";
-        let errors = read_ndjson(text).unwrap_err();
-        assert_eq!(errors.len(), 2);
-        assert_eq!((errors[0].position, errors[0].event_id.as_str()), (3, "b"));
-        assert!(errors[0].message.contains("crate"), "{}", errors[0].message);
-        assert_eq!(errors[1].position, 4);
-        assert!(errors[1].message.contains("column"), "{}", errors[1].message);
-        let fine = read_ndjson("{\"eventId\":\"a\",\"type\":\"consumed\",\"unitId\":\"B\",\"inputs\":[]}").unwrap();
-        assert_eq!(fine[0].0, 1);
-        let array = read_json(br#"[{"eventId":"a","type":"consumed","unitId":"B","inputs":[]},{"eventId":"z"}]"#);
-        assert_eq!(array.unwrap_err()[0].position, 2);
-    }
-
-    #[test]
-    fn unknown_fields_and_kinds_are_refused() {
-        let typo = serde_json::from_str::<TraceEvent>(
-            r#"{"eventId":"e","type":"produced","unit":{"id":"C","kind":"cell","modle":"X"}}"#,
-        );
-        assert!(typo.unwrap_err().to_string().contains("modle"));
-        let kind =
-            serde_json::from_str::<TraceEvent>(r#"{"eventId":"e","type":"produced","unit":{"id":"C","kind":"crate"}}"#);
-        assert!(kind.is_err());
-    }
-}
-
 /// Reads production events, one JSON object per line (blank lines skipped), with their line numbers. Every
 /// line that is not a valid event is reported, with its line and column.
 pub fn read_ndjson(text: &str) -> Result<Vec<(usize, TraceEvent)>, Vec<crate::plan::PlanError>> {
@@ -213,4 +161,56 @@ pub fn read_one(bytes: &[u8]) -> Result<TraceEvent, (String, String)> {
             .unwrap_or_default();
         (event_id, format!("{e}"))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_read_as_documented() {
+        let produced: TraceEvent = serde_json::from_str(
+            r#"{"eventId":"ev-1","type":"produced","unit":{"id":"CB-1","kind":"batch","type":"cathode coating",
+                "at":"2026-03-01T06:00:00Z","quantity":{"value":480,"unit":"kg"}},
+                "inputs":[{"id":"LOT-1","quantity":{"value":450,"unit":"kg"}},{"id":"LOT-2"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(produced.event_id(), "ev-1");
+        assert_eq!(produced.unit_id(), "CB-1");
+        assert_eq!(produced.inputs().len(), 2);
+        let consumed: TraceEvent =
+            serde_json::from_str(r#"{"eventId":"ev-2","type":"consumed","unitId":"CB-1","inputs":[{"id":"LOT-3"}]}"#)
+                .unwrap();
+        assert_eq!(consumed.unit_id(), "CB-1");
+        let round: TraceEvent = serde_json::from_value(serde_json::to_value(&produced).unwrap()).unwrap();
+        assert_eq!(round, produced);
+    }
+
+    #[test]
+    fn ndjson_errors_name_line_column_and_event() {
+        let text = "{\"eventId\":\"a\",\"type\":\"produced\",\"unit\":{\"id\":\"L\",\"kind\":\"lot\"}}\n\n\
+                    {\"eventId\":\"b\",\"type\":\"produced\",\"unit\":{\"id\":\"C\",\"kind\":\"crate\"}}\n\
+                    {\"eventId\": oops}\n";
+        let errors = read_ndjson(text).unwrap_err();
+        assert_eq!(errors.len(), 2);
+        assert_eq!((errors[0].position, errors[0].event_id.as_str()), (3, "b"));
+        assert!(errors[0].message.contains("crate"), "{}", errors[0].message);
+        assert_eq!(errors[1].position, 4);
+        assert!(errors[1].message.contains("column"), "{}", errors[1].message);
+        let fine = read_ndjson("{\"eventId\":\"a\",\"type\":\"consumed\",\"unitId\":\"B\",\"inputs\":[]}").unwrap();
+        assert_eq!(fine[0].0, 1);
+        let array = read_json(br#"[{"eventId":"a","type":"consumed","unitId":"B","inputs":[]},{"eventId":"z"}]"#);
+        assert_eq!(array.unwrap_err()[0].position, 2);
+    }
+
+    #[test]
+    fn unknown_fields_and_kinds_are_refused() {
+        let typo = serde_json::from_str::<TraceEvent>(
+            r#"{"eventId":"e","type":"produced","unit":{"id":"C","kind":"cell","modle":"X"}}"#,
+        );
+        assert!(typo.unwrap_err().to_string().contains("modle"));
+        let kind =
+            serde_json::from_str::<TraceEvent>(r#"{"eventId":"e","type":"produced","unit":{"id":"C","kind":"crate"}}"#);
+        assert!(kind.is_err());
+    }
 }

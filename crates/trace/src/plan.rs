@@ -136,7 +136,7 @@ struct Step {
 }
 
 enum Outcome {
-    Apply(Step),
+    Apply(Box<Step>),
     Hold(Vec<String>),
     Refuse(String),
 }
@@ -209,7 +209,7 @@ impl<'a> BatchState<'a> {
     fn try_apply(&mut self, position: usize, event: TraceEvent) -> Option<(usize, Held)> {
         match self.check(&event) {
             Outcome::Apply(step) => {
-                self.record(&event, step);
+                self.record(&event, *step);
                 None
             }
             Outcome::Hold(missing) => Some((position, Held { event, missing })),
@@ -307,9 +307,9 @@ impl<'a> BatchState<'a> {
         }
         if let TraceEvent::Produced { unit, .. } = event {
             let quantity = unit.quantity.as_ref().map(|q| base_of(q).expect("checked in check_new_unit"));
-            step.unit = Some(NewUnit { spec: unit.clone(), quantity, event_id: event.event_id().to_string() });
+            step.unit = Some(NewUnit { spec: (**unit).clone(), quantity, event_id: event.event_id().to_string() });
         }
-        Outcome::Apply(step)
+        Outcome::Apply(Box::new(step))
     }
 
     fn check_new_unit(&self, unit: &UnitSpec) -> Result<(), String> {

@@ -88,7 +88,7 @@ impl Wanted {
         let body =
             viewer::error_page(problem.status, problem.title, problem.detail.as_deref().unwrap_or(""), self.lang);
         let mut response = html(status, body);
-        if let Some(seconds) = problem.retry_after {
+        if let Some(seconds) = problem.retry_after() {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response

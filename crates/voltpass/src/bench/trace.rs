@@ -67,12 +67,12 @@ impl Factory {
         let half = self.lots / 2;
         let lot = move |i: usize| TraceEvent::Produced {
             event_id: format!("ev-lot-{i}"),
-            unit: UnitSpec {
+            unit: Box::new(UnitSpec {
                 material: Some(if i < half { "NMC811" } else { "GRAPHITE" }.into()),
                 supplier: Some(format!("BPNL00000000{:04}", i % 8)),
                 quantity: Some(Quantity::new(1_000.0, "t")),
                 ..unit(format!("LOT-{i:04}"), UnitKind::Lot, at)
-            },
+            }),
             inputs: Vec::new(),
         };
         let batches_per_kind = self.batches / 2;
@@ -82,11 +82,11 @@ impl Factory {
             let lot = if cathode { j % half } else { half + j % half };
             TraceEvent::Produced {
                 event_id: format!("ev-batch-{i}"),
-                unit: UnitSpec {
+                unit: Box::new(UnitSpec {
                     unit_type: Some(if cathode { "cathode coating" } else { "anode coating" }.into()),
                     line: Some(format!("E{}", i % 4)),
                     ..unit(batch_id(i), UnitKind::Batch, at)
-                },
+                }),
                 inputs: vec![Input { id: format!("LOT-{lot:04}"), quantity: Some(Quantity::new(450.0, "kg")) }],
             }
         };
@@ -96,11 +96,11 @@ impl Factory {
                 let cathode = (c / per_batch).min(batches_per_kind - 1);
                 TraceEvent::Produced {
                     event_id: format!("ev-cell-{c}"),
-                    unit: UnitSpec {
+                    unit: Box::new(UnitSpec {
                         model: Some("VP-C50".into()),
                         line: Some(format!("A{}", c % 6)),
                         ..unit(cell_id(c), UnitKind::Cell, at)
-                    },
+                    }),
                     inputs: vec![
                         Input { id: batch_id(cathode), quantity: None },
                         Input { id: batch_id(batches_per_kind + cathode), quantity: None },
@@ -109,18 +109,21 @@ impl Factory {
             });
             let assembled = TraceEvent::Produced {
                 event_id: format!("ev-module-{m}"),
-                unit: UnitSpec { model: Some("VP-M100".into()), ..unit(format!("M-{m:07}"), UnitKind::Module, at) },
+                unit: Box::new(UnitSpec {
+                    model: Some("VP-M100".into()),
+                    ..unit(format!("M-{m:07}"), UnitKind::Module, at)
+                }),
                 inputs: (m * 100..(m + 1) * 100).map(|c| Input { id: cell_id(c), quantity: None }).collect(),
             };
             cells.chain(std::iter::once(assembled))
         };
         let pack = move |p: usize, passport: String| TraceEvent::Produced {
             event_id: format!("ev-pack-{p}"),
-            unit: UnitSpec {
+            unit: Box::new(UnitSpec {
                 model: Some("VP-P400".into()),
                 passport: Some(passport),
                 ..unit(pack_id(p), UnitKind::Pack, at)
-            },
+            }),
             inputs: (p * 4..p * 4 + 4).map(|m| Input { id: format!("M-{m:07}"), quantity: None }).collect(),
         };
         let mut passports = passports.into_iter();
