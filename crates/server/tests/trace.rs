@@ -126,6 +126,20 @@ async fn genealogy_in_and_traces_out(store: Arc<dyn Store>) {
     assert_eq!(cell_batches, ["AB-1", "CB-2"]);
     assert_eq!(cell_up["unit"]["assembledInto"], "M-2");
 
+    // The pack's bill of material as built (Catena-X): its two modules, as the passport's twin.
+    let bom = s.get_json("/api/v1/trace/P-1/bom", Some(&s.operator)).await;
+    interop::catenax::bom::validate_single_level_bom(&bom).unwrap_or_else(|e| panic!("{e:?}: {bom}"));
+    assert_eq!(bom["globalAssetId"], interop::catenax::bom::passport_asset_id(&passport));
+    assert!(bom["globalAssetId"].as_str().unwrap().starts_with("urn:uuid:"));
+    let children: Vec<&str> =
+        bom["childItems"].as_array().unwrap().iter().map(|c| c["globalAssetId"].as_str().unwrap()).collect();
+    let module_ids = ["M-1", "M-2"].map(interop::catenax::bom::unit_asset_id);
+    assert_eq!(children, module_ids.iter().map(String::as_str).collect::<Vec<_>>());
+    let batch_bom = s.get_json("/api/v1/trace/CB-2/bom", Some(&s.operator)).await;
+    interop::catenax::bom::validate_single_level_bom(&batch_bom).unwrap();
+    assert_eq!(batch_bom["childItems"][0]["quantity"], json!({"value": 200.0, "unit": "unit:kilogram"}));
+    assert_eq!(batch_bom["childItems"][0]["businessPartner"], CAM);
+
     // Forward (recall): the lot split 300/200 kg, so M-1 holds 60 % of it, M-2 40 %, the pack all of it.
     let down = s.get_json("/api/v1/trace/LOT-A/downstream", Some(&s.operator)).await;
     let share = |list: &str, id: &str| {

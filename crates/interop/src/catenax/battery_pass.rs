@@ -915,7 +915,7 @@ fn tidy(x: f64) -> Value {
 }
 
 /// `urn:voltpass:<32 hex>` (a UUID without hyphens, see `passport::ids`) as `urn:uuid:8-4-4-4-12`.
-fn voltpass_uuid(id: &str) -> Option<String> {
+pub(crate) fn voltpass_uuid(id: &str) -> Option<String> {
     let hex = id.strip_prefix("urn:voltpass:")?;
     if hex.len() != 32 || !hex.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()) {
         return None;

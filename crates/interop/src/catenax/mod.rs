@@ -1,5 +1,6 @@
 //! Catena-X aspect models.
 //!
+//! - [`bom`]: `io.catenax.single_level_bom_as_built` 4.0.0, what a unit was built from (genealogy).
 //! - [`battery_pass`]: the legacy `io.catenax.battery.battery_pass` 6.1.0 aspect, mapped to and from the canonical
 //!   passport document (Battery Pass Data Model v1.2 plus voltpass extensions).
 //!
@@ -7,6 +8,7 @@
 //! offline with [`validate_battery_pass`].
 
 pub mod battery_pass;
+pub mod bom;
 
 pub use battery_pass::{NOT_CARRIED, NOT_IMPORTED, PLACEHOLDERS, from_battery_pass, to_battery_pass};
 

@@ -102,6 +102,21 @@ pub async fn downstream_cells(
     Ok(Json(super::page_body(&cells, limit, |c| c.unit.id.as_str(), |c| json!(c))))
 }
 
+/// One level of what a unit was built from, as the Catena-X `io.catenax.single_level_bom_as_built` 4.0.0 aspect
+/// (`globalAssetId`: the passport's id for a pack with one, else a UUID derived from the unit id).
+#[utoipa::path(get, path = "/api/v1/trace/{id}/bom", tag = "trace", security(("apiKey" = [])),
+    params(("id" = String, Path, description = "Unit id: a pack, module, cell or batch")),
+    responses((status = 200, description = "SingleLevelBomAsBuilt"),
+        (status = 404, description = "No such unit (or not yours)", content_type = "application/problem+json")))]
+pub async fn bom(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(id): PathParams<String>,
+) -> Result<Json<Value>, Problem> {
+    let actor = caller.actor()?;
+    Ok(Json(state.service.trace_bom(actor, &id).await?))
+}
+
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct BacklogQuery {

@@ -446,6 +446,42 @@ impl PassportService {
         }))
     }
 
+    /// One level of what a unit was built from, as the Catena-X `SingleLevelBomAsBuilt` 4.0.0 aspect. Material
+    /// taken without a stated quantity counts as one piece.
+    pub async fn trace_bom(&self, actor: &Actor, id: &str) -> Result<serde_json::Value> {
+        use interop::catenax::bom::{BomChild, passport_asset_id, single_level_bom_as_built, unit_asset_id};
+        let (unit, _) = self.visible_unit(actor, id).await?;
+        let edges = self.store.trace_inputs(std::slice::from_ref(&unit.id)).await?;
+        let mut ids: Vec<String> = edges.iter().map(|e| e.input_id.clone()).collect();
+        ids.sort();
+        ids.dedup();
+        let children: HashMap<String, StoredUnit> =
+            self.store.trace_units(&ids).await?.into_iter().map(|u| (u.id.clone(), u)).collect();
+        let now = OffsetDateTime::now_utc();
+        let mut items: Vec<BomChild> = Vec::with_capacity(ids.len());
+        for id in &ids {
+            let Some(child) = children.get(id) else { continue };
+            let taken: Vec<f64> = edges.iter().filter(|e| &e.input_id == id).filter_map(|e| e.quantity).collect();
+            let (quantity, base_uom) = match (taken.is_empty(), child.base_uom.as_ref().or(child.used_uom.as_ref())) {
+                (false, Some(uom)) => (taken.iter().sum(), uom.clone()),
+                _ => (1.0, "pcs".to_string()),
+            };
+            let partner = if child.kind == UnitKind::Lot { &child.supplier_id } else { &child.operator };
+            items.push(BomChild {
+                global_asset_id: child
+                    .passport_id
+                    .as_deref()
+                    .map_or_else(|| unit_asset_id(&child.id), passport_asset_id),
+                quantity,
+                base_uom,
+                created_on: child.produced_at.unwrap_or(now),
+                business_partner: partner.clone(),
+            });
+        }
+        let parent = unit.passport_id.as_deref().map_or_else(|| unit_asset_id(&unit.id), passport_asset_id);
+        Ok(single_level_bom_as_built(&parent, &items))
+    }
+
     /// The backlog (of the caller's organisation): `held` or `failed` events, or all.
     pub async fn trace_backlog(&self, actor: &Actor, status: Option<&str>, limit: i64) -> Result<Vec<BacklogEvent>> {
         let own = trace_reader(actor)?;
