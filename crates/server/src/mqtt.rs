@@ -4,6 +4,11 @@
 //! the server or the store fails first, the broker delivers it again, and duplicates are ignored by the store.
 //! Malformed payloads are refused with the topic and reason, never crash the subscriber. A broker that goes
 //! away is reconnected with exponential backoff.
+//!
+//! Production events (genealogy, issue 7) arrive the same way on `<trace prefix>/<operator id>`
+//! (`voltpass/trace/BPNL...`): each message is one event, a JSON array of them, or NDJSON. They are recorded for
+//! the operator the topic names (the broker's ACL decides who may publish to it), attributed to the MQTT actor.
+//! Events that break a rule are logged with the topic and reason and left out; the rest of the batch is stored.
 
 use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, Publish, QoS};
 use std::time::Duration;
@@ -19,6 +24,8 @@ pub struct MqttConfig {
     pub url: String,
     /// Topic prefix; the subscription is `<prefix>/+`.
     pub topic_prefix: String,
+    /// Topic prefix of production events; the subscription is `<prefix>/+`, one topic per economic operator.
+    pub trace_topic_prefix: String,
     /// Stable client id: the broker keeps the session (and unacknowledged messages) under it.
     pub client_id: String,
     /// The actor MQTT readings are attributed to (the broker's ACL decides who may publish).
@@ -26,6 +33,7 @@ pub struct MqttConfig {
 }
 
 pub const DEFAULT_TOPIC_PREFIX: &str = "voltpass/readings";
+pub const DEFAULT_TRACE_TOPIC_PREFIX: &str = "voltpass/trace";
 
 #[derive(Debug, thiserror::Error)]
 pub enum MqttError {
@@ -60,10 +68,14 @@ const MAX_BATCH: usize = 2000;
 
 async fn run(service: PassportService, config: MqttConfig, client: AsyncClient, mut events: EventLoop) {
     let filter = format!("{}/+", config.topic_prefix.trim_end_matches('/'));
+    let trace_prefix = format!("{}/", config.trace_topic_prefix.trim_end_matches('/'));
+    let trace_filter = format!("{trace_prefix}+");
     // The event loop only reads the network; a worker stores what arrived meanwhile as one batch. The bounded
     // channel holds the broker back when storage is slower than the stream.
     let (sender, receiver) = tokio::sync::mpsc::channel::<Publish>(MAX_BATCH * 4);
-    tokio::spawn(store_batches(service, config.actor.clone(), client.clone(), receiver));
+    let (trace_sender, trace_receiver) = tokio::sync::mpsc::channel::<Publish>(MAX_BATCH * 4);
+    tokio::spawn(store_batches(service.clone(), config.actor.clone(), client.clone(), receiver));
+    tokio::spawn(store_trace_batches(service, config.actor.clone(), client.clone(), trace_receiver));
     let mut backoff = Duration::from_millis(250);
     loop {
         match events.poll().await {
@@ -71,12 +83,15 @@ async fn run(service: PassportService, config: MqttConfig, client: AsyncClient, 
                 backoff = Duration::from_millis(250);
                 tracing::info!(url = %config.url, %filter, "MQTT connected");
                 // Subscribing again is harmless with a kept session and needed without one.
-                if let Err(e) = client.subscribe(&filter, QoS::AtLeastOnce).await {
-                    tracing::warn!("MQTT subscribe failed: {e}");
+                for filter in [&filter, &trace_filter] {
+                    if let Err(e) = client.subscribe(filter.as_str(), QoS::AtLeastOnce).await {
+                        tracing::warn!(%filter, "MQTT subscribe failed: {e}");
+                    }
                 }
             }
             Ok(Event::Incoming(Packet::Publish(publish))) => {
-                if sender.send(publish).await.is_err() {
+                let to = if publish.topic.starts_with(&trace_prefix) { &trace_sender } else { &sender };
+                if to.send(publish).await.is_err() {
                     tracing::error!("MQTT storage worker stopped; the subscriber stops too");
                     return;
                 }
@@ -143,6 +158,89 @@ async fn store_batches(
         }
         batch.clear();
     }
+}
+
+/// Stores the production events of every message waiting (up to [`MAX_BATCH`]), per operator topic, then
+/// acknowledges them. Refused events are logged and left out; a store failure is retried, then the messages
+/// stay unacknowledged for redelivery.
+async fn store_trace_batches(
+    service: PassportService,
+    actor: Actor,
+    client: AsyncClient,
+    mut receiver: tokio::sync::mpsc::Receiver<Publish>,
+) {
+    let mut batch: Vec<Publish> = Vec::with_capacity(MAX_BATCH);
+    while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let mut by_operator: std::collections::BTreeMap<String, Vec<(usize, trace::TraceEvent)>> = Default::default();
+        for publish in &batch {
+            let operator = publish.topic.rsplit('/').next().unwrap_or_default().to_string();
+            for (text, json) in payload_lines(&publish.payload) {
+                match json.and_then(|v| serde_json::from_value::<trace::TraceEvent>(v).map_err(|e| e.to_string())) {
+                    Ok(event) => by_operator.entry(operator.clone()).or_default().push((0, event)),
+                    Err(reason) => {
+                        tracing::warn!(topic = %publish.topic, %text, "MQTT production event refused: {reason}")
+                    }
+                }
+            }
+        }
+        let mut stored = true;
+        for (operator, events) in by_operator {
+            let for_operator =
+                Actor { role: store::Role::EconomicOperator, organisation: Some(operator.clone()), ..actor.clone() };
+            stored &= store_trace_events(&service, &for_operator, events).await;
+        }
+        if stored {
+            for publish in &batch {
+                if let Err(e) = client.ack(publish).await {
+                    tracing::warn!(topic = %publish.topic, "MQTT ack failed: {e}");
+                }
+            }
+        } else {
+            tracing::error!(messages = batch.len(), "MQTT production events not stored; left unacknowledged");
+        }
+        batch.clear();
+    }
+}
+
+/// Ingests one operator's events, leaving out refused ones (logged) until the rest goes through; `false` when
+/// the store keeps failing.
+async fn store_trace_events(
+    service: &PassportService,
+    actor: &Actor,
+    mut events: Vec<(usize, trace::TraceEvent)>,
+) -> bool {
+    let mut delay = Duration::from_millis(200);
+    let mut failures = 0;
+    while !events.is_empty() {
+        for (i, (position, _)) in events.iter_mut().enumerate() {
+            *position = i + 1;
+        }
+        match service.ingest_trace(actor, events.clone()).await {
+            Ok(_) => return true,
+            Err(crate::service::ServiceError::Trace(refused)) => {
+                for e in &refused {
+                    let operator = actor.organisation.as_deref().unwrap_or_default();
+                    tracing::warn!(%operator, event = %e.event_id, "MQTT production event refused: {}", e.message);
+                }
+                let out: std::collections::HashSet<usize> = refused.iter().map(|e| e.position).collect();
+                let before = events.len();
+                events.retain(|(p, _)| !out.contains(p));
+                if events.len() == before {
+                    return true;
+                }
+            }
+            Err(e) => {
+                failures += 1;
+                tracing::warn!(failures, "storing MQTT production events failed: {e}");
+                if failures == 5 {
+                    return false;
+                }
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+            }
+        }
+    }
+    true
 }
 
 /// The readings of one message, each naming the passport of its topic (`<prefix>/<passport id>`).

@@ -144,6 +144,7 @@ async fn mqtt_readings_are_stored_and_bad_payloads_kept(store: Arc<dyn Store>) {
     let config = server::mqtt::MqttConfig {
         url: "mqtt://127.0.0.1:1883".into(),
         topic_prefix: prefix.clone(),
+        trace_topic_prefix: server::mqtt::DEFAULT_TRACE_TOPIC_PREFIX.into(),
         client_id: format!("voltpass-test-{}", uuid::Uuid::now_v7().simple()),
         actor: bridge,
     };
@@ -270,6 +271,7 @@ async fn the_subscriber_survives_a_broker_restart() {
     let config = server::mqtt::MqttConfig {
         url: format!("mqtt://127.0.0.1:{port}"),
         topic_prefix: "voltpass/readings".into(),
+        trace_topic_prefix: server::mqtt::DEFAULT_TRACE_TOPIC_PREFIX.into(),
         client_id: "voltpass-restart-test".into(),
         actor: bridge,
     };

@@ -6,7 +6,7 @@
 mod common;
 
 use common::quality::{CAM, lot, post_coa, supplier_key};
-use common::{TestServer, documents, problem};
+use common::{TestServer, documents, operator_of, problem};
 use passport::demo::DemoModel;
 use passport::fixtures::item_body;
 use serde_json::{Value, json};
@@ -14,7 +14,7 @@ use server::Config;
 use std::sync::Arc;
 use store::Store;
 
-on_both_backends!(genealogy_in_and_traces_out, refused_batches_write_nothing);
+on_both_backends!(genealogy_in_and_traces_out, refused_batches_write_nothing, events_over_mqtt);
 
 /// Creates one EV passport as the demo operator; returns its id.
 async fn ev_passport(s: &TestServer) -> String {
@@ -228,4 +228,53 @@ async fn refused_batches_write_nothing(store: Arc<dyn Store>) {
     ]);
     let reused = problem(send(&s, &s.operator, twice).await, 422).await;
     assert!(reused["events"][0]["message"].as_str().unwrap().contains("never reused"), "{reused}");
+}
+
+/// Production events published on the operator's MQTT topic are stored for that operator; a refused event
+/// and a payload that is not JSON are left out, the rest of the batch goes through.
+async fn events_over_mqtt(store: Arc<dyn Store>) {
+    use rumqttc::{AsyncClient, MqttOptions, QoS};
+    let s = TestServer::start(store.clone(), Config::default()).await;
+    let bridge = store::Actor {
+        id: format!("local:mqtt-{}", uuid::Uuid::now_v7().simple()),
+        name: "MQTT bridge".into(),
+        role: store::Role::Admin,
+        organisation: None,
+        subrole: None,
+    };
+    store.create_actor(&bridge).await.unwrap();
+    let prefix = format!("voltpass-test/{}", uuid::Uuid::now_v7().simple());
+    let config = server::mqtt::MqttConfig {
+        url: "mqtt://127.0.0.1:1883".into(),
+        topic_prefix: format!("{prefix}/readings"),
+        trace_topic_prefix: format!("{prefix}/trace"),
+        client_id: format!("voltpass-test-{}", uuid::Uuid::now_v7().simple()),
+        actor: bridge,
+    };
+    let subscriber = server::mqtt::spawn(server::service::PassportService::new(store.clone()), config).unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await; // connect and subscribe
+    let (publisher, mut events) =
+        AsyncClient::new(MqttOptions::new(format!("pub-{}", uuid::Uuid::now_v7().simple()), "127.0.0.1", 1883), 64);
+    tokio::spawn(async move { while events.poll().await.is_ok() {} });
+    let topic = format!("{prefix}/trace/{}", operator_of(DemoModel::EvNmc811Pack));
+    let lot = json!({"eventId": "m-lot", "type": "produced", "unit": {"id": "LOT-M", "kind": "lot", "quantity": {"value": 10, "unit": "kg"}}});
+    let batch = json!({"eventId": "m-b", "type": "produced", "unit": {"id": "B-M", "kind": "batch"}, "inputs": [{"id": "LOT-M", "quantity": {"value": 4, "unit": "kg"}}]});
+    let excess = json!({"eventId": "m-x", "type": "produced", "unit": {"id": "B-X", "kind": "batch"}, "inputs": [{"id": "LOT-M", "quantity": {"value": 40, "unit": "kg"}}]});
+    publisher.publish(&topic, QoS::AtLeastOnce, false, lot.to_string()).await.unwrap();
+    publisher.publish(&topic, QoS::AtLeastOnce, false, "not json").await.unwrap();
+    publisher.publish(&topic, QoS::AtLeastOnce, false, ndjson(&[batch, excess])).await.unwrap();
+
+    let mut up = Value::Null;
+    for _ in 0..100 {
+        let response = s.get("/api/v1/trace/B-M/upstream", Some(&s.operator)).send().await.unwrap();
+        if response.status() == 200 {
+            up = response.json().await.unwrap();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(up["lots"][0]["id"], "LOT-M", "the operator sees the events of its topic: {up}");
+    assert_eq!(up["lots"][0]["used"], 4.0);
+    problem(s.get("/api/v1/trace/B-X/upstream", Some(&s.operator)).send().await.unwrap(), 404).await;
+    subscriber.abort();
 }

@@ -170,6 +170,7 @@ async fn mqtt_run(
     let config = server::mqtt::MqttConfig {
         url: url.to_string(),
         topic_prefix: prefix.clone(),
+        trace_topic_prefix: server::mqtt::DEFAULT_TRACE_TOPIC_PREFIX.into(),
         client_id: format!("voltpass-bench-{}", uuid::Uuid::now_v7().simple()),
         actor,
     };

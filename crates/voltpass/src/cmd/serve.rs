@@ -47,6 +47,9 @@ pub struct Args {
     /// Topic prefix: readings of passport ID arrive on PREFIX/ID.
     #[arg(long, default_value = server::mqtt::DEFAULT_TOPIC_PREFIX)]
     mqtt_topic: String,
+    /// Topic prefix of production events: events of economic operator ORG arrive on PREFIX/ORG.
+    #[arg(long, default_value = server::mqtt::DEFAULT_TRACE_TOPIC_PREFIX)]
+    mqtt_trace_topic: String,
     /// MQTT client id; the broker keeps unacknowledged readings for it while the server is down.
     #[arg(long, default_value = "voltpass-server")]
     mqtt_client_id: String,
@@ -115,11 +118,13 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         let config = server::mqtt::MqttConfig {
             url: url.clone(),
             topic_prefix: args.mqtt_topic.clone(),
+            trace_topic_prefix: args.mqtt_trace_topic.clone(),
             client_id: args.mqtt_client_id.clone(),
             actor,
         };
         server::mqtt::spawn(state.service.clone(), config)?;
         println!("readings over MQTT: {url}, topics {}/<passport id>", args.mqtt_topic);
+        println!("production events over MQTT: {url}, topics {}/<operator id>", args.mqtt_trace_topic);
     }
     if args.checkpoint_interval_s > 0 {
         spawn_checkpoints(store.clone(), std::time::Duration::from_secs(args.checkpoint_interval_s));
