@@ -244,3 +244,61 @@ fn tempfile_dir() -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+#[tokio::test]
+async fn trace_explorer_in_a_real_browser() {
+    let store = store::open(&store::testing::fresh_sqlite_url()).await.unwrap();
+    let s = TestServer::start(store, Config { public_rate_limit: None, ..Config::default() }).await;
+    // A lot split 3:1 over two batches, four cells, one module, one pack.
+    let mut events = vec![
+        json!({"eventId": "l", "type": "produced", "unit": {"id": "LOT-T", "kind": "lot", "supplier": "BPNL000000000CAM", "material": "NMC811", "quantity": {"value": 100, "unit": "kg"}}}),
+        json!({"eventId": "b1", "type": "produced", "unit": {"id": "B-T1", "kind": "batch", "type": "cathode coating"}, "inputs": [{"id": "LOT-T", "quantity": {"value": 30, "unit": "kg"}}]}),
+        json!({"eventId": "b2", "type": "produced", "unit": {"id": "B-T2", "kind": "batch", "type": "cathode coating"}, "inputs": [{"id": "LOT-T", "quantity": {"value": 10, "unit": "kg"}}]}),
+    ];
+    for c in 1..=4 {
+        let batch = if c <= 2 { "B-T1" } else { "B-T2" };
+        events.push(json!({"eventId": format!("c{c}"), "type": "produced", "unit": {"id": format!("C-T{c}"), "kind": "cell"}, "inputs": [{"id": batch}]}));
+    }
+    events.push(json!({"eventId": "m", "type": "produced", "unit": {"id": "M-T", "kind": "module"}, "inputs": (1..=4).map(|c| json!({"id": format!("C-T{c}")})).collect::<Vec<_>>()}));
+    events.push(
+        json!({"eventId": "p", "type": "produced", "unit": {"id": "P-T", "kind": "pack"}, "inputs": [{"id": "M-T"}]}),
+    );
+    let response = s.post("/api/v1/trace/events", Some(&s.operator)).json(&events).send().await.unwrap();
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+
+    let driver = chromedriver().await;
+    let browser = browser(&driver).await;
+    browser.goto(&format!("{}/trace", s.base)).await.unwrap();
+    assert_eq!(browser.current_url().await.unwrap().path(), "/login", "signed-in readers only");
+    sign_in(&browser, &s, &s.operator, "/trace").await;
+    // Search for the lot: its forward trace, batches with their shares, the pack holding all of it.
+    browser.find(Locator::Css("form.trace-search input[name=id]")).await.unwrap().send_keys("LOT-T").await.unwrap();
+    browser.find(Locator::Css("form.trace-search button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for_url(&browser, "/trace/LOT-T").await;
+    let counts = browser.find(Locator::Css("section.downstream p.counts")).await.unwrap().text().await.unwrap();
+    assert_eq!(counts, "2 batches, 4 cells, 1 modules, 1 packs, 0 passports");
+    let batches = row_texts(&browser, "ul.downstream-tree li.batches li").await;
+    assert_eq!(batches, ["B-T1 75.00 %", "B-T2 25.00 %"]);
+    let module = row_texts(&browser, "ul.downstream-tree li.pack li.module").await;
+    assert_eq!(module, ["M-T 100.00 % (4 cells)"], "the module sits under its pack in the tree");
+    screenshot(&browser, "trace-lot").await;
+    // Down the tree to the pack: what it is made of, back to the lot and its supplier.
+    browser.find(Locator::Css("ul.downstream-tree li.pack > a")).await.unwrap().click().await.unwrap();
+    wait_for_url(&browser, "/trace/P-T").await;
+    let parts = browser.find(Locator::Css("ul.upstream-tree li.parts summary")).await.unwrap().text().await.unwrap();
+    assert_eq!(parts, "Parts (1), 4 cells");
+    let lots = row_texts(&browser, "table.lots-traced tbody tr").await;
+    assert_eq!(lots.len(), 1);
+    assert!(
+        lots[0].contains("LOT-T") && lots[0].contains("BPNL000000000CAM") && lots[0].contains("no CoA"),
+        "{lots:?}"
+    );
+    screenshot(&browser, "trace-pack").await;
+    // Another operator's units are not there for it.
+    browser.delete_all_cookies().await.unwrap();
+    sign_in(&browser, &s, &s.other_operator, "/trace").await;
+    browser.goto(&format!("{}/trace/P-T", s.base)).await.unwrap();
+    let body = browser.find(Locator::Css("body")).await.unwrap().text().await.unwrap();
+    assert!(body.contains("no traced unit"), "{body}");
+    browser.close().await.unwrap();
+}

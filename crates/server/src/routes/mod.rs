@@ -9,12 +9,13 @@ mod lifecycle;
 mod models;
 mod pages;
 mod passports;
-mod quality_pages;
+pub(crate) mod quality_pages;
 mod readings;
 mod resolver;
 mod spc;
 pub(crate) mod suppliers;
 mod trace;
+mod trace_pages;
 mod trust;
 
 use axum::Router;
@@ -169,6 +170,8 @@ pub fn router(state: AppState) -> Router {
         .route("/quality/suppliers/{id}/report.html", get(quality_pages::report_html))
         .route("/quality/suppliers/{id}/report.pdf", get(quality_pages::report_pdf))
         .route("/quality/series", get(quality_pages::series))
+        .route("/trace", get(trace_pages::start))
+        .route("/trace/{id}", get(trace_pages::unit))
         .route("/api/v1/trace/backlog", get(trace::backlog))
         .route("/api/v1/trace/{id}/upstream", get(trace::upstream))
         .route("/api/v1/trace/{id}/bom", get(trace::bom))

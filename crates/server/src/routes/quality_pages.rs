@@ -22,7 +22,7 @@ const ALARMS_SHOWN: i64 = 500;
 const LOTS_PER_PAGE: i64 = 100;
 
 /// The signed-in actor, if any.
-fn signed_in(caller: &Caller) -> Option<&Actor> {
+pub(crate) fn signed_in(caller: &Caller) -> Option<&Actor> {
     match caller {
         Caller::Actor(actor) => Some(actor),
         Caller::Public => None,
@@ -30,18 +30,18 @@ fn signed_in(caller: &Caller) -> Option<&Actor> {
 }
 
 /// To the sign-in form, which comes back to `path`.
-fn sign_in(path: &str) -> Response {
+pub(crate) fn sign_in(path: &str) -> Response {
     Redirect::to(&format!("/login?next={}", viewer::quality::encode_query(path))).into_response()
 }
 
 /// A refused or failed request as an error page.
-fn error_page(problem: Problem) -> Response {
+pub(crate) fn error_page(problem: Problem) -> Response {
     let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let detail = problem.detail.clone().unwrap_or_default();
     html(status, viewer::error_page(problem.status, problem.title, &detail, Lang::En))
 }
 
-fn no_store(mut response: Response) -> Response {
+pub(crate) fn no_store(mut response: Response) -> Response {
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }

@@ -11,6 +11,7 @@ mod passport_page;
 pub mod quality;
 mod restricted;
 mod sections;
+pub mod trace;
 
 pub use pages::{error_page, login_page, not_found_page, tombstone_page};
 pub use passport_page::passport_page;

@@ -30,13 +30,14 @@ pub fn file_safe(value: &str) -> String {
     value.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '-' }).collect()
 }
 
-fn nav(who: &str) -> Markup {
+pub(crate) fn nav(who: &str) -> Markup {
     html! {
         nav class="quality-nav" aria-label="Supplier quality" {
             ul {
                 li { a href="/quality" { "Alarms" } }
                 li { a href="/quality/lots" { "Lot decisions" } }
                 li { a href="/quality/suppliers" { "Suppliers" } }
+                li { a href="/trace" { "Genealogy" } }
             }
         }
         form class="signout" method="post" action="/logout" {
@@ -48,7 +49,7 @@ fn nav(who: &str) -> Markup {
 }
 
 /// A dashboard page for the signed-in `who`.
-fn page(who: &str, title: &str, main: Markup) -> String {
+pub(crate) fn page(who: &str, title: &str, main: Markup) -> String {
     let header = html! { (nav(who)) };
     layout(Lang::En, title, &[], header, html! { h1 { (title) } (main) })
 }
