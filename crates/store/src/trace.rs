@@ -45,6 +45,9 @@ pub struct StoredUnit {
     pub lot_number: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub passport_id: Option<String>,
+    /// Cells in it (modules and packs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cell_count: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attributes: Option<Value>,
     /// The economic operator that recorded it (`None` when an administrator did).
@@ -57,6 +60,8 @@ pub struct StoredUnit {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub used_uom: Option<String>,
     pub consumers: i64,
+    /// Of the consumers, cells.
+    pub cells_fed: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assembled_into: Option<String>,
 }

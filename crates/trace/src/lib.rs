@@ -12,6 +12,7 @@
 
 pub mod event;
 pub mod plan;
+pub mod rollup;
 pub mod share;
 pub mod unit;
 

@@ -30,6 +30,8 @@ pub struct KnownUnit {
     pub used: f64,
     /// The assembly it went into.
     pub assembled_into: Option<String>,
+    /// Cells in it (modules and packs).
+    pub cells: i64,
 }
 
 /// What is stored about the units a batch of events names.
@@ -63,6 +65,8 @@ pub struct NewUnit {
     pub spec: UnitSpec,
     /// The stated quantity in its base unit.
     pub quantity: Option<(f64, &'static str)>,
+    /// Cells in it (modules and packs).
+    pub cells: Option<i64>,
     pub event_id: String,
 }
 
@@ -85,6 +89,8 @@ pub struct UsageDelta {
     pub used: f64,
     pub base_uom: Option<&'static str>,
     pub consumers: i64,
+    /// Of the consumers, cells.
+    pub cells: i64,
 }
 
 /// The sources of a new module or pack, reached through its cells.
@@ -180,8 +186,8 @@ struct BatchState<'a> {
     /// Consumed inputs of cells produced by the batch, and sources of modules produced by it.
     new_cell_inputs: HashMap<String, Vec<Source>>,
     new_assembly_sources: HashMap<String, Vec<Source>>,
-    /// Consumption added by the batch, per unit: (used, base uom, consumers).
-    new_usage: HashMap<String, (f64, Option<&'static str>, i64)>,
+    /// Consumption added by the batch, per unit.
+    new_usage: HashMap<String, UsageDelta>,
     /// Process edges (input, output) added by the batch, for the cycle check.
     new_process_edges: Vec<(String, String)>,
 }
@@ -307,7 +313,17 @@ impl<'a> BatchState<'a> {
         }
         if let TraceEvent::Produced { unit, .. } = event {
             let quantity = unit.quantity.as_ref().map(|q| base_of(q).expect("checked in check_new_unit"));
-            step.unit = Some(NewUnit { spec: (**unit).clone(), quantity, event_id: event.event_id().to_string() });
+            let cells = target_kind.is_assembly().then(|| {
+                step.edges
+                    .iter()
+                    .map(|e| match e.input_kind {
+                        UnitKind::Cell => 1,
+                        _ => self.unit(&e.input_id).map_or(0, |u| u.cells),
+                    })
+                    .sum()
+            });
+            step.unit =
+                Some(NewUnit { spec: (**unit).clone(), quantity, cells, event_id: event.event_id().to_string() });
         }
         Outcome::Apply(Box::new(step))
     }
@@ -393,7 +409,7 @@ impl<'a> BatchState<'a> {
             return Ok((None, None));
         };
         let (value, uom) = base_of(quantity).map_err(|e| format!("input {}: {e}", input.id))?;
-        let (delta_used, delta_uom, _) = self.new_usage.get(&input.id).cloned().unwrap_or((0.0, None, 0));
+        let (delta_used, delta_uom) = self.new_usage.get(&input.id).map_or((0.0, None), |u| (u.used, u.base_uom));
         let stated_uom = from.base_uom.as_deref().or(delta_uom);
         if let Some(stated) = stated_uom
             && stated != uom
@@ -458,6 +474,7 @@ impl<'a> BatchState<'a> {
                     base_uom: unit.quantity.map(|(_, u)| u.to_string()),
                     used: 0.0,
                     assembled_into: None,
+                    cells: unit.cells.unwrap_or(0),
                 },
             );
         }
@@ -470,13 +487,20 @@ impl<'a> BatchState<'a> {
                 self.new_process_edges.push((edge.input_id.clone(), edge.output_id.clone()));
             }
         }
-        for (input, used, uom) in step.usage {
-            let entry = self.new_usage.entry(input).or_insert((0.0, None, 0));
-            entry.0 += used;
-            entry.1 = entry.1.or(uom);
-            entry.2 += 1;
-        }
         let kind_of_target = self.unit(&target_id).map(|u| u.kind);
+        for (input, used, uom) in step.usage {
+            let entry = self.new_usage.entry(input.clone()).or_insert(UsageDelta {
+                unit_id: input,
+                used: 0.0,
+                base_uom: None,
+                consumers: 0,
+                cells: 0,
+            });
+            entry.used += used;
+            entry.base_uom = entry.base_uom.or(uom);
+            entry.consumers += 1;
+            entry.cells += i64::from(kind_of_target == Some(UnitKind::Cell));
+        }
         let sources = merge_sources(step.sources);
         match kind_of_target {
             Some(UnitKind::Cell) => {
@@ -497,11 +521,7 @@ impl<'a> BatchState<'a> {
 
     fn finish(&mut self) -> Plan {
         let mut plan = std::mem::take(&mut self.plan);
-        let mut usage: Vec<UsageDelta> = self
-            .new_usage
-            .drain()
-            .map(|(unit_id, (used, base_uom, consumers))| UsageDelta { unit_id, used, base_uom, consumers })
-            .collect();
+        let mut usage: Vec<UsageDelta> = self.new_usage.drain().map(|(_, u)| u).collect();
         usage.sort_by(|a, b| a.unit_id.cmp(&b.unit_id));
         plan.usage = usage;
         plan

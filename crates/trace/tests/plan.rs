@@ -50,6 +50,11 @@ fn a_factory_in_order_is_applied_with_usage_and_module_sources() {
     assert_eq!(of("M-1", "AB-1").map(|s| (s.cells, s.quantity)), Some((2, 0.0)));
     assert_eq!(of("P-1", "CB-1").map(|s| s.cells), Some(2));
     assert_eq!(p.applied.len(), 8);
+    // Cells are counted where they are: the batch fed two, the module and the pack hold two.
+    assert_eq!(cathode.cells, 2);
+    assert_eq!(lot.cells, 0, "a lot feeds batches here, not cells");
+    let cells_of = |id: &str| p.units.iter().find(|u| u.spec.id == id).unwrap().cells;
+    assert_eq!((cells_of("M-1"), cells_of("P-1"), cells_of("C-1")), (Some(2), Some(2), None));
 }
 
 #[test]
@@ -82,6 +87,7 @@ fn duplicates_are_ignored_and_reused_serials_refused() {
             base_uom: Some("kg".into()),
             used: 0.0,
             assembled_into: None,
+            cells: 0,
         },
     );
     let p = plan(events(FACTORY), &known);
@@ -153,9 +159,10 @@ fn material_cannot_flow_in_a_circle() {
     // The same circle through stored ancestry.
     let mut known = with_passport();
     for (id, kind) in [("S-1", UnitKind::Batch), ("S-2", UnitKind::Batch)] {
-        known
-            .units
-            .insert(id.into(), KnownUnit { kind, quantity: None, base_uom: None, used: 0.0, assembled_into: None });
+        known.units.insert(
+            id.into(),
+            KnownUnit { kind, quantity: None, base_uom: None, used: 0.0, assembled_into: None, cells: 0 },
+        );
     }
     known.ancestors.insert("S-2".into(), ["S-1".to_string()].into());
     let p = plan(events(r#"{"eventId":"c4","type":"consumed","unitId":"S-1","inputs":[{"id":"S-2"}]}"#), &known);

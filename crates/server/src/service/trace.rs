@@ -218,6 +218,7 @@ impl PassportService {
                     base_uom: unit.base_uom.or(unit.used_uom),
                     used: unit.used,
                     assembled_into: unit.assembled_into,
+                    cells: unit.cell_count.unwrap_or(0),
                 },
             );
         }
@@ -343,7 +344,8 @@ impl PassportService {
         packs.sort_by(|a, b| a.unit.id.cmp(&b.unit.id));
         let mut passports: Vec<String> = packs.iter().filter_map(|p| p.unit.passport_id.clone()).collect();
         passports.sort();
-        let cells = self.store.count_trace_outputs(&process, UnitKind::Cell).await?;
+        // A cell taking two batches of the lot counts twice; lines feed a cell one batch per material.
+        let cells = units.values().map(|u| u.cells_fed).sum();
         Ok(Downstream { unit: root, batches, cells, modules, packs, passports })
     }
 
@@ -391,16 +393,7 @@ impl PassportService {
         } else {
             (Vec::new(), vec![unit.id.clone()])
         };
-        let cells = match unit.kind {
-            UnitKind::Pack => {
-                let modules: Vec<String> =
-                    inputs.iter().filter(|e| e.input_kind == UnitKind::Module).map(|e| e.input_id.clone()).collect();
-                let direct = inputs.iter().filter(|e| e.input_kind == UnitKind::Cell).count();
-                (self.store.trace_inputs(&modules).await?.len() + direct) as i64
-            }
-            UnitKind::Module => inputs.len() as i64,
-            _ => 0,
-        };
+        let cells = unit.cell_count.unwrap_or(0);
         let mut upstream = self.process_upstream(&start).await?;
         if unit.kind.is_assembly() {
             upstream.extend(start);

@@ -15,6 +15,7 @@ CREATE TABLE trace_units (
     material_id TEXT,
     lot_number  TEXT,
     passport_id TEXT,
+    cell_count  BIGINT,
     attributes  JSONB,
     operator    TEXT,
     event_id    TEXT NOT NULL,
@@ -35,12 +36,14 @@ CREATE TABLE trace_edges (
 );
 CREATE INDEX trace_edges_by_output ON trace_edges(output_id);
 
--- What has been taken from each lot and batch: a running total derived from the edges.
+-- What has been taken from each lot and batch, by how many units and how many of them cells: running totals
+-- derived from the edges.
 CREATE TABLE trace_usage (
     unit_id   TEXT PRIMARY KEY,
     used      DOUBLE PRECISION NOT NULL,
     base_uom  TEXT,
-    consumers BIGINT NOT NULL
+    consumers BIGINT NOT NULL,
+    cells     BIGINT NOT NULL
 );
 
 -- The lots and batches each module and pack holds through its cells (the recall shortcut).

@@ -15,10 +15,11 @@ const ROWS: usize = 200;
 const IDS: usize = 500;
 
 const UNIT_SELECT: &str = "SELECT u.id, u.kind, u.unit_type, u.model, u.line, u.station, u.produced_at, u.quantity,
-        u.base_uom, u.supplier_id, u.material_id, u.lot_number, u.passport_id, u.attributes, u.operator,
-        u.event_id, u.created_by, g.used, g.base_uom AS used_uom, g.consumers,
-        (SELECT e.output_id FROM trace_edges e
-            WHERE e.input_id = u.id AND e.output_kind IN ('module', 'pack') LIMIT 1) AS assembled_into
+        u.base_uom, u.supplier_id, u.material_id, u.lot_number, u.passport_id, u.cell_count, u.attributes,
+        u.operator, u.event_id, u.created_by, g.used, g.base_uom AS used_uom, g.consumers, g.cells AS cells_fed,
+        -- Only cells and modules go into assemblies: a batch's thousands of edges are never scanned for one.
+        CASE WHEN u.kind IN ('cell', 'module') THEN (SELECT e.output_id FROM trace_edges e
+            WHERE e.input_id = u.id AND e.output_kind IN ('module', 'pack') LIMIT 1) END AS assembled_into
     FROM trace_units u LEFT JOIN trace_usage g ON g.unit_id = u.id WHERE u.id IN ";
 
 fn unit_from(row: &PgRow) -> Result<StoredUnit> {
@@ -36,6 +37,7 @@ fn unit_from(row: &PgRow) -> Result<StoredUnit> {
         material_id: row.try_get("material_id")?,
         lot_number: row.try_get("lot_number")?,
         passport_id: row.try_get("passport_id")?,
+        cell_count: row.try_get("cell_count")?,
         attributes: row.try_get("attributes")?,
         operator: row.try_get("operator")?,
         event_id: row.try_get("event_id")?,
@@ -43,6 +45,7 @@ fn unit_from(row: &PgRow) -> Result<StoredUnit> {
         used: row.try_get::<Option<f64>, _>("used")?.unwrap_or(0.0),
         used_uom: row.try_get("used_uom")?,
         consumers: row.try_get::<Option<i64>, _>("consumers")?.unwrap_or(0),
+        cells_fed: row.try_get::<Option<i64>, _>("cells_fed")?.unwrap_or(0),
         assembled_into: row.try_get("assembled_into")?,
     })
 }
@@ -103,7 +106,8 @@ async fn insert_units(tx: &mut Transaction<'_, Postgres>, write: &TraceWrite) ->
     for chunk in write.units.chunks(ROWS) {
         let mut insert = QueryBuilder::<Postgres>::new(
             "INSERT INTO trace_units (id, kind, unit_type, model, line, station, produced_at, quantity, base_uom, \
-             supplier_id, material_id, lot_number, passport_id, attributes, operator, event_id, created_by) ",
+             supplier_id, material_id, lot_number, passport_id, cell_count, attributes, operator, event_id, \
+             created_by) ",
         );
         insert.push_values(chunk, |mut row, u| {
             let s = &u.spec;
@@ -120,6 +124,7 @@ async fn insert_units(tx: &mut Transaction<'_, Postgres>, write: &TraceWrite) ->
                 .push_bind(&s.material)
                 .push_bind(s.lot_number.as_ref().or((s.kind == UnitKind::Lot).then_some(&s.id)))
                 .push_bind(&s.passport)
+                .push_bind(u.cells)
                 .push_bind(&s.attributes)
                 .push_bind(&write.operator)
                 .push_bind(&u.event_id)
@@ -157,14 +162,15 @@ async fn insert_edges_and_sources(tx: &mut Transaction<'_, Postgres>, write: &Tr
         insert.build().execute(&mut **tx).await?;
     }
     for chunk in write.usage.chunks(ROWS) {
-        let mut upsert = QueryBuilder::<Postgres>::new("INSERT INTO trace_usage (unit_id, used, base_uom, consumers) ");
+        let mut upsert =
+            QueryBuilder::<Postgres>::new("INSERT INTO trace_usage (unit_id, used, base_uom, consumers, cells) ");
         upsert.push_values(chunk, |mut row, u| {
-            row.push_bind(&u.unit_id).push_bind(u.used).push_bind(u.base_uom).push_bind(u.consumers);
+            row.push_bind(&u.unit_id).push_bind(u.used).push_bind(u.base_uom).push_bind(u.consumers).push_bind(u.cells);
         });
         upsert.push(
             " ON CONFLICT (unit_id) DO UPDATE SET used = trace_usage.used + excluded.used, \
              base_uom = COALESCE(trace_usage.base_uom, excluded.base_uom), \
-             consumers = trace_usage.consumers + excluded.consumers",
+             consumers = trace_usage.consumers + excluded.consumers, cells = trace_usage.cells + excluded.cells",
         );
         upsert.build().execute(&mut **tx).await?;
     }

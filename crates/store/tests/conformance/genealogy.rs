@@ -61,7 +61,9 @@ pub async fn trace_genealogy_round_trip(store: Arc<dyn Store>) {
     assert_eq!(lot.attributes, Some(serde_json::json!({"recycled": {"Ni": 0.04}})));
     assert_eq!(lot.operator.as_deref(), Some("BPNL-MAKER"));
     let batch = units.iter().find(|u| u.id == "CB-1").unwrap();
-    assert_eq!((batch.used, batch.consumers, batch.kind), (4.0, 2, UnitKind::Batch));
+    assert_eq!((batch.used, batch.consumers, batch.cells_fed, batch.kind), (4.0, 2, 2, UnitKind::Batch));
+    let pack = units.iter().find(|u| u.id == "P-1").unwrap();
+    assert_eq!((pack.cell_count, lot.cell_count, lot.cells_fed), (Some(2), None, 0));
     assert_eq!(batch.produced_at, Some(datetime!(2026-03-01 06:00 UTC)));
     let cell = units.iter().find(|u| u.id == "C-1").unwrap();
     assert_eq!(cell.assembled_into.as_deref(), Some("M-1"));
@@ -102,6 +104,7 @@ pub async fn trace_genealogy_round_trip(store: Arc<dyn Store>) {
                 base_uom: u.base_uom.clone(),
                 used: u.used,
                 assembled_into: None,
+                cells: 0,
             },
         );
     }
