@@ -31,7 +31,12 @@ async fn ev_passport(s: &TestServer) -> String {
 fn factory(passport: &str) -> Vec<Value> {
     let mut events = vec![
         json!({"eventId": "lot-a", "type": "produced", "unit": {"id": "LOT-A", "kind": "lot", "supplier": CAM,
-            "material": "NMC811", "lotNumber": "L-001", "quantity": {"value": 1, "unit": "t"}}}),
+            "material": "NMC811", "lotNumber": "L-001", "quantity": {"value": 1, "unit": "t"},
+            "attributes": {"category": "cathode",
+                "substances": [{"name": "cobalt", "massFraction": 0.06, "critical": true},
+                               {"name": "nickel", "massFraction": 0.48, "critical": true},
+                               {"name": "lithium", "massFraction": 0.07, "critical": true}],
+                "recycledContent": {"cobalt": {"preConsumer": 0.1, "postConsumer": 0.1}, "nickel": {"postConsumer": 0.07}}}}}),
         json!({"eventId": "cb-1", "type": "produced", "unit": {"id": "CB-1", "kind": "batch", "type": "cathode coating"},
             "inputs": [{"id": "LOT-A", "quantity": {"value": 300, "unit": "kg"}}]}),
         json!({"eventId": "cb-2", "type": "produced", "unit": {"id": "CB-2", "kind": "batch", "type": "cathode coating"},
@@ -95,7 +100,8 @@ async fn genealogy_in_and_traces_out(store: Arc<dyn Store>) {
 
     // The graphite lot arrives (as a JSON array this time): every held event goes through with it.
     let graphite = json!([{"eventId": "lot-g", "type": "produced", "unit": {"id": "LOT-G", "kind": "lot",
-        "supplier": "BPNL000000000GRA", "material": "GRAPHITE", "quantity": {"value": 500, "unit": "kg"}}}]);
+        "supplier": "BPNL000000000GRA", "material": "GRAPHITE", "quantity": {"value": 500, "unit": "kg"},
+        "attributes": {"category": "anode", "substances": [{"name": "natural graphite", "massFraction": 0.95, "critical": true}]}}}]);
     let response = s.post("/api/v1/trace/events", Some(&s.operator)).json(&graphite).send().await.unwrap();
     assert_eq!(response.status(), 200);
     let second: Value = response.json().await.unwrap();
@@ -139,6 +145,37 @@ async fn genealogy_in_and_traces_out(store: Arc<dyn Store>) {
     interop::catenax::bom::validate_single_level_bom(&batch_bom).unwrap();
     assert_eq!(batch_bom["childItems"][0]["quantity"], json!({"value": 200.0, "unit": "unit:kilogram"}));
     assert_eq!(batch_bom["childItems"][0]["businessPartner"], CAM);
+
+    // Roll-up: the pack holds the 500 kg taken from the cathode lot and the 100 kg of graphite, by mass balance.
+    let rolled = s.get_json("/api/v1/trace/P-1/rollup", Some(&s.operator)).await;
+    let composition = &rolled["composition"];
+    assert_eq!(composition["tracedMassKg"], 600.0, "{rolled}");
+    let by_category: Vec<(&str, f64)> = composition["byCategory"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["name"].as_str().unwrap(), c["massKg"].as_f64().unwrap()))
+        .collect();
+    assert_eq!(by_category, [("anode", 100.0), ("cathode", 500.0)]);
+    let cobalt =
+        composition["criticalRawMaterials"].as_array().unwrap().iter().find(|c| c["name"] == "cobalt").unwrap();
+    assert!((cobalt["massKg"].as_f64().unwrap() - 30.0).abs() < 1e-9);
+    assert_eq!(cobalt["from"][0]["lotId"], "LOT-A");
+    let recycled = rolled["recycledContent"].as_array().unwrap();
+    let co = recycled.iter().find(|m| m["metal"] == "cobalt").unwrap();
+    assert!((co["share"].as_f64().unwrap() - 0.2).abs() < 1e-9);
+    assert_eq!((co["meets2031"].as_bool(), co["meets2036"].as_bool()), (Some(true), Some(false)));
+    let li = recycled.iter().find(|m| m["metal"] == "lithium").unwrap();
+    assert_eq!((li["share"].as_f64(), li["meets2031"].as_bool()), (Some(0.0), Some(false)));
+    // A module holds its part: M-1's cells took CB-1 (60 % of the cathode lot) and half of the graphite batch.
+    let module = s.get_json("/api/v1/trace/M-1/rollup", Some(&s.operator)).await;
+    let lots: Vec<(&str, f64)> = module["lots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["lotId"].as_str().unwrap(), l["massKg"].as_f64().unwrap()))
+        .collect();
+    assert_eq!(lots, [("LOT-A", 300.0), ("LOT-G", 50.0)]);
 
     // Forward (recall): the lot split 300/200 kg, so M-1 holds 60 % of it, M-2 40 %, the pack all of it.
     let down = s.get_json("/api/v1/trace/LOT-A/downstream", Some(&s.operator)).await;

@@ -344,6 +344,10 @@ impl<'a> BatchState<'a> {
             }
             base_of(quantity).map_err(|e| format!("quantity of {}: {e}", unit.id))?;
         }
+        if unit.kind == UnitKind::Lot {
+            crate::rollup::LotDeclaration::from_attributes(unit.attributes.as_ref())
+                .map_err(|e| format!("lot {}: its declaration (attributes) is not usable: {e}", unit.id))?;
+        }
         if unit.kind == UnitKind::Lot && unit.quantity.is_none() {
             return Err(format!("lot {} states no quantity: consumption of it could not be checked", unit.id));
         }

@@ -82,6 +82,7 @@ use crate::ratelimit::{self, PublicLimiter};
         trace::downstream_cells,
         trace::backlog,
         trace::bom,
+        trace::rollup,
         trust::did_document,
         trust::credential,
         trust::audit_entries,
@@ -175,6 +176,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/trace/backlog", get(trace::backlog))
         .route("/api/v1/trace/{id}/upstream", get(trace::upstream))
         .route("/api/v1/trace/{id}/bom", get(trace::bom))
+        .route("/api/v1/trace/{id}/rollup", get(trace::rollup))
         .route("/api/v1/trace/{id}/downstream", get(trace::downstream))
         .route("/api/v1/trace/{id}/downstream/cells", get(trace::downstream_cells))
         .route("/api/v1/audit", get(trust::audit_entries))

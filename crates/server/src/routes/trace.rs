@@ -117,6 +117,22 @@ pub async fn bom(
     Ok(Json(state.service.trace_bom(actor, &id).await?))
 }
 
+/// What a unit is made of, rolled up from the lots that reached it by mass balance: composition (by material,
+/// by part, critical raw materials from 0.1 % w/w, hazardous substances) and recycled cobalt, lithium, nickel and
+/// lead against the Art. 8 targets; every value names the lots it came from.
+#[utoipa::path(get, path = "/api/v1/trace/{id}/rollup", tag = "trace", security(("apiKey" = [])),
+    params(("id" = String, Path, description = "Unit id: a pack, module, cell, batch or lot")),
+    responses((status = 200, description = "Composition and recycled content with provenance"),
+        (status = 404, description = "No such unit (or not yours)", content_type = "application/problem+json")))]
+pub async fn rollup(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(id): PathParams<String>,
+) -> Result<Json<crate::service::trace::UnitRollup>, Problem> {
+    let actor = caller.actor()?;
+    Ok(Json(state.service.trace_rollup(actor, &id).await?))
+}
+
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct BacklogQuery {

@@ -11,6 +11,7 @@ use serde::Serialize;
 use store::{Actor, AuditEvent, BacklogEvent, CoaFilter, Role, StoredUnit, TraceWrite};
 use time::OffsetDateTime;
 use trace::plan::{Known, KnownUnit, PlanError, Source, plan};
+use trace::rollup::{LotDeclaration, LotInUnit, Rollup, rollup};
 use trace::share::{Flow, Usage, fraction, process_fractions};
 use trace::{TraceEvent, UnitKind};
 
@@ -93,6 +94,28 @@ pub struct Upstream {
     pub batches: Vec<StoredUnit>,
     pub lots: Vec<TracedLot>,
     pub suppliers: Vec<String>,
+}
+
+/// A lot's part of a unit, as a roll-up names it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LotShare {
+    pub lot_id: String,
+    /// The part of the lot (of what was taken from it) in the unit.
+    pub share: f64,
+    pub mass_kg: f64,
+}
+
+/// What a unit is made of, rolled up from its lots, with the lots it came from.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UnitRollup {
+    pub unit: StoredUnit,
+    pub lots: Vec<LotShare>,
+    /// Lots reaching the unit that are not counted by mass (measured in litres, m², pieces).
+    pub not_by_mass: Vec<String>,
+    #[serde(flatten)]
+    pub rollup: Rollup,
 }
 
 /// Who may record production events: administrators, and economic operators for their own organisation.
@@ -417,6 +440,80 @@ impl PassportService {
             traced.push(TracedLot { unit: lot, coa });
         }
         Ok(Upstream { unit, parts, cells, batches, lots: traced, suppliers })
+    }
+
+    /// Composition and recycled content of a unit from the lots that reached it (mass balance), each value
+    /// with the lots it came from. Computed on read, so it always follows the genealogy as stored.
+    pub async fn trace_rollup(&self, actor: &Actor, id: &str) -> Result<UnitRollup> {
+        let (unit, _) = self.visible_unit(actor, id).await?;
+        // Where the material enters the unit, and the part of each entry point the unit holds.
+        let mut entry: Vec<(String, Option<f64>, i64)> = Vec::new();
+        if unit.kind.is_assembly() {
+            for s in self.store.trace_sources_of(std::slice::from_ref(&unit.id)).await? {
+                entry.push((s.source_id, (s.quantity > 0.0).then_some(s.quantity), s.cells));
+            }
+        } else if unit.kind == UnitKind::Cell {
+            for e in self.store.trace_inputs(std::slice::from_ref(&unit.id)).await? {
+                entry.push((e.input_id, e.quantity, 1));
+            }
+        }
+        // The process cone upstream of the entry points, with its flows.
+        let mut flows = Vec::new();
+        let mut cone: Vec<String> = entry.iter().map(|(id, _, _)| id.clone()).collect();
+        if entry.is_empty() {
+            cone.push(unit.id.clone());
+        }
+        let mut frontier = cone.clone();
+        while !frontier.is_empty() {
+            let edges = self.store.trace_inputs(&frontier).await?;
+            frontier.clear();
+            for e in edges.into_iter().filter(|e| matches!(e.input_kind, UnitKind::Lot | UnitKind::Batch)) {
+                if !cone.contains(&e.input_id) {
+                    cone.push(e.input_id.clone());
+                    frontier.push(e.input_id.clone());
+                }
+                flows.push(Flow { input: e.input_id, output: e.output_id, quantity: e.quantity });
+            }
+        }
+        let units: HashMap<String, StoredUnit> =
+            self.store.trace_units(&cone).await?.into_iter().map(|u| (u.id.clone(), u)).collect();
+        let usage: HashMap<String, Usage> =
+            units.values().map(|u| (u.id.clone(), Usage { used: u.used, consumers: u.consumers })).collect();
+        let (mut lots, mut shares, mut not_by_mass) = (Vec::new(), Vec::new(), Vec::new());
+        for lot in units.values().filter(|u| u.kind == UnitKind::Lot) {
+            let fractions = process_fractions(&lot.id, &flows, &usage);
+            let share: f64 = if entry.is_empty() {
+                fractions.get(&unit.id).copied().unwrap_or(0.0)
+            } else {
+                entry
+                    .iter()
+                    .map(|(s, q, n)| {
+                        let at = usage.get(s).copied().unwrap_or_default();
+                        fractions.get(s).copied().unwrap_or(0.0) * fraction(*q, *n, at)
+                    })
+                    .sum()
+            };
+            // A lot's own roll-up is the whole lot; otherwise what was taken from it.
+            let basis = if lot.id == unit.id { lot.quantity.unwrap_or(0.0) } else { lot.used };
+            if lot.base_uom.as_deref().or(lot.used_uom.as_deref()) != Some("kg") {
+                not_by_mass.push(lot.id.clone());
+                continue;
+            }
+            let declaration = LotDeclaration::from_attributes(lot.attributes.as_ref())
+                .map_err(|e| ServiceError::Internal(format!("stored declaration of lot {}: {e}", lot.id)))?;
+            shares.push(LotShare { lot_id: lot.id.clone(), share, mass_kg: share * basis });
+            lots.push(LotInUnit {
+                lot_id: lot.id.clone(),
+                material: lot.material_id.clone(),
+                supplier: lot.supplier_id.clone(),
+                mass_kg: share * basis,
+                declaration,
+            });
+        }
+        lots.sort_by(|a, b| a.lot_id.cmp(&b.lot_id));
+        shares.sort_by(|a, b| a.lot_id.cmp(&b.lot_id));
+        not_by_mass.sort();
+        Ok(UnitRollup { rollup: rollup(&lots), unit, lots: shares, not_by_mass })
     }
 
     /// The latest CoA revision of a lot, matched by supplier, material and lot number.
