@@ -259,6 +259,29 @@ async fn refused_batches_write_nothing(store: Arc<dyn Store>) {
     ]);
     let no_passport = problem(send(&s, &s.operator, pack).await, 422).await;
     assert!(no_passport["events"][0]["message"].as_str().unwrap().contains("does not exist"), "{no_passport}");
+    // Another operator may not build on this operator's lot.
+    let foreign =
+        ndjson(&[json!({"eventId": "theirs", "type": "produced", "unit": {"id": "B-THEIRS", "kind": "batch"},
+        "inputs": [{"id": "LOT-A", "quantity": {"value": 1, "unit": "kg"}}]})]);
+    let refused = problem(send(&s, &s.other_operator, foreign).await, 422).await;
+    assert!(refused["events"][0]["message"].as_str().unwrap().contains("another economic operator"), "{refused}");
+    // Held events are retried by the server's background task too, not only with the operator's next batch.
+    let waiting = ndjson(&[json!({"eventId": "w", "type": "produced", "unit": {"id": "B-W", "kind": "batch"},
+        "inputs": [{"id": "LOT-LATE", "quantity": {"value": 1, "unit": "kg"}}]})]);
+    assert_eq!(receipt(&s, &s.operator, waiting).await["held"], 1);
+    let late = ndjson(&[
+        json!({"eventId": "late", "type": "produced", "unit": {"id": "LOT-LATE", "kind": "lot", "quantity": {"value": 5, "unit": "kg"}}}),
+    ]);
+    // Recorded by an administrator: the operator's held event is not retried with the admin's batch ...
+    assert_eq!(receipt(&s, &s.admin, late).await["released"], 0);
+    let system = s.store.actor_by_key_hash(&server::auth::key_hash(&s.admin)).await.unwrap().unwrap();
+    let service = server::service::PassportService::new(s.store.clone());
+    // ... but an operator may not build on an administrator's lot either, so the retry refuses it, and says so.
+    assert_eq!(service.retry_trace_backlog(&system).await.unwrap(), 0);
+    let failed = s.get_json("/api/v1/trace/backlog?status=failed", Some(&s.operator)).await;
+    assert_eq!(failed["items"][0]["eventId"], "w", "{failed}");
+    assert!(failed["items"][0]["reason"].as_str().unwrap().contains("another economic operator"), "{failed}");
+
     // A serial used twice.
     let twice = ndjson(&[
         json!({"eventId": "again", "type": "produced", "unit": {"id": "LOT-A", "kind": "lot", "quantity": {"value": 1, "unit": "kg"}}}),

@@ -48,6 +48,8 @@ pub struct Known {
     pub ancestors: HashMap<String, HashSet<String>>,
     /// Passports named by packs: `true` when ceased; missing when there is no such passport.
     pub passports: HashMap<String, bool>,
+    /// Stored units another economic operator recorded: the writer may not build on them.
+    pub foreign: HashSet<String>,
 }
 
 /// Material (a lot or batch) that reached a unit, with how many cells carried it and how much of it.
@@ -239,6 +241,9 @@ impl<'a> BatchState<'a> {
             }
             TraceEvent::Consumed { unit_id, inputs, .. } => {
                 let Some(target) = self.unit(unit_id) else { return Outcome::Hold(vec![unit_id.clone()]) };
+                if self.known.foreign.contains(unit_id) {
+                    return Outcome::Refuse(format!("{unit_id} belongs to another economic operator"));
+                }
                 if inputs.is_empty() {
                     return Outcome::Refuse(format!("consumed event for {unit_id} names no inputs"));
                 }
@@ -270,6 +275,9 @@ impl<'a> BatchState<'a> {
             }
             if input.id == target_id {
                 return Outcome::Refuse(format!("{target_id} cannot take itself in"));
+            }
+            if self.known.foreign.contains(&input.id) {
+                return Outcome::Refuse(format!("input {} belongs to another economic operator", input.id));
             }
             let Some(from) = self.unit(&input.id) else { unreachable!("missing inputs are held above") };
             if !target_kind.accepts(from.kind) {

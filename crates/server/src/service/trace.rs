@@ -167,7 +167,7 @@ impl PassportService {
         }
         let from_backlog: HashSet<String> = backlog.iter().map(|b| b.event_id.clone()).collect();
         batch.extend(backlog.into_iter().map(|b| (0, b.event)));
-        let known = self.known_for(&batch).await?;
+        let known = self.known_for(&batch, operator.as_deref()).await?;
         let mut planned = plan(batch, &known);
         let (backlog_errors, errors): (Vec<PlanError>, Vec<PlanError>) =
             planned.errors.drain(..).partition(|e| from_backlog.contains(&e.event_id));
@@ -207,7 +207,7 @@ impl PassportService {
     }
 
     /// Reads what the checks need to know about the units, events and passports a batch names.
-    async fn known_for(&self, batch: &[(usize, TraceEvent)]) -> Result<Known> {
+    async fn known_for(&self, batch: &[(usize, TraceEvent)], operator: Option<&str>) -> Result<Known> {
         let mut unit_ids = BTreeSet::new();
         let mut passports = BTreeSet::new();
         let mut consumed_inputs = BTreeSet::new();
@@ -228,6 +228,9 @@ impl PassportService {
         };
         let (mut cells, mut modules) = (Vec::new(), Vec::new());
         for unit in stored {
+            if operator.is_some() && unit.operator.as_deref() != operator {
+                known.foreign.insert(unit.id.clone());
+            }
             match unit.kind {
                 UnitKind::Cell => cells.push(unit.id.clone()),
                 UnitKind::Module => modules.push(unit.id.clone()),
@@ -570,6 +573,24 @@ impl PassportService {
         }
         let parent = unit.passport_id.as_deref().map_or_else(|| unit_asset_id(&unit.id), passport_asset_id);
         Ok(single_level_bom_as_built(&parent, &items))
+    }
+
+    /// Retries every operator's held events (a background task of the server; events are otherwise retried with
+    /// the operator's next batch). Returns how many were applied.
+    pub async fn retry_trace_backlog(&self, system: &Actor) -> Result<usize> {
+        let held = self.store.trace_backlog(Some("held"), BACKLOG_RETRY).await?;
+        let mut operators: Vec<Option<String>> = held.into_iter().map(|b| b.operator).collect();
+        operators.sort();
+        operators.dedup();
+        let mut released = 0;
+        for operator in operators {
+            let actor = match &operator {
+                Some(org) => Actor { role: Role::EconomicOperator, organisation: Some(org.clone()), ..system.clone() },
+                None => Actor { role: Role::Admin, organisation: None, ..system.clone() },
+            };
+            released += self.ingest_trace(&actor, Vec::new()).await?.released;
+        }
+        Ok(released)
     }
 
     /// The backlog (of the caller's organisation): `held` or `failed` events, or all.

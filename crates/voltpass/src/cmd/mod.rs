@@ -38,7 +38,7 @@ pub async fn mqtt_actor(store: &Arc<dyn Store>) -> anyhow::Result<Actor> {
 }
 
 /// An administrator actor of this machine, created on first use.
-async fn system_actor(store: &Arc<dyn Store>, id: String, name: String) -> anyhow::Result<Actor> {
+pub(crate) async fn system_actor(store: &Arc<dyn Store>, id: String, name: String) -> anyhow::Result<Actor> {
     if let Some(actor) = store.actor(&id).await? {
         return Ok(actor);
     }

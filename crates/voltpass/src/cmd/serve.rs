@@ -56,6 +56,10 @@ pub struct Args {
     /// Seconds between signed checkpoints of the audit chain (needs a voltpass-server issuer key; 0 = none).
     #[arg(long, default_value_t = 300)]
     checkpoint_interval_s: u64,
+    /// Seconds between retries of held production events (events naming units not seen yet; 0 = only with each
+    /// operator's next batch).
+    #[arg(long, default_value_t = 60)]
+    trace_retry_interval_s: u64,
     /// Actor id of a dataspace connector's data plane (repeatable): only its requests may name the consumer's
     /// BPN in the `Edc-Bpn` header.
     #[arg(long = "trusted-connector", value_name = "ACTOR_ID")]
@@ -129,6 +133,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     if args.checkpoint_interval_s > 0 {
         spawn_checkpoints(store.clone(), std::time::Duration::from_secs(args.checkpoint_interval_s));
     }
+    if args.trace_retry_interval_s > 0 {
+        let system =
+            super::system_actor(&store, "local:trace-retry".into(), "held production event retries".into()).await?;
+        spawn_trace_retries(state.service.clone(), system, std::time::Duration::from_secs(args.trace_retry_interval_s));
+    }
     let listener =
         tokio::net::TcpListener::bind(&args.addr).await.with_context(|| format!("cannot listen on {}", args.addr))?;
     println!("voltpass listening on http://{}", listener.local_addr()?);
@@ -136,6 +145,22 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 }
 
 /// Signs the audit chain head now and then, so a rewritten history cannot match a checkpoint.
+/// Retries held production events now and then, so they do not wait for their operator's next batch.
+fn spawn_trace_retries(service: server::PassportService, system: store::Actor, every: std::time::Duration) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            match service.retry_trace_backlog(&system).await {
+                Ok(0) => {}
+                Ok(released) => tracing::info!(released, "held production events applied"),
+                Err(e) => tracing::warn!("retrying held production events failed: {e}"),
+            }
+        }
+    });
+}
+
 fn spawn_checkpoints(store: std::sync::Arc<dyn store::Store>, every: std::time::Duration) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
