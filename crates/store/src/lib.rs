@@ -19,6 +19,7 @@ mod signing;
 mod sqlite;
 pub mod testing;
 mod trace;
+mod trace_rows;
 mod types;
 
 pub use audit::{AuditCheckpoint, AuditEntry, AuditEvent, checkpoint_message};
@@ -38,6 +39,7 @@ pub use restore::{ActorRecord, RestoreStore, SignedVersion};
 pub use signing::{IssuerKeyRecord, VersionSignature, VersionSigner};
 pub use sqlite::SqliteStore;
 pub use trace::{BacklogEvent, StoredEdge, StoredSource, StoredUnit, TraceStore, TraceWrite};
+pub use trace_rows::{TraceBackupStore, TraceEventRow, TraceUnitRow, TraceUsageRow};
 pub use types::*;
 
 use async_trait::async_trait;
@@ -102,6 +104,7 @@ pub trait Store:
     + RegistryStore
     + QualityStore
     + TraceStore
+    + TraceBackupStore
     + Send
     + Sync
     + 'static

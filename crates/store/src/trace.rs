@@ -7,7 +7,7 @@
 //! without walking millions of cell edges, and an upstream trace of a pack reads a few rows.
 
 use async_trait::async_trait;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::OffsetDateTime;
 use trace::plan::{AssemblySource, NewEdge, NewUnit, UsageDelta};
@@ -67,7 +67,7 @@ pub struct StoredUnit {
 }
 
 /// A stored edge: `input` went into `output`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StoredEdge {
     pub input_id: String,
@@ -80,7 +80,7 @@ pub struct StoredEdge {
 }
 
 /// A lot or batch that reached a module or pack through its cells.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StoredSource {
     pub unit_id: String,
@@ -90,7 +90,7 @@ pub struct StoredSource {
 }
 
 /// An event in the backlog: `held` while it waits for units, `failed` when a retry found it breaks a rule.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BacklogEvent {
     pub event_id: String,

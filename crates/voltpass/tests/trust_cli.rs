@@ -278,6 +278,7 @@ async fn backup_restores_everything_equal_and_refuses_a_tampered_archive() {
         store.put_descriptor(&descriptor, event).await.unwrap();
     }
     let coa_files = quality_data(&db, &dir).await;
+    trace_data(&db, &dir, &all_heads(&store::open(&db).await.unwrap()).await[0].id);
     ok(&["audit", "checkpoint", "--db", &db]);
 
     let archive = dir.join("archive");
@@ -295,7 +296,7 @@ async fn backup_restores_everything_equal_and_refuses_a_tampered_archive() {
     };
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(archive.join("manifest.json")).unwrap()).unwrap();
-    assert_eq!(manifest["format"], "voltpass-backup/3");
+    assert_eq!(manifest["format"], "voltpass-backup/4");
     let lines =
         |name: &str| manifest["files"].as_array().unwrap().iter().find(|f| f["name"] == name).unwrap()["lines"].clone();
     let coas: i64 = source.coa_suppliers().await.unwrap().iter().map(|(_, n)| n).sum();
@@ -307,6 +308,7 @@ async fn backup_restores_everything_equal_and_refuses_a_tampered_archive() {
     let target = store::open(&target_url).await.unwrap();
     assert_same_records(&source, &target).await;
     assert_same_quality(&source, &target).await;
+    assert_same_trace(&source, &target).await;
     for (lot, revision, file) in &coa_files {
         let revisions = target.coa_revisions("BPNL000000000CAM", "NMC811", lot).await.unwrap();
         let coa = revisions.iter().find(|c| c.revision == *revision).expect("the revision is restored");
@@ -341,25 +343,94 @@ async fn backup_restores_everything_equal_and_refuses_a_tampered_archive() {
     assert!(refused.contains("archive file passports.ndjson was altered or damaged"), "{refused}");
     assert!(store::open(&fresh).await.unwrap().is_empty().await.unwrap(), "nothing written from a tampered archive");
 
-    // An archive of format 2 (before quality data was archived) still restores, without quality data.
-    let older = dir.join("format-2");
-    std::fs::create_dir_all(&older).unwrap();
-    let mut manifest = manifest;
-    manifest["format"] = "voltpass-backup/2".into();
-    manifest.as_object_mut().unwrap().remove("signature");
-    let files = manifest["files"].as_array_mut().unwrap();
-    files.retain(|f| !QUALITY_FILES.contains(&f["name"].as_str().unwrap()));
-    for file in files.iter() {
-        let name = file["name"].as_str().unwrap();
-        std::fs::copy(archive.join(name), older.join(name)).unwrap();
+    // Archives of format 3 (before genealogy was archived) and 2 (before quality data was) still restore,
+    // without what they do not hold.
+    for (format, left_out) in [
+        ("voltpass-backup/3", &TRACE_FILES[..]),
+        ("voltpass-backup/2", &[&QUALITY_FILES[..], &TRACE_FILES[..]].concat()[..]),
+    ] {
+        let older = dir.join(format.replace('/', "-"));
+        std::fs::create_dir_all(&older).unwrap();
+        let mut manifest = manifest.clone();
+        manifest["format"] = format.into();
+        manifest.as_object_mut().unwrap().remove("signature");
+        let files = manifest["files"].as_array_mut().unwrap();
+        files.retain(|f| !left_out.contains(&f["name"].as_str().unwrap()));
+        for file in files.iter() {
+            let name = file["name"].as_str().unwrap();
+            std::fs::copy(archive.join(name), older.join(name)).unwrap();
+        }
+        std::fs::write(older.join("manifest.json"), serde_json::to_vec_pretty(&manifest).unwrap()).unwrap();
+        let fresh = store::testing::fresh_sqlite_url();
+        let restored = ok(&["restore", older.to_str().unwrap(), "--db", &fresh]);
+        assert!(restored.contains("verified intact"), "{format}: {restored}");
+        let target = store::open(&fresh).await.unwrap();
+        assert!(target.trace_unit_rows_after(None, 1).await.unwrap().is_empty(), "{format}");
+        assert_eq!(target.coa_rows_after(None, 1).await.unwrap().is_empty(), format.ends_with('2'), "{format}");
+        assert_eq!(all_heads(&target).await, all_heads(&source).await);
     }
-    std::fs::write(older.join("manifest.json"), serde_json::to_vec_pretty(&manifest).unwrap()).unwrap();
-    let fresh = store::testing::fresh_sqlite_url();
-    let restored = ok(&["restore", older.to_str().unwrap(), "--db", &fresh]);
-    assert!(restored.contains(" 0 CoAs, ") && restored.contains("verified intact"), "{restored}");
-    let target = store::open(&fresh).await.unwrap();
-    assert!(target.coa_rows_after(None, 1).await.unwrap().is_empty());
-    assert_eq!(all_heads(&target).await, all_heads(&source).await);
+}
+
+const TRACE_FILES: [&str; 6] = [
+    "trace_units.ndjson",
+    "trace_edges.ndjson",
+    "trace_sources.ndjson",
+    "trace_usage.ndjson",
+    "trace_events.ndjson",
+    "trace_backlog.ndjson",
+];
+
+/// Genealogy through the CLI: a declared lot, a batch, two cells, a module, a pack linked to `passport`, and
+/// an event waiting in the backlog for a lot not seen yet.
+fn trace_data(db: &str, dir: &Path, passport: &str) {
+    let events = [
+        serde_json::json!({"eventId": "t-lot", "type": "produced", "unit": {"id": "LOT-B", "kind": "lot", "supplier": "BPNL000000000CAM",
+            "material": "NMC811", "quantity": {"value": 1, "unit": "t"}, "at": "2026-03-01T06:00:00Z",
+            "attributes": {"category": "cathode", "substances": [{"name": "cobalt", "massFraction": 0.06, "critical": true}]}}}),
+        serde_json::json!({"eventId": "t-b", "type": "produced", "unit": {"id": "B-B", "kind": "batch"}, "inputs": [{"id": "LOT-B", "quantity": {"value": 0.5, "unit": "t"}}]}),
+        serde_json::json!({"eventId": "t-c1", "type": "produced", "unit": {"id": "C-B1", "kind": "cell"}, "inputs": [{"id": "B-B"}]}),
+        serde_json::json!({"eventId": "t-c2", "type": "produced", "unit": {"id": "C-B2", "kind": "cell"}, "inputs": [{"id": "B-B", "quantity": {"value": 2, "unit": "kg"}}]}),
+        serde_json::json!({"eventId": "t-m", "type": "produced", "unit": {"id": "M-B", "kind": "module"}, "inputs": [{"id": "C-B1"}, {"id": "C-B2"}]}),
+        serde_json::json!({"eventId": "t-p", "type": "produced", "unit": {"id": "P-B", "kind": "pack", "passport": passport}, "inputs": [{"id": "M-B"}]}),
+        serde_json::json!({"eventId": "t-wait", "type": "produced", "unit": {"id": "B-W", "kind": "batch"}, "inputs": [{"id": "LOT-LATER", "quantity": {"value": 1, "unit": "kg"}}]}),
+    ];
+    let path = dir.join("events.ndjson");
+    std::fs::write(&path, events.iter().map(|e| format!("{e}\n")).collect::<String>()).unwrap();
+    let out = ok(&["trace", "import", path.to_str().unwrap(), "--db", db]);
+    assert!(out.contains("\"applied\":6") && out.contains("\"held\":1"), "{out}");
+}
+
+/// Every row of every genealogy table is equal, read in pages of 3.
+async fn assert_same_trace(a: &Arc<dyn Store>, b: &Arc<dyn Store>) {
+    macro_rules! same_rows {
+        ($read:ident, $at_least:expr) => {{
+            let (mut left, mut right) = (Vec::new(), Vec::new());
+            for (store, rows) in [(a, &mut left), (b, &mut right)] {
+                loop {
+                    let page = store.$read(rows.last(), 3).await.unwrap();
+                    if page.is_empty() {
+                        break;
+                    }
+                    rows.extend(page);
+                }
+            }
+            assert!(left.len() >= $at_least, "{}: {} rows", stringify!($read), left.len());
+            assert_eq!(left, right, "{}", stringify!($read));
+        }};
+    }
+    same_rows!(trace_unit_rows_after, 6);
+    same_rows!(trace_edge_rows_after, 6);
+    same_rows!(trace_source_rows_after, 2);
+    same_rows!(trace_usage_rows_after, 2);
+    same_rows!(trace_event_rows_after, 6);
+    same_rows!(trace_backlog_rows_after, 1);
+    // And what the service reads back is the same: the recall of the lot reaches the passport.
+    let local = a.actor(&format!("local:{USER}")).await.unwrap().unwrap();
+    let (sa, sb) = (server::PassportService::new(a.clone()), server::PassportService::new(b.clone()));
+    let (da, db) =
+        (sa.trace_downstream(&local, "LOT-B").await.unwrap(), sb.trace_downstream(&local, "LOT-B").await.unwrap());
+    assert_eq!(db.passports, da.passports);
+    assert_eq!(db.passports.len(), 1);
 }
 
 const QUALITY_FILES: [&str; 8] = [

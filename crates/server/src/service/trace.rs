@@ -185,7 +185,8 @@ impl PassportService {
         if planned.applied.is_empty() && planned.held.is_empty() && backlog_errors.is_empty() {
             return Ok(receipt);
         }
-        let at = OffsetDateTime::now_utc();
+        // Microseconds: what both backends keep, so a restored audit chain hashes the same.
+        let at = super::quality::now();
         let detail = serde_json::to_value(&receipt).map_err(|e| ServiceError::Internal(e.to_string()))?;
         let subject = operator.clone().unwrap_or_else(|| "admin".into());
         self.store

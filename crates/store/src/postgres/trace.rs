@@ -1,8 +1,10 @@
 //! Genealogy on PostgreSQL.
 
-use super::{PostgresStore, trust::chain_audit};
+use super::restore::{insert_chunked, page};
+use super::{INSERT_CHUNK, PostgresStore, trust::chain_audit};
 use crate::trace::{BacklogEvent, StoredEdge, StoredSource, StoredUnit, TraceStore, TraceWrite, parse_kind};
 use crate::{Result, StoreError};
+use crate::{TraceBackupStore, TraceEventRow, TraceUnitRow, TraceUsageRow};
 use async_trait::async_trait;
 use sqlx::postgres::PgRow;
 use sqlx::{Postgres, QueryBuilder, Row, Transaction};
@@ -67,6 +69,24 @@ fn source_from(row: &PgRow) -> Result<StoredSource> {
         source_id: row.try_get("source_id")?,
         cells: row.try_get("cells")?,
         quantity: row.try_get("quantity")?,
+    })
+}
+
+fn backlog_from(row: &PgRow) -> Result<BacklogEvent> {
+    let event: serde_json::Value = row.try_get("event")?;
+    let missing: serde_json::Value = row.try_get("missing")?;
+    let bad = |e: serde_json::Error| StoreError::Database(format!("stored backlog event: {e}"));
+    Ok(BacklogEvent {
+        event_id: row.try_get("event_id")?,
+        event: serde_json::from_value(event).map_err(bad)?,
+        missing: serde_json::from_value(missing).map_err(bad)?,
+        status: row.try_get("status")?,
+        reason: row.try_get("reason")?,
+        actor_id: row.try_get("actor_id")?,
+        operator: row.try_get("operator")?,
+        first_seen: row.try_get("first_seen")?,
+        last_tried: row.try_get("last_tried")?,
+        attempts: row.try_get("attempts")?,
     })
 }
 
@@ -307,25 +327,7 @@ impl TraceStore for PostgresStore {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|row| {
-                let event: serde_json::Value = row.try_get("event")?;
-                let missing: serde_json::Value = row.try_get("missing")?;
-                let bad = |e: serde_json::Error| StoreError::Database(format!("stored backlog event: {e}"));
-                Ok(BacklogEvent {
-                    event_id: row.try_get("event_id")?,
-                    event: serde_json::from_value(event).map_err(bad)?,
-                    missing: serde_json::from_value(missing).map_err(bad)?,
-                    status: row.try_get("status")?,
-                    reason: row.try_get("reason")?,
-                    actor_id: row.try_get("actor_id")?,
-                    operator: row.try_get("operator")?,
-                    first_seen: row.try_get("first_seen")?,
-                    last_tried: row.try_get("last_tried")?,
-                    attempts: row.try_get("attempts")?,
-                })
-            })
-            .collect()
+        rows.iter().map(backlog_from).collect()
     }
 
     async fn count_trace_units(&self) -> Result<Vec<(UnitKind, i64)>> {
@@ -333,5 +335,178 @@ impl TraceStore for PostgresStore {
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(|r| Ok((parse_kind(&r.try_get::<String, _>("kind")?)?, r.try_get("n")?))).collect()
+    }
+}
+
+fn unit_row(row: &PgRow) -> Result<TraceUnitRow> {
+    Ok(TraceUnitRow {
+        id: row.try_get("id")?,
+        kind: parse_kind(&row.try_get::<String, _>("kind")?)?,
+        unit_type: row.try_get("unit_type")?,
+        model: row.try_get("model")?,
+        line: row.try_get("line")?,
+        station: row.try_get("station")?,
+        produced_at: row.try_get("produced_at")?,
+        quantity: row.try_get("quantity")?,
+        base_uom: row.try_get("base_uom")?,
+        supplier_id: row.try_get("supplier_id")?,
+        material_id: row.try_get("material_id")?,
+        lot_number: row.try_get("lot_number")?,
+        passport_id: row.try_get("passport_id")?,
+        cell_count: row.try_get("cell_count")?,
+        attributes: row.try_get("attributes")?,
+        operator: row.try_get("operator")?,
+        event_id: row.try_get("event_id")?,
+        created_by: row.try_get("created_by")?,
+    })
+}
+
+fn usage_row(row: &PgRow) -> Result<TraceUsageRow> {
+    Ok(TraceUsageRow {
+        unit_id: row.try_get("unit_id")?,
+        used: row.try_get("used")?,
+        base_uom: row.try_get("base_uom")?,
+        consumers: row.try_get("consumers")?,
+        cells: row.try_get("cells")?,
+    })
+}
+
+fn event_row(row: &PgRow) -> Result<TraceEventRow> {
+    Ok(TraceEventRow {
+        event_id: row.try_get("event_id")?,
+        unit_id: row.try_get("unit_id")?,
+        kind: row.try_get("kind")?,
+        actor_id: row.try_get("actor_id")?,
+        applied_at: row.try_get("applied_at")?,
+    })
+}
+
+#[async_trait]
+impl TraceBackupStore for PostgresStore {
+    async fn trace_unit_rows_after(&self, after: Option<&TraceUnitRow>, limit: i64) -> Result<Vec<TraceUnitRow>> {
+        page(self, after, limit, unit_row).await
+    }
+
+    async fn trace_edge_rows_after(&self, after: Option<&StoredEdge>, limit: i64) -> Result<Vec<StoredEdge>> {
+        page(self, after, limit, edge_from).await
+    }
+
+    async fn trace_usage_rows_after(&self, after: Option<&TraceUsageRow>, limit: i64) -> Result<Vec<TraceUsageRow>> {
+        page(self, after, limit, usage_row).await
+    }
+
+    async fn trace_source_rows_after(&self, after: Option<&StoredSource>, limit: i64) -> Result<Vec<StoredSource>> {
+        page(self, after, limit, source_from).await
+    }
+
+    async fn trace_event_rows_after(&self, after: Option<&TraceEventRow>, limit: i64) -> Result<Vec<TraceEventRow>> {
+        page(self, after, limit, event_row).await
+    }
+
+    async fn trace_backlog_rows_after(&self, after: Option<&BacklogEvent>, limit: i64) -> Result<Vec<BacklogEvent>> {
+        page(self, after, limit, backlog_from).await
+    }
+
+    async fn restore_trace_units(&self, rows: &[TraceUnitRow]) -> Result<()> {
+        insert_chunked!(
+            self,
+            rows,
+            "INSERT INTO trace_units (id, kind, unit_type, model, line, station, produced_at, quantity, base_uom, \
+             supplier_id, material_id, lot_number, passport_id, cell_count, attributes, operator, event_id, created_by) ",
+            |row, u| {
+                row.push_bind(&u.id)
+                    .push_bind(u.kind.as_str())
+                    .push_bind(&u.unit_type)
+                    .push_bind(&u.model)
+                    .push_bind(&u.line)
+                    .push_bind(&u.station)
+                    .push_bind(u.produced_at)
+                    .push_bind(u.quantity)
+                    .push_bind(&u.base_uom)
+                    .push_bind(&u.supplier_id)
+                    .push_bind(&u.material_id)
+                    .push_bind(&u.lot_number)
+                    .push_bind(&u.passport_id)
+                    .push_bind(u.cell_count)
+                    .push_bind(&u.attributes)
+                    .push_bind(&u.operator)
+                    .push_bind(&u.event_id)
+                    .push_bind(&u.created_by);
+            }
+        )
+    }
+
+    async fn restore_trace_edges(&self, rows: &[StoredEdge]) -> Result<()> {
+        insert_chunked!(
+            self,
+            rows,
+            "INSERT INTO trace_edges (input_id, output_id, event_id, input_kind, output_kind, quantity) ",
+            |row, e| {
+                row.push_bind(&e.input_id)
+                    .push_bind(&e.output_id)
+                    .push_bind(&e.event_id)
+                    .push_bind(e.input_kind.as_str())
+                    .push_bind(e.output_kind.as_str())
+                    .push_bind(e.quantity);
+            }
+        )
+    }
+
+    async fn restore_trace_usage(&self, rows: &[TraceUsageRow]) -> Result<()> {
+        insert_chunked!(self, rows, "INSERT INTO trace_usage (unit_id, used, base_uom, consumers, cells) ", |row, u| {
+            row.push_bind(&u.unit_id)
+                .push_bind(u.used)
+                .push_bind(&u.base_uom)
+                .push_bind(u.consumers)
+                .push_bind(u.cells);
+        })
+    }
+
+    async fn restore_trace_sources(&self, rows: &[StoredSource]) -> Result<()> {
+        insert_chunked!(self, rows, "INSERT INTO trace_sources (source_id, unit_id, cells, quantity) ", |row, s| {
+            row.push_bind(&s.source_id).push_bind(&s.unit_id).push_bind(s.cells).push_bind(s.quantity);
+        })
+    }
+
+    async fn restore_trace_events(&self, rows: &[TraceEventRow]) -> Result<()> {
+        insert_chunked!(
+            self,
+            rows,
+            "INSERT INTO trace_events (event_id, unit_id, kind, actor_id, applied_at) ",
+            |row, e| {
+                row.push_bind(&e.event_id)
+                    .push_bind(&e.unit_id)
+                    .push_bind(&e.kind)
+                    .push_bind(&e.actor_id)
+                    .push_bind(e.applied_at);
+            }
+        )
+    }
+
+    async fn restore_trace_backlog(&self, rows: &[BacklogEvent]) -> Result<()> {
+        let mut encoded = Vec::with_capacity(rows.len());
+        for b in rows {
+            let event = serde_json::to_value(&b.event).map_err(|e| StoreError::Invalid(e.to_string()))?;
+            encoded.push((b, event, serde_json::Value::from(b.missing.clone())));
+        }
+        insert_chunked!(
+            self,
+            encoded,
+            "INSERT INTO trace_backlog (event_id, event, missing, status, reason, actor_id, operator, first_seen, \
+             last_tried, attempts) ",
+            |row, item| {
+                let (b, event, missing) = item;
+                row.push_bind(&b.event_id)
+                    .push_bind(event)
+                    .push_bind(missing)
+                    .push_bind(&b.status)
+                    .push_bind(&b.reason)
+                    .push_bind(&b.actor_id)
+                    .push_bind(&b.operator)
+                    .push_bind(b.first_seen)
+                    .push_bind(b.last_tried)
+                    .push_bind(b.attempts);
+            }
+        )
     }
 }

@@ -16,7 +16,7 @@ use sqlx::{QueryBuilder, Row, Sqlite};
 
 /// Every table a restore writes to (and `api_keys` / `rejected_readings`, which it does not, but which make a
 /// store non-empty all the same).
-const TABLES: [&str; 21] = [
+const TABLES: [&str; 27] = [
     "actors",
     "api_keys",
     "model_versions",
@@ -38,6 +38,12 @@ const TABLES: [&str; 21] = [
     "spc_alarm_acks",
     "lab_results",
     "sampling_states",
+    "trace_units",
+    "trace_edges",
+    "trace_usage",
+    "trace_sources",
+    "trace_events",
+    "trace_backlog",
 ];
 
 fn reading_from(row: &SqliteRow) -> Result<Reading> {
@@ -53,7 +59,7 @@ fn reading_from(row: &SqliteRow) -> Result<Reading> {
 }
 
 /// One keyset page of `T`'s table in its key order, after `after`'s key.
-async fn page<T: Keyed>(
+pub(super) async fn page<T: Keyed>(
     store: &SqliteStore,
     after: Option<&T>,
     limit: i64,
@@ -201,6 +207,7 @@ macro_rules! insert_chunked {
         Ok(())
     }};
 }
+pub(super) use insert_chunked;
 
 #[async_trait]
 impl RestoreStore for SqliteStore {

@@ -4,7 +4,7 @@
 mod archive;
 
 use anyhow::{Context, bail};
-use archive::{AuditHead, FILES, FORMAT, FileEntry, MANIFEST, Manifest, ManifestSignature, QUALITY_FILES};
+use archive::{AuditHead, FILES, FORMAT, FileEntry, MANIFEST, Manifest, ManifestSignature, QUALITY_FILES, TRACE_FILES};
 use clap::Args as ClapArgs;
 use futures::{StreamExt, TryStreamExt};
 use interop::keys::{decode_signature_multibase, signature_multibase, verify_signature};
@@ -137,6 +137,7 @@ pub async fn backup(args: BackupArgs) -> anyhow::Result<()> {
     files.push(w.finish()?);
 
     files.extend(write_quality(&store, dir).await?);
+    files.extend(write_trace(&store, dir).await?);
 
     let (entry, audit_head) = write_audit(&store, dir).await?;
     files.push(entry);
@@ -214,6 +215,38 @@ async fn write_quality(store: &Arc<dyn Store>, dir: &Path) -> anyhow::Result<[Fi
     })
     .await?;
     Ok([coas, decisions, lab_results, specs, series, sampling, alarms, acks])
+}
+
+/// The genealogy tables, returned in [`TRACE_FILES`] order, but read children first (backlog, event ids,
+/// running totals, shortcuts, edges, then units): units are append-only, so every unit a row read earlier names
+/// is still there when the units are read. A write landing while the archive is taken can leave its units
+/// without their edges, or running totals that miss its edges; take backups of a quiet genealogy to be exact.
+async fn write_trace(store: &Arc<dyn Store>, dir: &Path) -> anyhow::Result<[FileEntry; 6]> {
+    let backlog = write_rows(dir, "trace_backlog.ndjson", PAGE, |after, n| async move {
+        store.trace_backlog_rows_after(after.as_ref(), n).await
+    })
+    .await?;
+    let events = write_rows(dir, "trace_events.ndjson", PAGE, |after, n| async move {
+        store.trace_event_rows_after(after.as_ref(), n).await
+    })
+    .await?;
+    let usage = write_rows(dir, "trace_usage.ndjson", PAGE, |after, n| async move {
+        store.trace_usage_rows_after(after.as_ref(), n).await
+    })
+    .await?;
+    let sources = write_rows(dir, "trace_sources.ndjson", PAGE, |after, n| async move {
+        store.trace_source_rows_after(after.as_ref(), n).await
+    })
+    .await?;
+    let edges = write_rows(dir, "trace_edges.ndjson", PAGE, |after, n| async move {
+        store.trace_edge_rows_after(after.as_ref(), n).await
+    })
+    .await?;
+    let units = write_rows(dir, "trace_units.ndjson", PAGE, |after, n| async move {
+        store.trace_unit_rows_after(after.as_ref(), n).await
+    })
+    .await?;
+    Ok([units, edges, sources, usage, events, backlog])
 }
 
 /// Writes a whole table read in pages of `size` rows: `next(after, size)` reads the page after the last row
@@ -357,6 +390,9 @@ pub async fn restore(args: RestoreArgs) -> anyhow::Result<()> {
     if QUALITY_FILES.iter().all(|name| manifest.holds(name)) {
         restore_quality(dir, store).await?;
     }
+    if TRACE_FILES.iter().all(|name| manifest.holds(name)) {
+        restore_trace(dir, store).await?;
+    }
     restore_file(dir, "audit.ndjson", move |rows: Vec<store::AuditEntry>| async move {
         Ok(store.restore_audit(&rows).await?)
     })
@@ -431,6 +467,34 @@ async fn restore_quality(dir: &Path, store: &Arc<dyn Store>) -> anyhow::Result<(
     .await
 }
 
+/// Units, edges, shortcuts, running totals, applied event ids and the backlog, verbatim.
+async fn restore_trace(dir: &Path, store: &Arc<dyn Store>) -> anyhow::Result<()> {
+    restore_file(dir, "trace_units.ndjson", move |rows: Vec<store::TraceUnitRow>| async move {
+        Ok(store.restore_trace_units(&rows).await?)
+    })
+    .await?;
+    restore_file(dir, "trace_edges.ndjson", move |rows: Vec<store::StoredEdge>| async move {
+        Ok(store.restore_trace_edges(&rows).await?)
+    })
+    .await?;
+    restore_file(dir, "trace_sources.ndjson", move |rows: Vec<store::StoredSource>| async move {
+        Ok(store.restore_trace_sources(&rows).await?)
+    })
+    .await?;
+    restore_file(dir, "trace_usage.ndjson", move |rows: Vec<store::TraceUsageRow>| async move {
+        Ok(store.restore_trace_usage(&rows).await?)
+    })
+    .await?;
+    restore_file(dir, "trace_events.ndjson", move |rows: Vec<store::TraceEventRow>| async move {
+        Ok(store.restore_trace_events(&rows).await?)
+    })
+    .await?;
+    restore_file(dir, "trace_backlog.ndjson", move |rows: Vec<store::BacklogEvent>| async move {
+        Ok(store.restore_trace_backlog(&rows).await?)
+    })
+    .await
+}
+
 /// Reads the manifest and checks every file against it before anything is written.
 fn check_archive(dir: &Path) -> anyhow::Result<Manifest> {
     let path = dir.join(MANIFEST);
@@ -439,9 +503,10 @@ fn check_archive(dir: &Path) -> anyhow::Result<Manifest> {
         .with_context(|| format!("{} is not a voltpass backup manifest", path.display()))?;
     let Some(expected) = archive::files_of(&manifest.format) else {
         bail!(
-            "{}: unknown archive format {} (this voltpass reads {FORMAT}, {} and {})",
+            "{}: unknown archive format {} (this voltpass reads {FORMAT}, {}, {} and {})",
             path.display(),
             manifest.format,
+            archive::FORMAT_V3,
             archive::FORMAT_V2,
             archive::FORMAT_V1
         );

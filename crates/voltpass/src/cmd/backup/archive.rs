@@ -13,7 +13,9 @@ use store::{
 };
 use time::OffsetDateTime;
 
-pub const FORMAT: &str = "voltpass-backup/3";
+pub const FORMAT: &str = "voltpass-backup/4";
+/// Archives written before genealogy was archived: the same files without [`TRACE_FILES`].
+pub const FORMAT_V3: &str = "voltpass-backup/3";
 /// Archives written before supplier-quality data was archived: the same files without [`QUALITY_FILES`].
 pub const FORMAT_V2: &str = "voltpass-backup/2";
 /// Archives written before registered AAS descriptors existed: the `FORMAT_V2` files without
@@ -22,7 +24,7 @@ pub const FORMAT_V1: &str = "voltpass-backup/1";
 pub const MANIFEST: &str = "manifest.json";
 
 /// The archive's files, in the order a restore inserts them (rows refer to rows of earlier files).
-pub const FILES: [&str; 18] = [
+pub const FILES: [&str; 24] = [
     "actors.ndjson",
     "issuer_keys.ndjson",
     "models.ndjson",
@@ -39,6 +41,12 @@ pub const FILES: [&str; 18] = [
     "sampling_states.ndjson",
     "spc_alarms.ndjson",
     "spc_alarm_acks.ndjson",
+    "trace_units.ndjson",
+    "trace_edges.ndjson",
+    "trace_sources.ndjson",
+    "trace_usage.ndjson",
+    "trace_events.ndjson",
+    "trace_backlog.ndjson",
     "audit.ndjson",
     "checkpoints.ndjson",
 ];
@@ -56,13 +64,25 @@ pub const QUALITY_FILES: [&str; 8] = [
     "spc_alarm_acks.ndjson",
 ];
 
+/// The genealogy files (format 4 on), in restore order: edges, shortcuts, running totals and event ids refer
+/// to units.
+pub const TRACE_FILES: [&str; 6] = [
+    "trace_units.ndjson",
+    "trace_edges.ndjson",
+    "trace_sources.ndjson",
+    "trace_usage.ndjson",
+    "trace_events.ndjson",
+    "trace_backlog.ndjson",
+];
+
 /// The files an archive of `format` holds, in order; `None` for a format this voltpass does not read.
 pub fn files_of(format: &str) -> Option<Vec<&'static str>> {
     let without = |left_out: &[&str]| FILES.iter().copied().filter(|f| !left_out.contains(f)).collect();
     match format {
         FORMAT => Some(FILES.to_vec()),
-        FORMAT_V2 => Some(without(&QUALITY_FILES)),
-        FORMAT_V1 => Some(without(&[&QUALITY_FILES[..], &["descriptors.ndjson"]].concat())),
+        FORMAT_V3 => Some(without(&TRACE_FILES)),
+        FORMAT_V2 => Some(without(&[&QUALITY_FILES[..], &TRACE_FILES[..]].concat())),
+        FORMAT_V1 => Some(without(&[&QUALITY_FILES[..], &TRACE_FILES[..], &["descriptors.ndjson"]].concat())),
         _ => None,
     }
 }
