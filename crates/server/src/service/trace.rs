@@ -167,8 +167,11 @@ impl PassportService {
         }
         let from_backlog: HashSet<String> = backlog.iter().map(|b| b.event_id.clone()).collect();
         batch.extend(backlog.into_iter().map(|b| (0, b.event)));
+        let started = std::time::Instant::now();
         let known = self.known_for(&batch, operator.as_deref()).await?;
+        let read = started.elapsed();
         let mut planned = plan(batch, &known);
+        let checked = started.elapsed() - read;
         let (backlog_errors, errors): (Vec<PlanError>, Vec<PlanError>) =
             planned.errors.drain(..).partition(|e| from_backlog.contains(&e.event_id));
         if !errors.is_empty() {
@@ -204,6 +207,7 @@ impl PassportService {
                 audit: vec![AuditEvent::new(&actor.id, "trace.ingest", subject, detail)],
             })
             .await?;
+        tracing::debug!(?read, ?checked, written = ?(started.elapsed() - read - checked), "trace batch");
         Ok(receipt)
     }
 

@@ -287,13 +287,16 @@ mod tests {
 
     #[test]
     fn older_formats_hold_fewer_files_in_the_same_order() {
-        let v3 = files_of(FORMAT).unwrap();
+        let v4 = files_of(FORMAT).unwrap();
+        let v3 = files_of(FORMAT_V3).unwrap();
         let v2 = files_of(FORMAT_V2).unwrap();
         let v1 = files_of(FORMAT_V1).unwrap();
+        assert_eq!(v4.len(), 24);
+        assert_eq!(v3, v4.iter().copied().filter(|f| !TRACE_FILES.contains(f)).collect::<Vec<_>>());
         assert_eq!(v3.len(), 18);
         assert_eq!(v2, v3.iter().copied().filter(|f| !QUALITY_FILES.contains(f)).collect::<Vec<_>>());
         assert_eq!(v1, v2.iter().copied().filter(|f| *f != "descriptors.ndjson").collect::<Vec<_>>());
         assert_eq!(v2.len(), 10);
-        assert!(files_of("voltpass-backup/4").is_none());
+        assert!(files_of("voltpass-backup/5").is_none());
     }
 }
