@@ -147,16 +147,21 @@ async fn store_batches(
                 }
             }
         }
-        if stored {
-            for publish in &batch {
-                if let Err(e) = client.ack(publish).await {
-                    tracing::warn!(topic = %publish.topic, "MQTT ack failed: {e}");
-                }
-            }
-        } else {
-            tracing::error!(messages = batch.len(), "MQTT readings not stored; left unacknowledged for redelivery");
-        }
+        settle(&client, &batch, stored, "readings").await;
         batch.clear();
+    }
+}
+
+/// Acknowledges a stored batch; leaves one that could not be stored unacknowledged, for redelivery.
+async fn settle(client: &AsyncClient, batch: &[Publish], stored: bool, what: &str) {
+    if !stored {
+        tracing::error!(messages = batch.len(), "MQTT {what} not stored; left unacknowledged for redelivery");
+        return;
+    }
+    for publish in batch {
+        if let Err(e) = client.ack(publish).await {
+            tracing::warn!(topic = %publish.topic, "MQTT ack failed: {e}");
+        }
     }
 }
 
@@ -189,15 +194,7 @@ async fn store_trace_batches(
                 Actor { role: store::Role::EconomicOperator, organisation: Some(operator.clone()), ..actor.clone() };
             stored &= store_trace_events(&service, &for_operator, events).await;
         }
-        if stored {
-            for publish in &batch {
-                if let Err(e) = client.ack(publish).await {
-                    tracing::warn!(topic = %publish.topic, "MQTT ack failed: {e}");
-                }
-            }
-        } else {
-            tracing::error!(messages = batch.len(), "MQTT production events not stored; left unacknowledged");
-        }
+        settle(&client, &batch, stored, "production events").await;
         batch.clear();
     }
 }

@@ -132,29 +132,13 @@ async fn mqtt_readings_are_stored_and_bad_payloads_kept(store: Arc<dyn Store>) {
     let s = TestServer::start(store.clone(), Config::default()).await;
     s.create_demo_models().await;
     let id = ev_passport(&s, 51).await;
-    let bridge = store::Actor {
-        id: format!("local:mqtt-{}", uuid::Uuid::now_v7().simple()),
-        name: "MQTT bridge".into(),
-        role: store::Role::Admin,
-        organisation: None,
-        subrole: None,
-    };
-    store.create_actor(&bridge).await.unwrap();
     let prefix = format!("voltpass-test/{}", uuid::Uuid::now_v7().simple());
-    let config = server::mqtt::MqttConfig {
-        url: "mqtt://127.0.0.1:1883".into(),
-        topic_prefix: prefix.clone(),
-        trace_topic_prefix: server::mqtt::DEFAULT_TRACE_TOPIC_PREFIX.into(),
-        client_id: format!("voltpass-test-{}", uuid::Uuid::now_v7().simple()),
-        actor: bridge,
-    };
-    let subscriber = server::mqtt::spawn(server::service::PassportService::new(store.clone()), config).unwrap();
-    tokio::time::sleep(Duration::from_millis(500)).await; // connect and subscribe
+    let subscriber = common::mqtt_subscriber(&store, &prefix).await;
 
     let (publisher, mut events) =
         AsyncClient::new(MqttOptions::new(format!("pub-{}", uuid::Uuid::now_v7().simple()), "127.0.0.1", 1883), 64);
     tokio::spawn(async move { while events.poll().await.is_ok() {} });
-    let topic = format!("{prefix}/{id}");
+    let topic = format!("{prefix}/readings/{id}");
     let good = json!([
         reading("stateOfCharge", "2026-05-01T10:00:00Z", 71.0, "bms-9"),
         reading("stateOfCharge", "2026-05-01T09:00:00Z", 73.0, "bms-9"),

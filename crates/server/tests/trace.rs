@@ -295,24 +295,8 @@ async fn refused_batches_write_nothing(store: Arc<dyn Store>) {
 async fn events_over_mqtt(store: Arc<dyn Store>) {
     use rumqttc::{AsyncClient, MqttOptions, QoS};
     let s = TestServer::start(store.clone(), Config::default()).await;
-    let bridge = store::Actor {
-        id: format!("local:mqtt-{}", uuid::Uuid::now_v7().simple()),
-        name: "MQTT bridge".into(),
-        role: store::Role::Admin,
-        organisation: None,
-        subrole: None,
-    };
-    store.create_actor(&bridge).await.unwrap();
     let prefix = format!("voltpass-test/{}", uuid::Uuid::now_v7().simple());
-    let config = server::mqtt::MqttConfig {
-        url: "mqtt://127.0.0.1:1883".into(),
-        topic_prefix: format!("{prefix}/readings"),
-        trace_topic_prefix: format!("{prefix}/trace"),
-        client_id: format!("voltpass-test-{}", uuid::Uuid::now_v7().simple()),
-        actor: bridge,
-    };
-    let subscriber = server::mqtt::spawn(server::service::PassportService::new(store.clone()), config).unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await; // connect and subscribe
+    let subscriber = common::mqtt_subscriber(&store, &prefix).await;
     let (publisher, mut events) =
         AsyncClient::new(MqttOptions::new(format!("pub-{}", uuid::Uuid::now_v7().simple()), "127.0.0.1", 1883), 64);
     tokio::spawn(async move { while events.poll().await.is_ok() {} });

@@ -173,3 +173,27 @@ pub fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+/// An MQTT subscriber on the local broker for `store`, with its own bridge actor and client id, taking
+/// readings on `<prefix>/readings/+` and production events on `<prefix>/trace/+` (a fresh prefix per test, so
+/// tests running side by side do not see each other's messages).
+pub async fn mqtt_subscriber(store: &Arc<dyn Store>, prefix: &str) -> tokio::task::JoinHandle<()> {
+    let bridge = Actor {
+        id: format!("local:mqtt-{}", uuid::Uuid::now_v7().simple()),
+        name: "MQTT bridge".into(),
+        role: Role::Admin,
+        organisation: None,
+        subrole: None,
+    };
+    store.create_actor(&bridge).await.unwrap();
+    let config = server::mqtt::MqttConfig {
+        url: "mqtt://127.0.0.1:1883".into(),
+        topic_prefix: format!("{prefix}/readings"),
+        trace_topic_prefix: format!("{prefix}/trace"),
+        client_id: format!("voltpass-test-{}", uuid::Uuid::now_v7().simple()),
+        actor: bridge,
+    };
+    let subscriber = server::mqtt::spawn(server::service::PassportService::new(store.clone()), config).unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await; // connect and subscribe
+    subscriber
+}
