@@ -63,6 +63,16 @@ fn import_then_recall_writes_every_affected_unit() {
     assert!(stderr.contains("bad.ndjson:2: event x: missing field `unit`"), "{stderr}");
     let out = voltpass(&["trace", "recall", "B-2", "--db", &db]);
     assert!(!out.status.success(), "B-2 was not stored");
+
+    // For an operator: its units are its own, and it may not build on units that are not.
+    let theirs = dir.join("theirs.ndjson");
+    std::fs::write(&theirs, ndjson(&[json!({"eventId": "o1", "type": "produced", "unit": {"id": "LOT-O", "kind": "lot", "quantity": {"value": 1, "unit": "kg"}}}),
+        json!({"eventId": "o2", "type": "produced", "unit": {"id": "B-O", "kind": "batch"}, "inputs": [{"id": "LOT-1", "quantity": {"value": 1, "unit": "kg"}}]})])).unwrap();
+    let out = voltpass(&["trace", "import", theirs.to_str().unwrap(), "--operator", "BPNL0000000000OP", "--db", &db]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("event o2: input LOT-1 belongs to another economic operator")
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

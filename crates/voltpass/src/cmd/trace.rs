@@ -32,6 +32,10 @@ pub enum TraceCommand {
 pub struct ImportArgs {
     #[arg(required = true)]
     files: Vec<PathBuf>,
+    /// Record the units for this economic operator (its keys then see and build on them); without it they
+    /// belong to no operator, like an administrator's.
+    #[arg(long)]
+    operator: Option<String>,
     #[arg(long, env = "VOLTPASS_DB", default_value = crate::DEFAULT_DB)]
     db: String,
 }
@@ -56,7 +60,12 @@ pub async fn run(command: TraceCommand) -> anyhow::Result<()> {
 
 async fn import(args: ImportArgs) -> anyhow::Result<()> {
     let store = open_store(&args.db).await?;
-    let actor = local_actor(&store).await?;
+    let mut actor = local_actor(&store).await?;
+    if let Some(operator) = &args.operator {
+        // The local administrator, acting for the operator: attributed to it, recorded for the operator.
+        actor.role = store::Role::EconomicOperator;
+        actor.organisation = Some(operator.clone());
+    }
     let service = PassportService::new(store);
     let total: u64 = args.files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
     let bar = progress::bar(Some(total), "importing events");
