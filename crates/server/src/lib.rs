@@ -56,6 +56,8 @@ pub struct Config {
     pub scorecard_weights: quality::scorecard::Weights,
     /// A CoA received more than this many days after its lot's manufacture is late.
     pub coa_on_time_days: u32,
+    /// Plant, distribution and end-of-life factors and performance classes of the carbon footprint roll-up.
+    pub footprint_factors: trace::rollup::FootprintFactors,
 }
 
 /// Default memory for cached public answers (256 MiB: the public JSON of ~40,000 passports).
@@ -82,6 +84,7 @@ impl Default for Config {
             trusted_connectors: Vec::new(),
             aas_connector: None,
             scorecard_weights: quality::scorecard::Weights::default(),
+            footprint_factors: trace::rollup::FootprintFactors::default(),
             coa_on_time_days: service::scorecard::DEFAULT_ON_TIME_DAYS,
         }
     }

@@ -36,7 +36,8 @@ fn factory(passport: &str) -> Vec<Value> {
                 "substances": [{"name": "cobalt", "massFraction": 0.06, "critical": true},
                                {"name": "nickel", "massFraction": 0.48, "critical": true},
                                {"name": "lithium", "massFraction": 0.07, "critical": true}],
-                "recycledContent": {"cobalt": {"preConsumer": 0.1, "postConsumer": 0.1}, "nickel": {"postConsumer": 0.07}}}}}),
+                "recycledContent": {"cobalt": {"preConsumer": 0.1, "postConsumer": 0.1}, "nickel": {"postConsumer": 0.07}},
+                "pcf": {"pcfExcludingBiogenic": 20.0, "declaredUnit": "kilogram", "id": "pcf-cam-2026"}}}}),
         json!({"eventId": "cb-1", "type": "produced", "unit": {"id": "CB-1", "kind": "batch", "type": "cathode coating"},
             "inputs": [{"id": "LOT-A", "quantity": {"value": 300, "unit": "kg"}}]}),
         json!({"eventId": "cb-2", "type": "produced", "unit": {"id": "CB-2", "kind": "batch", "type": "cathode coating"},
@@ -167,6 +168,21 @@ async fn genealogy_in_and_traces_out(store: Arc<dyn Store>) {
     assert_eq!((co["meets2031"].as_bool(), co["meets2036"].as_bool()), (Some(true), Some(false)));
     let li = recycled.iter().find(|m| m["metal"] == "lithium").unwrap();
     assert_eq!((li["share"].as_f64(), li["meets2031"].as_bool()), (Some(0.0), Some(false)));
+    // The carbon footprint per kWh of lifetime energy, from the passport's rated energy and cycles.
+    let doc = s.get_json(&format!("/api/v1/passports/{passport}"), None).await;
+    let technical = &doc["performance"]["batteryTechicalProperties"];
+    let lifetime = technical["ratedEnergy"].as_f64().unwrap() * technical["expectedNumberOfCycles"].as_f64().unwrap();
+    let footprint = &rolled["carbonFootprint"];
+    assert_eq!(footprint["lifetimeEnergyKwh"].as_f64().unwrap(), lifetime, "{footprint}");
+    assert_eq!(footprint["stages"][0]["stage"], "rawMaterialAcquisition");
+    assert_eq!(footprint["stages"][0]["kgCo2e"], 10_000.0, "500 kg at 20 kg CO2e/kg");
+    assert_eq!(footprint["lotsWithoutPcf"], json!(["LOT-G"]));
+    let total: f64 = footprint["stages"].as_array().unwrap().iter().map(|s| s["kgCo2e"].as_f64().unwrap()).sum();
+    assert!((footprint["kgCo2ePerKwh"].as_f64().unwrap() - total / lifetime).abs() < 1e-12);
+    assert!(footprint["performanceClass"].is_string());
+    // A module has no passport, hence no footprint.
+    assert!(s.get_json("/api/v1/trace/M-1/rollup", Some(&s.operator)).await.get("carbonFootprint").is_none());
+
     // A module holds its part: M-1's cells took CB-1 (60 % of the cathode lot) and half of the graphite batch.
     let module = s.get_json("/api/v1/trace/M-1/rollup", Some(&s.operator)).await;
     let lots: Vec<(&str, f64)> = module["lots"]

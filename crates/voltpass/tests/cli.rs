@@ -375,3 +375,22 @@ fn serve_refuses_unknown_scorecard_weights() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("unknown weight \"speed\""), "{stderr}");
 }
+
+#[test]
+fn serve_refuses_footprint_factors_it_cannot_read() {
+    let dir = temp_dir();
+    let factors = dir.join("factors.json");
+    std::fs::write(&factors, r#"{"productionKwhPerKwh": 40, "plantKgCo2ePerKwh": 0.3}"#).unwrap();
+    let out = voltpass(&[
+        "serve",
+        "--db",
+        &db_url(&dir),
+        "--addr",
+        "127.0.0.1:0",
+        "--footprint-factors",
+        factors.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("is not a set of footprint factors") && stderr.contains("missing field"), "{stderr}");
+}

@@ -119,7 +119,9 @@ pub async fn bom(
 
 /// What a unit is made of, rolled up from the lots that reached it by mass balance: composition (by material,
 /// by part, critical raw materials from 0.1 % w/w, hazardous substances) and recycled cobalt, lithium, nickel and
-/// lead against the Art. 8 targets; every value names the lots it came from.
+/// lead against the Art. 8 targets; for a pack with a passport, the carbon footprint per kWh of lifetime energy
+/// by life-cycle stage with its performance class (Art. 7; factors and classes are the server's configuration).
+/// Every value names the lots it came from.
 #[utoipa::path(get, path = "/api/v1/trace/{id}/rollup", tag = "trace", security(("apiKey" = [])),
     params(("id" = String, Path, description = "Unit id: a pack, module, cell, batch or lot")),
     responses((status = 200, description = "Composition and recycled content with provenance"),
@@ -130,7 +132,7 @@ pub async fn rollup(
     PathParams(id): PathParams<String>,
 ) -> Result<Json<crate::service::trace::UnitRollup>, Problem> {
     let actor = caller.actor()?;
-    Ok(Json(state.service.trace_rollup(actor, &id).await?))
+    Ok(Json(state.service.trace_rollup(actor, &id, &state.config.footprint_factors).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -11,7 +11,7 @@ use serde::Serialize;
 use store::{Actor, AuditEvent, BacklogEvent, CoaFilter, Role, StoredUnit, TraceWrite};
 use time::OffsetDateTime;
 use trace::plan::{Known, KnownUnit, PlanError, Source, plan};
-use trace::rollup::{LotDeclaration, LotInUnit, Rollup, rollup};
+use trace::rollup::{CarbonFootprint, FootprintFactors, LotDeclaration, LotInUnit, Rollup, carbon_footprint, rollup};
 use trace::share::{Flow, Usage, fraction, process_fractions};
 use trace::{TraceEvent, UnitKind};
 
@@ -116,6 +116,9 @@ pub struct UnitRollup {
     pub not_by_mass: Vec<String>,
     #[serde(flatten)]
     pub rollup: Rollup,
+    /// For a pack with a passport stating its rated energy and expected number of cycles.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub carbon_footprint: Option<CarbonFootprint>,
 }
 
 /// Who may record production events: administrators, and economic operators for their own organisation.
@@ -452,7 +455,7 @@ impl PassportService {
 
     /// Composition and recycled content of a unit from the lots that reached it (mass balance), each value
     /// with the lots it came from. Computed on read, so it always follows the genealogy as stored.
-    pub async fn trace_rollup(&self, actor: &Actor, id: &str) -> Result<UnitRollup> {
+    pub async fn trace_rollup(&self, actor: &Actor, id: &str, factors: &FootprintFactors) -> Result<UnitRollup> {
         let (unit, _) = self.visible_unit(actor, id).await?;
         // Where the material enters the unit, and the part of each entry point the unit holds.
         let mut entry: Vec<(String, Option<f64>, i64)> = Vec::new();
@@ -521,7 +524,29 @@ impl PassportService {
         lots.sort_by(|a, b| a.lot_id.cmp(&b.lot_id));
         shares.sort_by(|a, b| a.lot_id.cmp(&b.lot_id));
         not_by_mass.sort();
-        Ok(UnitRollup { rollup: rollup(&lots), unit, lots: shares, not_by_mass })
+        let footprint = match &unit.passport_id {
+            Some(passport) => self.footprint_of(passport, &lots, factors).await?,
+            None => None,
+        };
+        Ok(UnitRollup { rollup: rollup(&lots), unit, lots: shares, not_by_mass, carbon_footprint: footprint })
+    }
+
+    /// The carbon footprint of a pack, with the rated energy and cycles its passport states publicly.
+    async fn footprint_of(
+        &self,
+        passport: &str,
+        lots: &[LotInUnit],
+        factors: &FootprintFactors,
+    ) -> Result<Option<CarbonFootprint>> {
+        let doc = match self.passport_for(passport, None, passport::access::Audience::Public).await {
+            Ok(p) => p.document,
+            Err(ServiceError::NotFound(_) | ServiceError::Gone(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let number = |pointer: &str| doc.pointer(pointer).and_then(serde_json::Value::as_f64);
+        let energy = number("/performance/batteryTechicalProperties/ratedEnergy");
+        let cycles = number("/performance/batteryTechicalProperties/expectedNumberOfCycles");
+        Ok(energy.zip(cycles).and_then(|(energy, cycles)| carbon_footprint(lots, energy, cycles, factors)))
     }
 
     /// The latest CoA revision of a lot, matched by supplier, material and lot number.

@@ -77,6 +77,10 @@ pub struct Args {
     /// A CoA received more than this many days after its lot's manufacture counts as late.
     #[arg(long, default_value_t = server::service::scorecard::DEFAULT_ON_TIME_DAYS)]
     coa_on_time_days: u32,
+    /// Carbon footprint factors and performance classes (JSON: productionKwhPerKwh, plantKgCo2ePerKwh,
+    /// distributionKgCo2ePerKg, endOfLifeKgCo2ePerKg, classes [[name, upper bound], ...]); placeholders otherwise.
+    #[arg(long, value_name = "FILE")]
+    footprint_factors: Option<std::path::PathBuf>,
 }
 
 fn parse_weights(text: &str) -> Result<quality::scorecard::Weights, String> {
@@ -109,6 +113,14 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         },
         scorecard_weights: args.scorecard_weights,
         coa_on_time_days: args.coa_on_time_days,
+        footprint_factors: match &args.footprint_factors {
+            Some(path) => {
+                let text = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+                serde_json::from_slice(&text)
+                    .with_context(|| format!("{} is not a set of footprint factors", path.display()))?
+            }
+            None => trace::rollup::FootprintFactors::default(),
+        },
         ..Config::default()
     };
     let state = AppState::new(store.clone(), config);
