@@ -19,7 +19,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the HTTP server (REST API).
-    Serve(cmd::serve::Args),
+    Serve(Box<cmd::serve::Args>),
     /// Manage API keys, and issuer signing keys (`keys issuer`).
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -82,7 +82,7 @@ fn main() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         match cli.command {
-            Command::Serve(args) => cmd::serve::run(args).await,
+            Command::Serve(args) => cmd::serve::run(*args).await,
             Command::Keys(KeysCommand::Api(command)) => cmd::keys::run(command).await,
             Command::Keys(KeysCommand::Issuer(command)) => cmd::issuer::run(command).await,
             Command::Import(args) => cmd::import::run(args).await,
