@@ -5,7 +5,8 @@
 //!
 //! The factory scales with `--cells` (the year is the default): one electrode batch per 5,000 cells
 //! (half cathode, half anode), one lot per 10 batches, 100 cells per module, 4 modules per pack, each pack with
-//! its passport. A cell takes one cathode and one anode batch; lots go into batches by quantity.
+//! its passport. A cell takes one cathode and one anode batch; lots go into batches by quantity. Serials and
+//! event ids are zero-padded, so they sort in production order as a line's time-ordered ids do.
 
 use anyhow::Context;
 use clap::Args as ClapArgs;
@@ -66,7 +67,7 @@ impl Factory {
         let at = time::macros::datetime!(2026-01-05 06:00 UTC);
         let half = self.lots / 2;
         let lot = move |i: usize| TraceEvent::Produced {
-            event_id: format!("ev-lot-{i}"),
+            event_id: format!("ev-lot-{i:04}"),
             unit: Box::new(UnitSpec {
                 material: Some(if i < half { "NMC811" } else { "GRAPHITE" }.into()),
                 supplier: Some(format!("BPNL00000000{:04}", i % 8)),
@@ -81,7 +82,7 @@ impl Factory {
             let j = if cathode { i } else { i - batches_per_kind };
             let lot = if cathode { j % half } else { half + j % half };
             TraceEvent::Produced {
-                event_id: format!("ev-batch-{i}"),
+                event_id: format!("ev-batch-{i:05}"),
                 unit: Box::new(UnitSpec {
                     unit_type: Some(if cathode { "cathode coating" } else { "anode coating" }.into()),
                     line: Some(format!("E{}", i % 4)),
@@ -95,7 +96,7 @@ impl Factory {
             let cells = (m * 100..(m + 1) * 100).map(move |c| {
                 let cathode = (c / per_batch).min(batches_per_kind - 1);
                 TraceEvent::Produced {
-                    event_id: format!("ev-cell-{c}"),
+                    event_id: format!("ev-cell-{c:09}"),
                     unit: Box::new(UnitSpec {
                         model: Some("VP-C50".into()),
                         line: Some(format!("A{}", c % 6)),
@@ -108,7 +109,7 @@ impl Factory {
                 }
             });
             let assembled = TraceEvent::Produced {
-                event_id: format!("ev-module-{m}"),
+                event_id: format!("ev-module-{m:07}"),
                 unit: Box::new(UnitSpec {
                     model: Some("VP-M100".into()),
                     ..unit(format!("M-{m:07}"), UnitKind::Module, at)
@@ -118,7 +119,7 @@ impl Factory {
             cells.chain(std::iter::once(assembled))
         };
         let pack = move |p: usize, passport: String| TraceEvent::Produced {
-            event_id: format!("ev-pack-{p}"),
+            event_id: format!("ev-pack-{p:06}"),
             unit: Box::new(UnitSpec {
                 model: Some("VP-P400".into()),
                 passport: Some(passport),
