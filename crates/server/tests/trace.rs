@@ -180,6 +180,18 @@ async fn genealogy_in_and_traces_out(store: Arc<dyn Store>) {
     let total: f64 = footprint["stages"].as_array().unwrap().iter().map(|s| s["kgCo2e"].as_f64().unwrap()).sum();
     assert!((footprint["kgCo2ePerKwh"].as_f64().unwrap() - total / lifetime).abs() < 1e-12);
     assert!(footprint["performanceClass"].is_string());
+    // Through the passport: the public sees the values, not where they came from; the operator sees both.
+    let public = s.get_json(&format!("/api/v1/passports/{passport}/rollup"), None).await;
+    assert_eq!(public["composition"]["tracedMassKg"], 600.0, "{public}");
+    assert_eq!(public["carbonFootprint"]["kgCo2ePerKwh"], footprint["kgCo2ePerKwh"]);
+    let text = public.to_string();
+    assert!(!text.contains("LOT-A") && !text.contains(CAM) && public.get("lots").is_none(), "{text}");
+    let operator_view = s.get_json(&format!("/api/v1/passports/{passport}/rollup"), Some(&s.operator)).await;
+    assert_eq!(operator_view["lots"][0]["lotId"], "LOT-A");
+    let other_view = s.get_json(&format!("/api/v1/passports/{passport}/rollup"), Some(&s.other_operator)).await;
+    assert!(other_view.get("lots").is_none(), "another operator sees what the public sees");
+    problem(s.get("/api/v1/passports/urn:voltpass:nope/rollup", None).send().await.unwrap(), 404).await;
+
     // A module has no passport, hence no footprint.
     assert!(s.get_json("/api/v1/trace/M-1/rollup", Some(&s.operator)).await.get("carbonFootprint").is_none());
 

@@ -155,6 +155,8 @@ pub trait TraceStore {
     async fn trace_reached_by(&self, source_ids: &[String]) -> Result<Vec<StoredSource>>;
     /// The backlog, oldest first: `held` events to retry, or all with `status` `None`.
     async fn trace_backlog(&self, status: Option<&str>, limit: i64) -> Result<Vec<BacklogEvent>>;
+    /// The pack linked to a passport, if any.
+    async fn trace_pack_of(&self, passport_id: &str) -> Result<Option<String>>;
     /// How many units of each kind are stored.
     async fn count_trace_units(&self) -> Result<Vec<(UnitKind, i64)>>;
 }

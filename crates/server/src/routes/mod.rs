@@ -49,6 +49,7 @@ use crate::ratelimit::{self, PublicLimiter};
         passports::passport_versions,
         passports::passport_version,
         passports::cease_passport,
+        passports::passport_rollup,
         lifecycle::change_status,
         lifecycle::create_successor,
         readings::add_readings,
@@ -142,6 +143,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/passports/{id}", get(passports::get_passport).put(passports::update_passport))
         .route("/api/v1/passports/{id}/versions", get(passports::passport_versions))
         .route("/api/v1/passports/{id}/cease", post(passports::cease_passport))
+        .route("/api/v1/passports/{id}/rollup", get(passports::passport_rollup))
         .route("/api/v1/passports/{id}/versions/{version}", get(passports::passport_version))
         .route("/api/v1/passports/{id}/versions/{version}/credential", get(trust::credential))
         .route("/api/v1/passports/{id}/status", post(lifecycle::change_status))

@@ -69,6 +69,22 @@ pub async fn get_passport(
     Ok(passport_response(StatusCode::OK, &passport))
 }
 
+/// What the battery is made of, rolled up from the genealogy of the pack linked to the passport: composition,
+/// recycled content against the Art. 8 targets and the carbon footprint (Art. 7). Whoever may read the passport
+/// sees the values; the operator, administrators and authorities also where each came from.
+#[utoipa::path(get, path = "/api/v1/passports/{id}/rollup", tag = "passports",
+    params(("id" = String, Path, description = "Passport identifier (URN)")),
+    responses((status = 200, description = "Rolled-up values (with provenance for genealogy readers)"),
+        (status = 404, description = "Unknown passport, or no traced pack linked to it", content_type = "application/problem+json")))]
+pub async fn passport_rollup(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(id): PathParams<String>,
+) -> Result<axum::Json<serde_json::Value>, Problem> {
+    let rollup = state.service.passport_rollup(caller.actor_or_public(), &id, &state.config.footprint_factors).await?;
+    Ok(axum::Json(rollup))
+}
+
 /// Append a new version: the body is a full document or item part + `modelId`, plus `reason`.
 /// `If-Match: "<version>"` makes the write conditional (412 when stale).
 #[utoipa::path(put, path = "/api/v1/passports/{id}", tag = "passports", security(("apiKey" = [])),

@@ -121,6 +121,20 @@ pub struct UnitRollup {
     pub carbon_footprint: Option<CarbonFootprint>,
 }
 
+/// Leaves only the rolled-up values: no lots, suppliers, masses per lot or the unit's own record.
+fn strip_provenance(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for key in ["from", "lots", "unit", "notByMass", "lotsWithoutPcf"] {
+                map.remove(key);
+            }
+            map.values_mut().for_each(strip_provenance);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(strip_provenance),
+        _ => {}
+    }
+}
+
 /// Who may record production events: administrators, and economic operators for their own organisation.
 fn trace_writer(actor: &Actor) -> Result<Option<String>> {
     match (actor.role, &actor.organisation) {
@@ -457,6 +471,34 @@ impl PassportService {
     /// with the lots it came from. Computed on read, so it always follows the genealogy as stored.
     pub async fn trace_rollup(&self, actor: &Actor, id: &str, factors: &FootprintFactors) -> Result<UnitRollup> {
         let (unit, _) = self.visible_unit(actor, id).await?;
+        self.rollup_of(unit, factors).await
+    }
+
+    /// The roll-up of a battery as its passport shows it: to whoever may read the passport, the values; to
+    /// genealogy readers of the pack, also where each came from (lots, suppliers, masses, the pack itself).
+    pub async fn passport_rollup(
+        &self,
+        reader: Option<&Actor>,
+        passport_id: &str,
+        factors: &FootprintFactors,
+    ) -> Result<serde_json::Value> {
+        let passport = self.passport(passport_id, None, reader).await?;
+        let Some(pack) = self.store.trace_pack_of(&passport.head.id).await? else {
+            return Err(ServiceError::NotFound(format!("no traced pack is linked to passport {passport_id}")));
+        };
+        let unit = self.store.trace_units(&[pack]).await?.into_iter().next();
+        let unit = unit.ok_or_else(|| ServiceError::Internal("the linked pack vanished".into()))?;
+        let sees_provenance =
+            reader.and_then(|actor| trace_reader(actor).ok()).is_some_and(|own| visible(&unit, own.as_deref()));
+        let rolled = self.rollup_of(unit, factors).await?;
+        let mut value = serde_json::to_value(&rolled).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        if !sees_provenance {
+            strip_provenance(&mut value);
+        }
+        Ok(value)
+    }
+
+    async fn rollup_of(&self, unit: StoredUnit, factors: &FootprintFactors) -> Result<UnitRollup> {
         // Where the material enters the unit, and the part of each entry point the unit holds.
         let mut entry: Vec<(String, Option<f64>, i64)> = Vec::new();
         if unit.kind.is_assembly() {

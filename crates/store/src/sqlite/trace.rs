@@ -333,6 +333,14 @@ impl TraceStore for SqliteStore {
         rows.iter().map(backlog_from).collect()
     }
 
+    async fn trace_pack_of(&self, passport_id: &str) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT id FROM trace_units WHERE passport_id = ?1 AND kind = 'pack' LIMIT 1")
+            .bind(passport_id)
+            .fetch_optional(&self.reader)
+            .await?;
+        Ok(row.map(|r| r.try_get("id")).transpose()?)
+    }
+
     async fn count_trace_units(&self) -> Result<Vec<(UnitKind, i64)>> {
         let rows = sqlx::query("SELECT kind, COUNT(*) AS n FROM trace_units GROUP BY kind ORDER BY kind")
             .fetch_all(&self.reader)
