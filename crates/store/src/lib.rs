@@ -25,7 +25,7 @@ pub use grants::Grant;
 pub use postgres::PostgresStore;
 pub use quality::{
     AlarmAck, AlarmFilter, CoaDecision, CoaFilter, CoaWrite, LabResultRecord, NewAlarm, NewCoa, NewDecision,
-    QualityStore, SeriesId, SpcWrite, StoredAlarm, StoredCoa, StoredSampling, StoredSeries, StoredSpec,
+    QualityStore, SeriesId, SpcWrite, StoredAlarm, StoredCoa, StoredSampling, StoredSeries, StoredSpec, UntestedLot,
 };
 pub use quality_rows::{
     CoaDecisionRow, CoaRow, LabResultRow, MaterialSpecRow, SamplingStateRow, SpcAlarmAckRow, SpcAlarmRow, SpcSeriesRow,

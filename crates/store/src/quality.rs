@@ -89,6 +89,14 @@ pub struct CoaFilter {
     pub outcome: Option<String>,
 }
 
+/// A CoA without lab results, with the reasons of its first decision (`null` when undecided).
+#[derive(Debug, Clone, PartialEq)]
+pub struct UntestedLot {
+    pub coa_id: String,
+    pub lot_number: String,
+    pub first_reasons: Value,
+}
+
 /// A material specification in one version, general (`supplier_id` `None`) or for one supplier.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -265,6 +273,8 @@ pub trait QualityStore {
         sampling: Option<StoredSampling>,
         event: AuditEvent,
     ) -> Result<()>;
+    /// The CoAs of a supplier-material that have no lab result, by id, with their first decision's reasons.
+    async fn untested_lots(&self, supplier_id: &str, material_id: &str) -> Result<Vec<UntestedLot>>;
     /// A CoA's lab results, oldest first.
     async fn lab_results(&self, coa_id: &str) -> Result<Vec<LabResultRecord>>;
 }

@@ -206,8 +206,7 @@ impl PassportService {
                 let mut reasons =
                     serde_json::to_value(&decision.reasons).map_err(|e| ServiceError::Internal(e.to_string()))?;
                 let accepted = decision.outcome == spec::Outcome::Accepted;
-                if let (Some(note), Value::Array(list)) = (sampling.observe(&id, &checked.coa, accepted), &mut reasons)
-                {
+                if let (Some(note), Value::Array(list)) = (sampling.observe(&checked.coa, accepted), &mut reasons) {
                     list.push(note);
                 }
                 let new_decision = NewDecision {

@@ -6,6 +6,7 @@ use crate::quality::stored_coa;
 use crate::{
     AlarmAck, AlarmFilter, CoaDecision, CoaFilter, CoaWrite, LabResultRecord, NewAlarm, NewDecision, QualityStore,
     Result, SeriesId, SpcWrite, StoreError, StoredAlarm, StoredCoa, StoredSampling, StoredSeries, StoredSpec,
+    UntestedLot,
 };
 use async_trait::async_trait;
 use serde_json::Value;
@@ -476,6 +477,31 @@ impl QualityStore for PostgresStore {
         chain_audit(&mut tx, vec![event], lab.entered_at).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn untested_lots(&self, supplier_id: &str, material_id: &str) -> Result<Vec<UntestedLot>> {
+        let rows = sqlx::query(
+            "SELECT c.id, c.lot_number, d.reasons FROM coas c
+             LEFT JOIN coa_decisions d ON d.coa_id = c.id AND d.seq = 1
+             WHERE c.supplier_id = $1 AND c.material_id = $2
+                 AND NOT EXISTS (SELECT 1 FROM lab_results l WHERE l.coa_id = c.id)
+             ORDER BY c.id",
+        )
+        .bind(supplier_id)
+        .bind(material_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let reasons: Option<sqlx::types::Json<Value>> = r.try_get("reasons")?;
+                let first_reasons = reasons.map(|j| j.0);
+                Ok(UntestedLot {
+                    coa_id: r.try_get("id")?,
+                    lot_number: r.try_get("lot_number")?,
+                    first_reasons: first_reasons.unwrap_or(Value::Null),
+                })
+            })
+            .collect()
     }
 
     async fn lab_results(&self, coa_id: &str) -> Result<Vec<LabResultRecord>> {

@@ -296,6 +296,27 @@ pub async fn quality_sampling_and_lab_results(store: Arc<dyn Store>) {
     let results = store.lab_results("coa:1").await.unwrap();
     assert_eq!(results.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["lab:1", "lab:2"]);
     assert_eq!(results[0], lab("lab:1", "coa:1"));
+    // CoAs without lab results, with their first decision's reasons: coa:1 has results now.
+    let note = json!([{"kind": "lab_test_required", "sequence": 1}]);
+    let mut noted = decision("accepted", t0, None);
+    noted.reasons = note.clone();
+    let second = CoaWrite { coa: new_coa("coa:2", "L2", b"two", t0), decision: noted, event: received("coa:2") };
+    store.insert_coas(vec![second], SpcWrite::default()).await.unwrap();
+    store
+        .add_decision(
+            "coa:2",
+            decision("hold", t0, Some("held")),
+            AuditEvent::new("actor:test", "coa.override", "coa:2", json!({})),
+        )
+        .await
+        .unwrap();
+    let untested = store.untested_lots("BPNL000000000CAM", "NMC811").await.unwrap();
+    assert_eq!(
+        untested,
+        [UntestedLot { coa_id: "coa:2".into(), lot_number: "L2".into(), first_reasons: note }],
+        "the first decision's reasons, not the override's"
+    );
+    assert!(store.untested_lots("BPNL000000000CAM", "LFP").await.unwrap().is_empty());
     let missing = store.add_lab_result(lab("lab:3", "coa:none"), None, event()).await.unwrap_err();
     assert!(matches!(missing, StoreError::NotFound { .. }), "{missing}");
     // Requalifying writes the state alone.
