@@ -419,12 +419,7 @@ impl PassportService {
             for stored in page {
                 let key = (stored.supplier_id.clone(), stored.material_id.clone(), stored.lot_number.clone());
                 let revision = stored.revision;
-                if latest.get(&key).is_some_and(|(kept, _)| *kept >= revision) {
-                    continue;
-                }
-                if let Some(value) = keep(stored) {
-                    latest.insert(key, (revision, value));
-                }
+                keep_latest(&mut latest, key, revision, || keep(stored));
             }
         }
         Ok((read, latest.into_values().map(|(_, value)| value).collect()))
@@ -456,6 +451,22 @@ impl PassportService {
             "lot": {"supplier": coa.supplier_id, "material": coa.material_id, "lot": coa.lot_number},
         });
         Ok(self.store.add_decision(id, decision, AuditEvent::new(&actor.id, "coa.override", id, detail)).await?)
+    }
+}
+
+/// Keeps what `value` makes of a lot's revision unless a later revision of the lot is kept already (`value`
+/// is not called then); `None` keeps nothing, so an earlier revision with a value stays.
+pub(super) fn keep_latest<K: std::hash::Hash + Eq, T>(
+    latest: &mut HashMap<K, (i64, T)>,
+    key: K,
+    revision: i64,
+    value: impl FnOnce() -> Option<T>,
+) {
+    if latest.get(&key).is_some_and(|(kept, _)| *kept >= revision) {
+        return;
+    }
+    if let Some(value) = value() {
+        latest.insert(key, (revision, value));
     }
 }
 

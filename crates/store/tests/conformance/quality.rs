@@ -118,6 +118,17 @@ pub async fn quality_coas_revisions_and_decisions(store: Arc<dyn Store>) {
     let stranger = CoaFilter { supplier: Some("BPNL000000000XXX".into()), ..Default::default() };
     assert!(store.coas(&stranger, None, 10).await.unwrap().is_empty());
 
+    // The lean listing for rebuilding SPC: the same CoAs in the same order, parsed CoA as JSON text.
+    let parsed = store.parsed_coas(None, None, None, 10).await.unwrap();
+    assert_eq!(parsed.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["coa:01", "coa:02", "coa:03"]);
+    assert_eq!((parsed[1].lot_number.as_str(), parsed[1].revision, parsed[1].received_at), ("L1", 2, t1));
+    let text = parsed[0].parsed.as_deref().expect("a parsed CoA");
+    assert_eq!(serde_json::from_str::<serde_json::Value>(text).unwrap(), json!({"lot": {"number": "L1"}}));
+    let page = store.parsed_coas(Some("BPNL000000000CAM"), Some("NMC811"), Some("coa:01"), 1).await.unwrap();
+    assert_eq!(page.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["coa:02"]);
+    assert!(store.parsed_coas(Some("BPNL000000000XXX"), None, None, 10).await.unwrap().is_empty());
+    assert!(store.parsed_coas(None, Some("LFP"), None, 10).await.unwrap().is_empty());
+
     // Every write is in the audit chain, the receipt with its revision.
     let audit: Vec<_> =
         store.audit_entries(0, 100).await.unwrap().into_iter().filter(|e| e.action.starts_with("coa.")).collect();
