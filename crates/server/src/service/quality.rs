@@ -154,25 +154,35 @@ impl PassportService {
     pub async fn receive_coas(&self, actor: &Actor, submissions: Vec<CoaSubmission>) -> Result<Vec<Result<StoredCoa>>> {
         let own = submitter(actor)?;
         let specs = self.material_specs().await?;
-        let mut slots: Vec<Result<usize>> = Vec::with_capacity(submissions.len());
+        // Parsing and schema checks are the bulk of the work and independent per CoA: on every core.
+        let checked: Vec<Result<Checked>> = {
+            use rayon::prelude::*;
+            submissions
+                .into_par_iter()
+                .map(|submission| {
+                    if submission.received_at.is_some() && actor.role != Role::Admin {
+                        return Err(ServiceError::Forbidden("only an administrator may backdate a receipt".into()));
+                    }
+                    let received_at = submission.received_at.unwrap_or_else(now);
+                    match submission.format {
+                        CoaFormat::Pdf => Err(ServiceError::BadRequest(
+                            "a PDF CoA is received on its own, with its supplier, material and lot named".into(),
+                        )),
+                        format => check_coa(&specs, own.as_deref(), submission.bytes, format, received_at),
+                    }
+                })
+                .collect()
+        };
         let mut batch = Vec::new();
-        for submission in submissions {
-            if submission.received_at.is_some() && actor.role != Role::Admin {
-                slots.push(Err(ServiceError::Forbidden("only an administrator may backdate a receipt".into())));
-                continue;
-            }
-            let received_at = submission.received_at.unwrap_or_else(now);
-            let checked = match submission.format {
-                CoaFormat::Pdf => Err(ServiceError::BadRequest(
-                    "a PDF CoA is received on its own, with its supplier, material and lot named".into(),
-                )),
-                format => check_coa(&specs, own.as_deref(), submission.bytes, format, received_at),
-            };
-            slots.push(checked.map(|c| {
-                batch.push(c);
-                batch.len() - 1
-            }));
-        }
+        let slots: Vec<Result<usize>> = checked
+            .into_iter()
+            .map(|c| {
+                c.map(|c| {
+                    batch.push(c);
+                    batch.len() - 1
+                })
+            })
+            .collect();
         let mut stored: Vec<Option<StoredCoa>> = self.commit_coas(actor, batch).await?.into_iter().map(Some).collect();
         Ok(slots.into_iter().map(|slot| slot.map(|i| stored[i].take().expect("each CoA is stored once"))).collect())
     }
