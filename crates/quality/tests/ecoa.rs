@@ -453,3 +453,16 @@ proptest! {
         prop_assert!(units::convert(value, &Unit::Megapascal, &Unit::Percent).is_err());
     }
 }
+
+#[test]
+fn names_match_ignoring_case_and_spacing_ascii_or_not() {
+    use quality::ecoa::same_name;
+    assert!(same_name("D50", "d50"));
+    assert!(same_name("Particle size D-50", "particle_size d50"));
+    assert!(same_name("Tap density", "TAPDENSITY"));
+    assert!(!same_name("D50", "D90"));
+    assert!(!same_name("D50", "D5"));
+    assert!(same_name("Ölgehalt", "ÖL-GEHALT"));
+    assert!(same_name("Ölgehalt", "öl gehalt"));
+    assert!(!same_name("Ölgehalt", "Olgehalt"));
+}

@@ -249,6 +249,22 @@ fn every_rule_fires_exactly_where_its_pattern_completes() {
 }
 
 #[test]
+fn rules_at_one_point_are_the_rules_at_that_index() {
+    let all: Vec<Rule> = Rule::WESTERN_ELECTRIC.iter().chain(Rule::NELSON.iter()).copied().collect();
+    let series: Vec<f64> =
+        (0..60).map(|i| ((i * 37 % 23) as f64 - 11.0) / 4.0 + if i > 30 { 1.2 } else { 0.0 }).collect();
+    let every = evaluate_rules(&series, 0.0, 1.0, &RuleSet(all.clone())).unwrap();
+    assert!(every.len() > 5, "the series breaks some rules: {}", every.len());
+    for i in 0..series.len() {
+        let at = evaluate_rules_at(&series, 0.0, 1.0, &RuleSet(all.clone()), i).unwrap();
+        let expected: Vec<&Violation> = every.iter().filter(|v| v.index == i).collect();
+        assert_eq!(at.iter().collect::<Vec<_>>(), expected, "point {i}");
+    }
+    assert!(evaluate_rules_at(&series, 0.0, 1.0, &RuleSet(all.clone()), 60).unwrap().is_empty());
+    assert!(evaluate_rules_at(&series, 0.0, 0.0, &RuleSet(all), 0).is_err());
+}
+
+#[test]
 fn rules_are_selectable_and_scaled_by_center_and_sigma() {
     let series = [10.0, 10.1, 9.9, 10.0, 16.5]; // 6.5 above centre 10 with sigma 2: beyond 3 sigma
     let we = evaluate_rules(&series, 10.0, 2.0, &RuleSet::western_electric()).unwrap();

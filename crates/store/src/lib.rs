@@ -26,8 +26,8 @@ pub use audit::{AuditCheckpoint, AuditEntry, AuditEvent, checkpoint_message};
 pub use grants::Grant;
 pub use postgres::PostgresStore;
 pub use quality::{
-    AlarmAck, AlarmFilter, CoaDecision, CoaFilter, CoaWrite, LabResultRecord, NewAlarm, NewCoa, NewDecision,
-    QualityStore, SeriesId, SpcWrite, StoredAlarm, StoredCoa, StoredSampling, StoredSeries, StoredSpec,
+    AlarmAck, AlarmFilter, CoaDecision, CoaFilter, CoaWrite, LabResultRecord, NewAlarm, NewCoa, NewDecision, ParsedCoa,
+    QualityStore, SeriesId, SpcWrite, StoredAlarm, StoredCoa, StoredSampling, StoredSeries, StoredSpec, UntestedLot,
 };
 pub use quality_rows::{
     CoaDecisionRow, CoaRow, LabResultRow, MaterialSpecRow, SamplingStateRow, SpcAlarmAckRow, SpcAlarmRow, SpcSeriesRow,

@@ -89,6 +89,27 @@ pub struct CoaFilter {
     pub outcome: Option<String>,
 }
 
+/// A stored CoA as rebuilding SPC reads it: its lot, receipt and the parsed CoA as JSON text (`None` for a
+/// PDF), without the original bytes or decisions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedCoa {
+    pub id: String,
+    pub supplier_id: String,
+    pub material_id: String,
+    pub lot_number: String,
+    pub revision: i64,
+    pub received_at: OffsetDateTime,
+    pub parsed: Option<String>,
+}
+
+/// A CoA without lab results, with the reasons of its first decision (`null` when undecided).
+#[derive(Debug, Clone, PartialEq)]
+pub struct UntestedLot {
+    pub coa_id: String,
+    pub lot_number: String,
+    pub first_reasons: Value,
+}
+
 /// A material specification in one version, general (`supplier_id` `None`) or for one supplier.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -228,6 +249,15 @@ pub trait QualityStore {
     async fn coa_original(&self, id: &str) -> Result<Option<(String, Vec<u8>)>>;
     /// CoAs matching `filter`, ordered by id (time of receipt) after `after`, with their latest decision.
     async fn coas(&self, filter: &CoaFilter, after: Option<&str>, limit: i64) -> Result<Vec<StoredCoa>>;
+    /// CoAs of a supplier and/or material (all when both `None`) as rebuilding SPC reads them, ordered by id
+    /// after `after`: no decision joined, the parsed CoA as text.
+    async fn parsed_coas(
+        &self,
+        supplier_id: Option<&str>,
+        material_id: Option<&str>,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<ParsedCoa>>;
     /// Every revision of a lot, oldest first.
     async fn coa_revisions(&self, supplier_id: &str, material_id: &str, lot_number: &str) -> Result<Vec<StoredCoa>>;
     /// Every decision on a CoA, oldest first.
@@ -265,6 +295,8 @@ pub trait QualityStore {
         sampling: Option<StoredSampling>,
         event: AuditEvent,
     ) -> Result<()>;
+    /// The CoAs of a supplier-material that have no lab result, by id, with their first decision's reasons.
+    async fn untested_lots(&self, supplier_id: &str, material_id: &str) -> Result<Vec<UntestedLot>>;
     /// A CoA's lab results, oldest first.
     async fn lab_results(&self, coa_id: &str) -> Result<Vec<LabResultRecord>>;
 }

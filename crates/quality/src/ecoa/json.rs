@@ -22,7 +22,10 @@ pub fn parse_json_with(bytes: &[u8], intake: &Intake) -> Result<Coa, EcoaError> 
         at: Location::text(e.line() as u64, e.column() as u64),
         message: e.to_string(),
     })?;
-    if let Some(error) = validator().iter_errors(&value).next() {
+    // `is_valid` stops at the first failure without building errors; only an invalid CoA pays for them.
+    if !validator().is_valid(&value)
+        && let Some(error) = validator().iter_errors(&value).next()
+    {
         return Err(schema_error(&error));
     }
     // The schema admits only what `Coa` reads; this can fail only on a date the calendar lacks.

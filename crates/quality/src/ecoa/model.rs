@@ -217,8 +217,16 @@ impl Measurement {
 /// Characteristic names match ignoring case, spaces, `-` and `_` ("Tap density" = "tap_density").
 pub fn same_name(a: &str, b: &str) -> bool {
     // Compared char by char without building the normalised strings: every CoA characteristic is matched
-    // against every specified one, so this runs hundreds of times per CoA.
+    // against every specified one, so this runs hundreds of times per CoA. ASCII names (nearly all) are
+    // folded byte by byte, as `char::to_lowercase` folds ASCII.
+    if a.is_ascii() && b.is_ascii() {
+        return folded_ascii(a).eq(folded_ascii(b));
+    }
     folded(a).eq(folded(b))
+}
+
+fn folded_ascii(name: &str) -> impl Iterator<Item = u8> + '_ {
+    name.bytes().filter(|c| !matches!(c, b' ' | b'-' | b'_' | b'\t')).map(|c| c.to_ascii_lowercase())
 }
 
 fn folded(name: &str) -> impl Iterator<Item = char> + '_ {

@@ -27,7 +27,7 @@ pub use constants::{ChartFactors, factors};
 pub use monitor::{MonitorOptions, RuleChoice, SeriesMonitor, Signal, Stage};
 pub use normality::{AndersonDarling, anderson_darling};
 pub use phase1::{Alarm, AlarmReason, FrozenLimits, Phase1Options, Phase1Result, Samples, phase1, phase2};
-pub use rules::{Rule, RuleSet, Violation, evaluate_rules};
+pub use rules::{Rule, RuleSet, Violation, evaluate_rules, evaluate_rules_at};
 pub use time_weighted::{CusumChart, CusumParams, EwmaParams, ewma, tabular_cusum};
 
 use serde::{Deserialize, Serialize};

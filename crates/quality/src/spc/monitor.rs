@@ -37,7 +37,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Constants;
 use super::phase1::{FrozenLimits, Phase1Options, Samples, phase1};
-use super::rules::{Rule, RuleSet, Violation, evaluate_rules};
+use super::rules::{Rule, RuleSet, Violation, evaluate_rules_at};
 
 /// Monitored values kept for the run rules: the longest pattern (Nelson 7, 15 points in a row).
 const RULE_MEMORY: usize = 15;
@@ -263,12 +263,12 @@ impl SeriesMonitor {
         }
         let newest = self.recent.len() - 1;
         // Cannot fail: the window holds finite values only and Phase I guarantees a positive sigma.
+        let rules = self.options.rules.rule_set();
         let violations =
-            evaluate_rules(&self.recent, frozen.center, frozen.location_sigma, &self.options.rules.rule_set())
-                .unwrap_or_default();
+            evaluate_rules_at(&self.recent, frozen.center, frozen.location_sigma, &rules, newest).unwrap_or_default();
         // Series position (1-based, baseline included) of window index 0.
         let first_position = self.moments.n - newest as u64;
-        for violation in violations.into_iter().filter(|v| v.index == newest) {
+        for violation in violations {
             let detail = describe_violation(&violation, first_position, value, frozen);
             signals.push(Signal { rule: violation.rule.id().into(), detail, value });
         }

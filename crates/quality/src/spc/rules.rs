@@ -146,20 +146,41 @@ pub struct Violation {
 /// Evaluates `rules` on `values` (time order) with zones around `center` in units of `sigma`.
 /// Violations are ordered by completing index, then by the order of `rules`.
 pub fn evaluate_rules(values: &[f64], center: f64, sigma: f64, rules: &RuleSet) -> Result<Vec<Violation>, SpcError> {
+    let z = standardized(values, center, sigma)?;
+    Ok((0..z.len()).flat_map(|i| violations_at(&z, values, rules, i)).collect())
+}
+
+/// The violations [`evaluate_rules`] reports at point `index` alone (none past the end): a pattern completes
+/// at a point from that point and the ones before it, so judging the newest point needs no more.
+pub fn evaluate_rules_at(
+    values: &[f64],
+    center: f64,
+    sigma: f64,
+    rules: &RuleSet,
+    index: usize,
+) -> Result<Vec<Violation>, SpcError> {
+    let z = standardized(values, center, sigma)?;
+    Ok(if index < z.len() { violations_at(&z, values, rules, index) } else { Vec::new() })
+}
+
+/// The values in sigma units from the centre, after checking them and sigma.
+fn standardized(values: &[f64], center: f64, sigma: f64) -> Result<Vec<f64>, SpcError> {
     check_finite(values)?;
     if !(sigma > 0.0 && sigma.is_finite()) {
         return Err(SpcError::InvalidParameter { name: "sigma", reason: format!("must be positive, got {sigma}") });
     }
-    let z: Vec<f64> = values.iter().map(|v| (v - center) / sigma).collect();
-    let mut out = Vec::new();
-    for i in 0..z.len() {
-        for &rule in &rules.0 {
-            if let Some(points) = completes(rule.pattern(), &z, values, i) {
-                out.push(Violation { rule, index: i, description: describe(rule, &z, i, &points), points });
-            }
-        }
-    }
-    Ok(out)
+    Ok(values.iter().map(|v| (v - center) / sigma).collect())
+}
+
+fn violations_at(z: &[f64], values: &[f64], rules: &RuleSet, i: usize) -> Vec<Violation> {
+    rules
+        .0
+        .iter()
+        .filter_map(|&rule| {
+            let points = completes(rule.pattern(), z, values, i)?;
+            Some(Violation { rule, index: i, description: describe(rule, z, i, &points), points })
+        })
+        .collect()
 }
 
 /// Window of the last `len` indices ending at `i`, if the series is long enough.

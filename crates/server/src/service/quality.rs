@@ -154,25 +154,35 @@ impl PassportService {
     pub async fn receive_coas(&self, actor: &Actor, submissions: Vec<CoaSubmission>) -> Result<Vec<Result<StoredCoa>>> {
         let own = submitter(actor)?;
         let specs = self.material_specs().await?;
-        let mut slots: Vec<Result<usize>> = Vec::with_capacity(submissions.len());
+        // Parsing and schema checks are the bulk of the work and independent per CoA: on every core.
+        let checked: Vec<Result<Checked>> = {
+            use rayon::prelude::*;
+            submissions
+                .into_par_iter()
+                .map(|submission| {
+                    if submission.received_at.is_some() && actor.role != Role::Admin {
+                        return Err(ServiceError::Forbidden("only an administrator may backdate a receipt".into()));
+                    }
+                    let received_at = submission.received_at.unwrap_or_else(now);
+                    match submission.format {
+                        CoaFormat::Pdf => Err(ServiceError::BadRequest(
+                            "a PDF CoA is received on its own, with its supplier, material and lot named".into(),
+                        )),
+                        format => check_coa(&specs, own.as_deref(), submission.bytes, format, received_at),
+                    }
+                })
+                .collect()
+        };
         let mut batch = Vec::new();
-        for submission in submissions {
-            if submission.received_at.is_some() && actor.role != Role::Admin {
-                slots.push(Err(ServiceError::Forbidden("only an administrator may backdate a receipt".into())));
-                continue;
-            }
-            let received_at = submission.received_at.unwrap_or_else(now);
-            let checked = match submission.format {
-                CoaFormat::Pdf => Err(ServiceError::BadRequest(
-                    "a PDF CoA is received on its own, with its supplier, material and lot named".into(),
-                )),
-                format => check_coa(&specs, own.as_deref(), submission.bytes, format, received_at),
-            };
-            slots.push(checked.map(|c| {
-                batch.push(c);
-                batch.len() - 1
-            }));
-        }
+        let slots: Vec<Result<usize>> = checked
+            .into_iter()
+            .map(|c| {
+                c.map(|c| {
+                    batch.push(c);
+                    batch.len() - 1
+                })
+            })
+            .collect();
         let mut stored: Vec<Option<StoredCoa>> = self.commit_coas(actor, batch).await?.into_iter().map(Some).collect();
         Ok(slots.into_iter().map(|slot| slot.map(|i| stored[i].take().expect("each CoA is stored once"))).collect())
     }
@@ -206,8 +216,7 @@ impl PassportService {
                 let mut reasons =
                     serde_json::to_value(&decision.reasons).map_err(|e| ServiceError::Internal(e.to_string()))?;
                 let accepted = decision.outcome == spec::Outcome::Accepted;
-                if let (Some(note), Value::Array(list)) = (sampling.observe(&id, &checked.coa, accepted), &mut reasons)
-                {
+                if let (Some(note), Value::Array(list)) = (sampling.observe(&checked.coa, accepted), &mut reasons) {
                     list.push(note);
                 }
                 let new_decision = NewDecision {
@@ -420,12 +429,7 @@ impl PassportService {
             for stored in page {
                 let key = (stored.supplier_id.clone(), stored.material_id.clone(), stored.lot_number.clone());
                 let revision = stored.revision;
-                if latest.get(&key).is_some_and(|(kept, _)| *kept >= revision) {
-                    continue;
-                }
-                if let Some(value) = keep(stored) {
-                    latest.insert(key, (revision, value));
-                }
+                keep_latest(&mut latest, key, revision, || keep(stored));
             }
         }
         Ok((read, latest.into_values().map(|(_, value)| value).collect()))
@@ -457,6 +461,22 @@ impl PassportService {
             "lot": {"supplier": coa.supplier_id, "material": coa.material_id, "lot": coa.lot_number},
         });
         Ok(self.store.add_decision(id, decision, AuditEvent::new(&actor.id, "coa.override", id, detail)).await?)
+    }
+}
+
+/// Keeps what `value` makes of a lot's revision unless a later revision of the lot is kept already (`value`
+/// is not called then); `None` keeps nothing, so an earlier revision with a value stays.
+pub(super) fn keep_latest<K: std::hash::Hash + Eq, T>(
+    latest: &mut HashMap<K, (i64, T)>,
+    key: K,
+    revision: i64,
+    value: impl FnOnce() -> Option<T>,
+) {
+    if latest.get(&key).is_some_and(|(kept, _)| *kept >= revision) {
+        return;
+    }
+    if let Some(value) = value() {
+        latest.insert(key, (revision, value));
     }
 }
 

@@ -2,7 +2,9 @@
 //! in the spirit of ISO 2859-3) says whether a lot needs our own lab test. Each received lot takes the next
 //! place in its supplier-material's sequence: a lot to test gets a `lab_test_required` note with its
 //! decision and waits in `pending` until its lab results are entered; a skipped lot is recorded at once with
-//! its decision. Lab results are compared with the CoA per characteristic (bias and agreement within the
+//! its decision. Which lots wait is not kept in the state (it would grow with every untested lot and be
+//! rewritten with every batch): a lot waits when its first decision carries the `lab_test_required` note
+//! and no lab result was entered for its CoA. Lab results are compared with the CoA per characteristic (bias and agreement within the
 //! method's reproducibility, else 5 %); a disagreement disqualifies skip-lot and holds an accepted lot.
 //!
 //! A re-sent CoA (a new revision) takes a new place in the sequence like a new lot.
@@ -25,15 +27,14 @@ use super::{PassportService, Result, ServiceError};
 const RELATIVE_TOLERANCE: f64 = 0.05;
 const RETRIES: usize = 5;
 
-/// The sampling state of one supplier-material, as stored.
+/// The sampling state of one supplier-material, as stored. A state stored before the waiting lots were
+/// derived has them in a `pending` member, which is ignored: they are derived the same from its decisions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SamplingState {
     pub skip_lot: SkipLot,
     /// The place the next lot of this supplier-material takes.
     pub next_sequence: u64,
-    /// Lots that need our lab test and have no result yet.
-    pub pending: Vec<PendingLot>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -46,7 +47,7 @@ pub struct PendingLot {
 
 impl SamplingState {
     fn new() -> SamplingState {
-        SamplingState { skip_lot: SkipLot::new(SkipLotRules::default()), next_sequence: 0, pending: Vec::new() }
+        SamplingState { skip_lot: SkipLot::new(SkipLotRules::default()), next_sequence: 0 }
     }
 }
 
@@ -58,6 +59,8 @@ pub struct SamplingView {
     pub material_id: String,
     #[serde(flatten)]
     pub state: SamplingState,
+    /// Lots that need our lab test and have no result yet, in sequence.
+    pub pending: Vec<PendingLot>,
     pub next_lot_needs_lab_test: bool,
 }
 
@@ -92,7 +95,7 @@ impl SamplingBatch {
     }
 
     /// Gives a decided lot its place in the sequence; the note for its decision when our lab must test it.
-    pub(super) fn observe(&mut self, coa_id: &str, coa: &Coa, accepted: bool) -> Option<Value> {
+    pub(super) fn observe(&mut self, coa: &Coa, accepted: bool) -> Option<Value> {
         let key = coa.lot_key();
         let pair = (key.supplier_id.trim().to_string(), key.material_id.trim().to_string());
         let (state, _, changed) = self.states.entry(pair).or_insert_with(|| (SamplingState::new(), 0, false));
@@ -100,11 +103,7 @@ impl SamplingBatch {
         let sequence = state.next_sequence;
         state.next_sequence += 1;
         if state.skip_lot.needs_lab_test(sequence) {
-            state.pending.push(PendingLot {
-                coa_id: coa_id.to_string(),
-                lot: key.lot_number.trim().to_string(),
-                sequence,
-            });
+            // The note in the lot's decision is what keeps it waiting (see the module docs).
             return Some(json!({
                 "kind": "lab_test_required",
                 "sequence": sequence,
@@ -157,9 +156,20 @@ pub struct LabOutcome {
     pub decision: Option<store::CoaDecision>,
 }
 
-fn view(supplier_id: &str, material_id: &str, state: SamplingState) -> SamplingView {
+fn view(supplier_id: &str, material_id: &str, state: SamplingState, pending: Vec<PendingLot>) -> SamplingView {
     let next_lot_needs_lab_test = state.skip_lot.needs_lab_test(state.next_sequence);
-    SamplingView { supplier_id: supplier_id.into(), material_id: material_id.into(), state, next_lot_needs_lab_test }
+    SamplingView {
+        supplier_id: supplier_id.into(),
+        material_id: material_id.into(),
+        state,
+        pending,
+        next_lot_needs_lab_test,
+    }
+}
+
+/// The place in its sequence of a lot whose first decision's reasons carry the `lab_test_required` note.
+fn lab_test_required(reasons: &Value) -> Option<u64> {
+    reasons.as_array()?.iter().find(|r| r["kind"] == "lab_test_required")?["sequence"].as_u64()
 }
 
 impl PassportService {
@@ -178,9 +188,26 @@ impl PassportService {
         };
         let mut out = Vec::new();
         for stored in self.store.sampling(supplier, material).await? {
-            out.push(view(&stored.supplier_id, &stored.material_id, parse_state(&stored)?));
+            let pending = self.pending_lots(&stored.supplier_id, &stored.material_id).await?;
+            out.push(view(&stored.supplier_id, &stored.material_id, parse_state(&stored)?, pending));
         }
         Ok(out)
+    }
+
+    /// The lots of a supplier-material waiting for our lab test, in sequence.
+    async fn pending_lots(&self, supplier: &str, material: &str) -> Result<Vec<PendingLot>> {
+        let mut pending: Vec<PendingLot> = self
+            .store
+            .untested_lots(supplier, material)
+            .await?
+            .into_iter()
+            .filter_map(|lot| {
+                let sequence = lab_test_required(&lot.first_reasons)?;
+                Some(PendingLot { coa_id: lot.coa_id, lot: lot.lot_number, sequence })
+            })
+            .collect();
+        pending.sort_by_key(|p| p.sequence);
+        Ok(pending)
     }
 
     /// Restarts qualification of a supplier-material after corrective action (audit `sampling.requalify`).
@@ -205,7 +232,8 @@ impl PassportService {
         let write = StoredSampling { state: to_value(&state), updated_at: super::quality::now(), ..stored };
         let subject = format!("{supplier}/{material}");
         self.store.put_sampling(write, AuditEvent::new(&actor.id, "sampling.requalify", subject, detail)).await?;
-        Ok(view(supplier, material, state))
+        let pending = self.pending_lots(supplier, material).await?;
+        Ok(view(supplier, material, state, pending))
     }
 
     /// Our lab's results for a lot, compared with its CoA (audit `coa.lab_result`). Administrators and
@@ -253,12 +281,14 @@ impl PassportService {
                 Some(s) => (parse_state(s)?, s.version),
                 None => (SamplingState::new(), 0),
             };
-            let pending = state.pending.iter().position(|p| p.coa_id == coa_id);
-            let changed = match pending {
-                Some(i) => {
-                    let lot = state.pending.remove(i);
-                    let outcome =
-                        LotRecord { sequence: lot.sequence, accepted, lab_tested: true, lab_agrees: Some(agrees) };
+            // Waiting: the note in its first decision, and no lab result yet (this one settles it).
+            let waiting = match self.store.lab_results(coa_id).await?.is_empty() {
+                true => self.store.coa_decisions(coa_id).await?.first().and_then(|d| lab_test_required(&d.reasons)),
+                false => None,
+            };
+            let changed = match waiting {
+                Some(sequence) => {
+                    let outcome = LotRecord { sequence, accepted, lab_tested: true, lab_agrees: Some(agrees) };
                     state.skip_lot.record(&outcome);
                     true
                 }
@@ -282,7 +312,10 @@ impl PassportService {
             match self.store.add_lab_result(record.clone(), write, event).await {
                 Err(StoreError::VersionConflict { .. }) if attempt < RETRIES => continue,
                 Err(e) => return Err(e.into()),
-                Ok(()) => break view(&stored.supplier_id, &stored.material_id, state),
+                Ok(()) => {
+                    let pending = self.pending_lots(&stored.supplier_id, &stored.material_id).await?;
+                    break view(&stored.supplier_id, &stored.material_id, state, pending);
+                }
             }
         };
         let decision = if !agrees && accepted {

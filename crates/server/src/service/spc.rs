@@ -6,6 +6,7 @@
 //! manufacturing order, counting only the latest revision of each lot.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use quality::ecoa::Coa;
 use quality::spc::monitor::{MonitorOptions, SeriesMonitor, Signal};
@@ -13,8 +14,7 @@ use quality::spc::series::points_of;
 use quality::spec;
 use serde_json::json;
 use store::{
-    Actor, AlarmAck, AlarmFilter, AuditEvent, CoaFilter, NewAlarm, Role, SeriesId, SpcWrite, Store, StoredAlarm,
-    StoredSeries,
+    Actor, AlarmAck, AlarmFilter, AuditEvent, NewAlarm, Role, SeriesId, SpcWrite, Store, StoredAlarm, StoredSeries,
 };
 use time::{Date, OffsetDateTime};
 
@@ -114,6 +114,14 @@ impl SpcBatch {
     }
 }
 
+fn series_id((supplier, material, characteristic): (&str, &str, &str)) -> SeriesId {
+    SeriesId {
+        supplier_id: supplier.to_string(),
+        material_id: material.to_string(),
+        characteristic: characteristic.to_string(),
+    }
+}
+
 fn monitor_from(stored: &StoredSeries) -> Result<SeriesMonitor> {
     serde_json::from_value(stored.state.clone()).map_err(|e| {
         ServiceError::Internal(format!(
@@ -183,44 +191,48 @@ pub struct SeriesView {
     pub alarms: Vec<StoredAlarm>,
 }
 
-/// A lot's points from the latest revision of its CoA, keyed for ordering by manufacturing date.
+/// A lot's points from the latest revision of its CoA, keyed for ordering by manufacturing date. A point is
+/// its characteristic's place in the specification (`spec`, a place in the specifications read) and its
+/// value: a recompute holds every point of the store at once.
 struct LotPoints {
     manufactured_on: Date,
-    lot: String,
     coa_id: String,
     received_at: OffsetDateTime,
-    points: Vec<(String, f64)>,
+    spec: usize,
+    points: Vec<(usize, f64)>,
 }
 
 impl PassportService {
     /// Every lot of a supplier-material (or all, when `None`): the latest revision of each lot's CoA with
-    /// its points under the specification in force, in manufacturing order. Reads page by page.
-    async fn lot_points(&self, supplier: Option<&str>, material: Option<&str>) -> Result<(usize, Vec<LotFor>)> {
-        let specs = self.material_specs().await?;
-        let filter = CoaFilter {
-            supplier: supplier.map(str::to_string),
-            material: material.map(str::to_string),
-            ..CoaFilter::default()
-        };
-        let (read, mut lots) = self
-            .latest_per_lot(&filter, |stored| {
-                let coa = serde_json::from_value::<Coa>(stored.parsed?).ok()?;
-                let spec = spec::select(&specs, &stored.material_id, &stored.supplier_id)?;
-                Some(LotFor {
-                    lot: LotPoints {
-                        manufactured_on: coa.lot.manufactured_on,
-                        lot: stored.lot_number,
-                        coa_id: stored.id,
-                        received_at: stored.received_at,
-                        points: points_of(&coa, spec),
-                    },
-                    supplier: stored.supplier_id,
-                    material: stored.material_id,
-                })
-            })
-            .await?;
+    /// its points under the specification in force, in manufacturing order. Reads page by page without the
+    /// decisions; a page's CoAs are parsed on every core while the next page is read.
+    async fn lot_points(&self, supplier: Option<&str>, material: Option<&str>) -> Result<LotsRead> {
+        let specs = Arc::new(self.material_specs().await?);
+        let mut latest: HashMap<(String, String, String), (i64, LotPoints)> = HashMap::new();
+        let mut read = 0;
+        let mut page = self.store.parsed_coas(supplier, material, None, POINTS_PAGE).await?;
+        while let Some(last) = page.last() {
+            let after = last.id.clone();
+            read += page.len();
+            let specs = specs.clone();
+            let parse = tokio::task::spawn_blocking(move || {
+                use rayon::prelude::*;
+                page.into_par_iter().map(|row| lot_for(row, &specs)).collect::<Vec<_>>()
+            });
+            let (parsed, next) =
+                tokio::join!(parse, self.store.parsed_coas(supplier, material, Some(&after), POINTS_PAGE));
+            let parsed = parsed.map_err(|e| ServiceError::Internal(format!("reading the lots' points failed: {e}")))?;
+            for (key, revision, lot) in parsed {
+                super::quality::keep_latest(&mut latest, key, revision, || lot);
+            }
+            page = next?;
+        }
+        let mut lots: Vec<LotFor> = latest
+            .into_iter()
+            .map(|((supplier, material, lot_number), (_, lot))| LotFor { supplier, material, lot_number, lot })
+            .collect();
         lots.sort_by(|a, b| (a.lot.manufactured_on, &a.lot.coa_id).cmp(&(b.lot.manufactured_on, &b.lot.coa_id)));
-        Ok((read, lots))
+        Ok(LotsRead { read, specs, lots })
     }
 
     /// Rebuilds every series from the stored CoAs in manufacturing order and records the alarms not raised
@@ -230,21 +242,21 @@ impl PassportService {
             return Err(ServiceError::Forbidden(format!("role {} may not recompute SPC", actor.role)));
         }
         let started = std::time::Instant::now();
-        let (coas_read, lots) = self.lot_points(None, None).await?;
-        let mut monitors: HashMap<SeriesId, SeriesMonitor> = HashMap::new();
+        let LotsRead { read: coas_read, specs, lots } = self.lot_points(None, None).await?;
+        // Keyed by borrowed names: a point costs no allocation unless it raises an alarm.
+        let mut monitors: HashMap<(&str, &str, &str), SeriesMonitor> = HashMap::new();
         let mut alarms = Vec::new();
         let mut points = 0;
         for lot in &lots {
-            for (characteristic, value) in &lot.lot.points {
+            let characteristics = &specs[lot.lot.spec].characteristics;
+            for &(characteristic, value) in &lot.lot.points {
                 points += 1;
-                let id = SeriesId {
-                    supplier_id: lot.supplier.clone(),
-                    material_id: lot.material.clone(),
-                    characteristic: characteristic.clone(),
-                };
-                let monitor = monitors.entry(id.clone()).or_insert_with(|| SeriesMonitor::new(monitor_options()));
-                for signal in distinct(monitor.observe(*value)) {
-                    let at = (lot.lot.lot.as_str(), lot.lot.manufactured_on);
+                let name = characteristics[characteristic].name.as_str();
+                let key = (lot.supplier.as_str(), lot.material.as_str(), name);
+                let monitor = monitors.entry(key).or_insert_with(|| SeriesMonitor::new(monitor_options()));
+                for signal in distinct(monitor.observe(value)) {
+                    let id = series_id(key);
+                    let at = (lot.lot_number.as_str(), lot.lot.manufactured_on);
                     alarms.push(new_alarm(&id, &lot.lot.coa_id, at, signal, lot.lot.received_at));
                 }
             }
@@ -252,7 +264,12 @@ impl PassportService {
         let now = super::quality::now();
         let mut series: Vec<StoredSeries> = monitors
             .into_iter()
-            .map(|(id, monitor)| StoredSeries { id, state: state_of(&monitor), version: 0, updated_at: now })
+            .map(|(key, monitor)| StoredSeries {
+                id: series_id(key),
+                state: state_of(&monitor),
+                version: 0,
+                updated_at: now,
+            })
             .collect();
         series.sort_by(|a, b| a.id.cmp(&b.id));
         let report = RecomputeReport {
@@ -323,14 +340,16 @@ impl PassportService {
         let wanted = spec.characteristic(&id.characteristic).ok_or_else(|| {
             ServiceError::NotFound(format!("{} has no characteristic {}", id.material_id, id.characteristic))
         })?;
-        let (_, lots) = self.lot_points(Some(&id.supplier_id), Some(&id.material_id)).await?;
-        let points: Vec<SeriesPoint> = lots
+        let read = self.lot_points(Some(&id.supplier_id), Some(&id.material_id)).await?;
+        let points: Vec<SeriesPoint> = read
+            .lots
             .into_iter()
             .filter_map(|l| {
-                let value = l.lot.points.iter().find(|(c, _)| *c == wanted.name)?.1;
+                let characteristics = &read.specs[l.lot.spec].characteristics;
+                let value = l.lot.points.iter().find(|(c, _)| characteristics[*c].name == wanted.name)?.1;
                 Some(SeriesPoint {
                     manufactured_on: l.lot.manufactured_on,
-                    lot: l.lot.lot,
+                    lot: l.lot_number,
                     coa_id: l.lot.coa_id,
                     value,
                 })
@@ -383,9 +402,43 @@ pub(super) fn capability_report(
     capability(values, WithinSigma::from(&chart.individuals), &limits, 0.95).ok()
 }
 
-/// A lot's points with the supplier and material they belong to.
+/// CoAs per page when rebuilding series (a parsed CoA is a few kB of JSON text).
+const POINTS_PAGE: i64 = 1000;
+
+/// A stored CoA's lot key and revision, with its points under the specification in force (`None` for a PDF,
+/// an unreadable CoA or a material without a specification).
+fn lot_for(row: store::ParsedCoa, specs: &[spec::MaterialSpec]) -> ((String, String, String), i64, Option<LotPoints>) {
+    let key = (row.supplier_id, row.material_id, row.lot_number);
+    let lot = (|| {
+        let coa = serde_json::from_str::<Coa>(row.parsed.as_deref()?).ok()?;
+        let spec = spec::select(specs, &key.1, &key.0)?;
+        let place = specs.iter().position(|s| std::ptr::eq(s, spec))?;
+        let points = points_of(&coa, spec)
+            .into_iter()
+            .filter_map(|(name, value)| Some((spec.characteristics.iter().position(|c| c.name == name)?, value)))
+            .collect();
+        Some(LotPoints {
+            manufactured_on: coa.lot.manufactured_on,
+            coa_id: row.id,
+            received_at: row.received_at,
+            spec: place,
+            points,
+        })
+    })();
+    (key, row.revision, lot)
+}
+
+/// A lot's points with the supplier, material and lot number they belong to.
 pub(super) struct LotFor {
     supplier: String,
     material: String,
+    lot_number: String,
     lot: LotPoints,
+}
+
+/// What [`PassportService::lot_points`] read: how many CoAs, the specifications the points refer to, and the lots.
+struct LotsRead {
+    read: usize,
+    specs: Arc<Vec<spec::MaterialSpec>>,
+    lots: Vec<LotFor>,
 }

@@ -4,8 +4,9 @@ use super::{PostgresStore, trust::chain_audit};
 use crate::audit::AuditEvent;
 use crate::quality::stored_coa;
 use crate::{
-    AlarmAck, AlarmFilter, CoaDecision, CoaFilter, CoaWrite, LabResultRecord, NewAlarm, NewDecision, QualityStore,
-    Result, SeriesId, SpcWrite, StoreError, StoredAlarm, StoredCoa, StoredSampling, StoredSeries, StoredSpec,
+    AlarmAck, AlarmFilter, CoaDecision, CoaFilter, CoaWrite, LabResultRecord, NewAlarm, NewDecision, ParsedCoa,
+    QualityStore, Result, SeriesId, SpcWrite, StoreError, StoredAlarm, StoredCoa, StoredSampling, StoredSeries,
+    StoredSpec, UntestedLot,
 };
 use async_trait::async_trait;
 use serde_json::Value;
@@ -153,27 +154,7 @@ impl QualityStore for PostgresStore {
         let (stored, events): (Vec<StoredCoa>, Vec<AuditEvent>) =
             coas.into_iter().zip(revisions).map(|(w, revision)| stored_coa(w, revision)).unzip();
         write_all_series(&mut tx, &spc.series).await?;
-        for chunk in spc.alarms.chunks(ROWS_PER_INSERT) {
-            let mut insert = QueryBuilder::<Postgres>::new(
-                "INSERT INTO spc_alarms (id, supplier_id, material_id, characteristic, coa_id, lot_number, \
-                 manufactured_on, rule, detail, value, raised_at) ",
-            );
-            insert.push_values(chunk, |mut row, a| {
-                row.push_bind(&a.id)
-                    .push_bind(&a.series.supplier_id)
-                    .push_bind(&a.series.material_id)
-                    .push_bind(&a.series.characteristic)
-                    .push_bind(&a.coa_id)
-                    .push_bind(&a.lot_number)
-                    .push_bind(a.manufactured_on)
-                    .push_bind(&a.rule)
-                    .push_bind(&a.detail)
-                    .push_bind(a.value)
-                    .push_bind(a.raised_at);
-            });
-            insert.push(" ON CONFLICT DO NOTHING");
-            insert.build().execute(&mut *tx).await?;
-        }
+        insert_alarms(&mut tx, &spc.alarms).await?;
         for sampling in &spc.sampling {
             write_sampling(&mut tx, sampling).await?;
         }
@@ -216,6 +197,43 @@ impl QualityStore for PostgresStore {
         query.push(" ORDER BY c.id LIMIT ").push_bind(limit);
         let rows = query.build().fetch_all(&self.pool).await?;
         rows.iter().map(coa_from).collect()
+    }
+
+    async fn parsed_coas(
+        &self,
+        supplier_id: Option<&str>,
+        material_id: Option<&str>,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<ParsedCoa>> {
+        let mut query = QueryBuilder::<Postgres>::new(
+            "SELECT id, supplier_id, material_id, lot_number, revision, received_at, parsed::text AS parsed \
+             FROM coas WHERE 1 = 1",
+        );
+        if let Some(supplier) = supplier_id {
+            query.push(" AND supplier_id = ").push_bind(supplier.to_string());
+        }
+        if let Some(material) = material_id {
+            query.push(" AND material_id = ").push_bind(material.to_string());
+        }
+        if let Some(after) = after {
+            query.push(" AND id > ").push_bind(after.to_string());
+        }
+        query.push(" ORDER BY id LIMIT ").push_bind(limit);
+        let rows = query.build().fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ParsedCoa {
+                    id: row.try_get("id")?,
+                    supplier_id: row.try_get("supplier_id")?,
+                    material_id: row.try_get("material_id")?,
+                    lot_number: row.try_get("lot_number")?,
+                    revision: row.try_get("revision")?,
+                    received_at: row.try_get("received_at")?,
+                    parsed: row.try_get("parsed")?,
+                })
+            })
+            .collect()
     }
 
     async fn coa_revisions(&self, supplier_id: &str, material_id: &str, lot_number: &str) -> Result<Vec<StoredCoa>> {
@@ -356,9 +374,7 @@ impl QualityStore for PostgresStore {
             .execute(&mut *tx)
             .await?;
         }
-        for alarm in &alarms {
-            insert_alarm(&mut tx, alarm).await?;
-        }
+        insert_alarms(&mut tx, &alarms).await?;
         chain_audit(&mut tx, vec![event], time::OffsetDateTime::now_utc()).await?;
         tx.commit().await?;
         Ok(())
@@ -478,6 +494,31 @@ impl QualityStore for PostgresStore {
         Ok(())
     }
 
+    async fn untested_lots(&self, supplier_id: &str, material_id: &str) -> Result<Vec<UntestedLot>> {
+        let rows = sqlx::query(
+            "SELECT c.id, c.lot_number, d.reasons FROM coas c
+             LEFT JOIN coa_decisions d ON d.coa_id = c.id AND d.seq = 1
+             WHERE c.supplier_id = $1 AND c.material_id = $2
+                 AND NOT EXISTS (SELECT 1 FROM lab_results l WHERE l.coa_id = c.id)
+             ORDER BY c.id",
+        )
+        .bind(supplier_id)
+        .bind(material_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let reasons: Option<sqlx::types::Json<Value>> = r.try_get("reasons")?;
+                let first_reasons = reasons.map(|j| j.0);
+                Ok(UntestedLot {
+                    coa_id: r.try_get("id")?,
+                    lot_number: r.try_get("lot_number")?,
+                    first_reasons: first_reasons.unwrap_or(Value::Null),
+                })
+            })
+            .collect()
+    }
+
     async fn lab_results(&self, coa_id: &str) -> Result<Vec<LabResultRecord>> {
         let rows = sqlx::query("SELECT * FROM lab_results WHERE coa_id = $1 ORDER BY id")
             .bind(coa_id)
@@ -564,26 +605,29 @@ fn lab_from(row: &PgRow) -> Result<LabResultRecord> {
     })
 }
 
-/// Records an alarm unless the same (CoA, characteristic, rule) was raised before.
-async fn insert_alarm(tx: &mut sqlx::Transaction<'_, Postgres>, alarm: &NewAlarm) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO spc_alarms (id, supplier_id, material_id, characteristic, coa_id, lot_number, manufactured_on,
-             rule, detail, value, raised_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-         ON CONFLICT DO NOTHING",
-    )
-    .bind(&alarm.id)
-    .bind(&alarm.series.supplier_id)
-    .bind(&alarm.series.material_id)
-    .bind(&alarm.series.characteristic)
-    .bind(&alarm.coa_id)
-    .bind(&alarm.lot_number)
-    .bind(alarm.manufactured_on)
-    .bind(&alarm.rule)
-    .bind(&alarm.detail)
-    .bind(alarm.value)
-    .bind(alarm.raised_at)
-    .execute(&mut **tx)
-    .await?;
+/// Records alarms in multi-row inserts, each unless the same (CoA, characteristic, rule) was raised before.
+async fn insert_alarms(tx: &mut sqlx::Transaction<'_, Postgres>, alarms: &[NewAlarm]) -> Result<()> {
+    for chunk in alarms.chunks(ROWS_PER_INSERT) {
+        let mut insert = QueryBuilder::<Postgres>::new(
+            "INSERT INTO spc_alarms (id, supplier_id, material_id, characteristic, coa_id, lot_number, \
+             manufactured_on, rule, detail, value, raised_at) ",
+        );
+        insert.push_values(chunk, |mut row, a| {
+            row.push_bind(&a.id)
+                .push_bind(&a.series.supplier_id)
+                .push_bind(&a.series.material_id)
+                .push_bind(&a.series.characteristic)
+                .push_bind(&a.coa_id)
+                .push_bind(&a.lot_number)
+                .push_bind(a.manufactured_on)
+                .push_bind(&a.rule)
+                .push_bind(&a.detail)
+                .push_bind(a.value)
+                .push_bind(a.raised_at);
+        });
+        insert.push(" ON CONFLICT DO NOTHING");
+        insert.build().execute(&mut **tx).await?;
+    }
     Ok(())
 }
 

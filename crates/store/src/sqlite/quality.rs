@@ -4,8 +4,9 @@ use super::{SqliteStore, trust::chain_audit};
 use crate::audit::AuditEvent;
 use crate::quality::stored_coa;
 use crate::{
-    AlarmAck, AlarmFilter, CoaDecision, CoaFilter, CoaWrite, LabResultRecord, NewAlarm, NewDecision, QualityStore,
-    Result, SeriesId, SpcWrite, StoreError, StoredAlarm, StoredCoa, StoredSampling, StoredSeries, StoredSpec,
+    AlarmAck, AlarmFilter, CoaDecision, CoaFilter, CoaWrite, LabResultRecord, NewAlarm, NewDecision, ParsedCoa,
+    QualityStore, Result, SeriesId, SpcWrite, StoreError, StoredAlarm, StoredCoa, StoredSampling, StoredSeries,
+    StoredSpec, UntestedLot,
 };
 use async_trait::async_trait;
 use serde_json::Value;
@@ -58,6 +59,18 @@ fn coa_from(row: &SqliteRow) -> Result<StoredCoa> {
         actor_id: row.try_get("actor_id")?,
         received_at: row.try_get("received_at")?,
         decision: seq.map(|_| decision_from(row, "d_")).transpose()?,
+    })
+}
+
+fn parsed_coa_from(row: &SqliteRow) -> Result<ParsedCoa> {
+    Ok(ParsedCoa {
+        id: row.try_get("id")?,
+        supplier_id: row.try_get("supplier_id")?,
+        material_id: row.try_get("material_id")?,
+        lot_number: row.try_get("lot_number")?,
+        revision: row.try_get("revision")?,
+        received_at: row.try_get("received_at")?,
+        parsed: row.try_get("parsed")?,
     })
 }
 
@@ -145,27 +158,7 @@ impl QualityStore for SqliteStore {
         let (stored, events): (Vec<StoredCoa>, Vec<AuditEvent>) =
             coas.into_iter().zip(revisions).map(|(w, revision)| stored_coa(w, revision)).unzip();
         write_all_series(&mut tx, &spc.series).await?;
-        for chunk in spc.alarms.chunks(ROWS_PER_INSERT) {
-            let mut insert = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO spc_alarms (id, supplier_id, material_id, characteristic, coa_id, lot_number, \
-                 manufactured_on, rule, detail, value, raised_at) ",
-            );
-            insert.push_values(chunk, |mut row, a| {
-                row.push_bind(&a.id)
-                    .push_bind(&a.series.supplier_id)
-                    .push_bind(&a.series.material_id)
-                    .push_bind(&a.series.characteristic)
-                    .push_bind(&a.coa_id)
-                    .push_bind(&a.lot_number)
-                    .push_bind(a.manufactured_on)
-                    .push_bind(&a.rule)
-                    .push_bind(&a.detail)
-                    .push_bind(a.value)
-                    .push_bind(a.raised_at);
-            });
-            insert.push(" ON CONFLICT DO NOTHING");
-            insert.build().execute(&mut *tx).await?;
-        }
+        insert_alarms(&mut tx, &spc.alarms).await?;
         for sampling in &spc.sampling {
             write_sampling(&mut tx, sampling).await?;
         }
@@ -208,6 +201,30 @@ impl QualityStore for SqliteStore {
         query.push(" ORDER BY c.id LIMIT ").push_bind(limit);
         let rows = query.build().fetch_all(&self.reader).await?;
         rows.iter().map(coa_from).collect()
+    }
+
+    async fn parsed_coas(
+        &self,
+        supplier_id: Option<&str>,
+        material_id: Option<&str>,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<ParsedCoa>> {
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "SELECT id, supplier_id, material_id, lot_number, revision, received_at, parsed FROM coas WHERE 1 = 1",
+        );
+        if let Some(supplier) = supplier_id {
+            query.push(" AND supplier_id = ").push_bind(supplier.to_string());
+        }
+        if let Some(material) = material_id {
+            query.push(" AND material_id = ").push_bind(material.to_string());
+        }
+        if let Some(after) = after {
+            query.push(" AND id > ").push_bind(after.to_string());
+        }
+        query.push(" ORDER BY id LIMIT ").push_bind(limit);
+        let rows = query.build().fetch_all(&self.reader).await?;
+        rows.iter().map(parsed_coa_from).collect()
     }
 
     async fn coa_revisions(&self, supplier_id: &str, material_id: &str, lot_number: &str) -> Result<Vec<StoredCoa>> {
@@ -348,9 +365,7 @@ impl QualityStore for SqliteStore {
             .execute(&mut *tx)
             .await?;
         }
-        for alarm in &alarms {
-            insert_alarm(&mut tx, alarm).await?;
-        }
+        insert_alarms(&mut tx, &alarms).await?;
         chain_audit(&mut tx, vec![event], time::OffsetDateTime::now_utc()).await?;
         tx.commit().await?;
         Ok(())
@@ -470,6 +485,31 @@ impl QualityStore for SqliteStore {
         Ok(())
     }
 
+    async fn untested_lots(&self, supplier_id: &str, material_id: &str) -> Result<Vec<UntestedLot>> {
+        let rows = sqlx::query(
+            "SELECT c.id, c.lot_number, d.reasons FROM coas c
+             LEFT JOIN coa_decisions d ON d.coa_id = c.id AND d.seq = 1
+             WHERE c.supplier_id = ?1 AND c.material_id = ?2
+                 AND NOT EXISTS (SELECT 1 FROM lab_results l WHERE l.coa_id = c.id)
+             ORDER BY c.id",
+        )
+        .bind(supplier_id)
+        .bind(material_id)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let reasons: Option<String> = r.try_get("reasons")?;
+                let first_reasons = reasons.as_deref().map(|t| json(t, "decision reasons")).transpose()?;
+                Ok(UntestedLot {
+                    coa_id: r.try_get("id")?,
+                    lot_number: r.try_get("lot_number")?,
+                    first_reasons: first_reasons.unwrap_or(Value::Null),
+                })
+            })
+            .collect()
+    }
+
     async fn lab_results(&self, coa_id: &str) -> Result<Vec<LabResultRecord>> {
         let rows = sqlx::query("SELECT * FROM lab_results WHERE coa_id = ?1 ORDER BY id")
             .bind(coa_id)
@@ -556,26 +596,29 @@ fn lab_from(row: &SqliteRow) -> Result<LabResultRecord> {
     })
 }
 
-/// Records an alarm unless the same (CoA, characteristic, rule) was raised before.
-async fn insert_alarm(tx: &mut sqlx::Transaction<'_, Sqlite>, alarm: &NewAlarm) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO spc_alarms (id, supplier_id, material_id, characteristic, coa_id, lot_number, manufactured_on,
-             rule, detail, value, raised_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-         ON CONFLICT DO NOTHING",
-    )
-    .bind(&alarm.id)
-    .bind(&alarm.series.supplier_id)
-    .bind(&alarm.series.material_id)
-    .bind(&alarm.series.characteristic)
-    .bind(&alarm.coa_id)
-    .bind(&alarm.lot_number)
-    .bind(alarm.manufactured_on)
-    .bind(&alarm.rule)
-    .bind(&alarm.detail)
-    .bind(alarm.value)
-    .bind(alarm.raised_at)
-    .execute(&mut **tx)
-    .await?;
+/// Records alarms in multi-row inserts, each unless the same (CoA, characteristic, rule) was raised before.
+async fn insert_alarms(tx: &mut sqlx::Transaction<'_, Sqlite>, alarms: &[NewAlarm]) -> Result<()> {
+    for chunk in alarms.chunks(ROWS_PER_INSERT) {
+        let mut insert = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO spc_alarms (id, supplier_id, material_id, characteristic, coa_id, lot_number, \
+             manufactured_on, rule, detail, value, raised_at) ",
+        );
+        insert.push_values(chunk, |mut row, a| {
+            row.push_bind(&a.id)
+                .push_bind(&a.series.supplier_id)
+                .push_bind(&a.series.material_id)
+                .push_bind(&a.series.characteristic)
+                .push_bind(&a.coa_id)
+                .push_bind(&a.lot_number)
+                .push_bind(a.manufactured_on)
+                .push_bind(&a.rule)
+                .push_bind(&a.detail)
+                .push_bind(a.value)
+                .push_bind(a.raised_at);
+        });
+        insert.push(" ON CONFLICT DO NOTHING");
+        insert.build().execute(&mut **tx).await?;
+    }
     Ok(())
 }
 

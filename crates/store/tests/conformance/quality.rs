@@ -118,6 +118,17 @@ pub async fn quality_coas_revisions_and_decisions(store: Arc<dyn Store>) {
     let stranger = CoaFilter { supplier: Some("BPNL000000000XXX".into()), ..Default::default() };
     assert!(store.coas(&stranger, None, 10).await.unwrap().is_empty());
 
+    // The lean listing for rebuilding SPC: the same CoAs in the same order, parsed CoA as JSON text.
+    let parsed = store.parsed_coas(None, None, None, 10).await.unwrap();
+    assert_eq!(parsed.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["coa:01", "coa:02", "coa:03"]);
+    assert_eq!((parsed[1].lot_number.as_str(), parsed[1].revision, parsed[1].received_at), ("L1", 2, t1));
+    let text = parsed[0].parsed.as_deref().expect("a parsed CoA");
+    assert_eq!(serde_json::from_str::<serde_json::Value>(text).unwrap(), json!({"lot": {"number": "L1"}}));
+    let page = store.parsed_coas(Some("BPNL000000000CAM"), Some("NMC811"), Some("coa:01"), 1).await.unwrap();
+    assert_eq!(page.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["coa:02"]);
+    assert!(store.parsed_coas(Some("BPNL000000000XXX"), None, None, 10).await.unwrap().is_empty());
+    assert!(store.parsed_coas(None, Some("LFP"), None, 10).await.unwrap().is_empty());
+
     // Every write is in the audit chain, the receipt with its revision.
     let audit: Vec<_> =
         store.audit_entries(0, 100).await.unwrap().into_iter().filter(|e| e.action.starts_with("coa.")).collect();
@@ -296,6 +307,27 @@ pub async fn quality_sampling_and_lab_results(store: Arc<dyn Store>) {
     let results = store.lab_results("coa:1").await.unwrap();
     assert_eq!(results.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["lab:1", "lab:2"]);
     assert_eq!(results[0], lab("lab:1", "coa:1"));
+    // CoAs without lab results, with their first decision's reasons: coa:1 has results now.
+    let note = json!([{"kind": "lab_test_required", "sequence": 1}]);
+    let mut noted = decision("accepted", t0, None);
+    noted.reasons = note.clone();
+    let second = CoaWrite { coa: new_coa("coa:2", "L2", b"two", t0), decision: noted, event: received("coa:2") };
+    store.insert_coas(vec![second], SpcWrite::default()).await.unwrap();
+    store
+        .add_decision(
+            "coa:2",
+            decision("hold", t0, Some("held")),
+            AuditEvent::new("actor:test", "coa.override", "coa:2", json!({})),
+        )
+        .await
+        .unwrap();
+    let untested = store.untested_lots("BPNL000000000CAM", "NMC811").await.unwrap();
+    assert_eq!(
+        untested,
+        [UntestedLot { coa_id: "coa:2".into(), lot_number: "L2".into(), first_reasons: note }],
+        "the first decision's reasons, not the override's"
+    );
+    assert!(store.untested_lots("BPNL000000000CAM", "LFP").await.unwrap().is_empty());
     let missing = store.add_lab_result(lab("lab:3", "coa:none"), None, event()).await.unwrap_err();
     assert!(matches!(missing, StoreError::NotFound { .. }), "{missing}");
     // Requalifying writes the state alone.
