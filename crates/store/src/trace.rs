@@ -147,6 +147,8 @@ pub trait TraceStore {
         after: Option<&str>,
         limit: i64,
     ) -> Result<Vec<StoredEdge>>;
+    /// Edges out of these lots and batches into batches (the process part of a recall).
+    async fn trace_process_outputs(&self, input_ids: &[String]) -> Result<Vec<StoredEdge>>;
     /// How many distinct units of `kind` take directly from these units.
     async fn count_trace_outputs(&self, input_ids: &[String], kind: UnitKind) -> Result<i64>;
     /// The sources of these modules and packs.

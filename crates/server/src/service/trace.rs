@@ -334,7 +334,7 @@ impl PassportService {
         let mut process: Vec<String> = vec![root.id.clone()];
         let mut frontier = vec![root.id.clone()];
         while !frontier.is_empty() {
-            let edges = self.store.trace_outputs(&frontier, &[UnitKind::Batch], None, i64::MAX).await?;
+            let edges = self.store.trace_process_outputs(&frontier).await?;
             frontier.clear();
             for edge in edges {
                 if !process.contains(&edge.output_id) {

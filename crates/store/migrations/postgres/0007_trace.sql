@@ -35,6 +35,8 @@ CREATE TABLE trace_edges (
     PRIMARY KEY (input_id, output_id, event_id)
 );
 CREATE INDEX trace_edges_by_output ON trace_edges(output_id);
+-- Material flowing between lots and batches: a few rows among millions of cell edges, followed by every recall.
+CREATE INDEX trace_edges_into_batches ON trace_edges(input_id) WHERE output_kind = 'batch';
 
 -- What has been taken from each lot and batch, by how many units and how many of them cells: running totals
 -- derived from the edges.

@@ -274,10 +274,12 @@ impl TraceStore for PostgresStore {
         after: Option<&str>,
         limit: i64,
     ) -> Result<Vec<StoredEdge>> {
+        // One input at a time: each is a range of the primary key already in output order, where one query over
+        // several inputs would sort them all (or walk the output index end to end).
         let mut out = Vec::new();
-        for chunk in input_ids.chunks(IDS) {
-            let mut query = QueryBuilder::<Postgres>::new("SELECT * FROM trace_edges WHERE input_id IN ");
-            push_ids(&mut query, chunk);
+        for input in input_ids {
+            let mut query = QueryBuilder::<Postgres>::new("SELECT * FROM trace_edges WHERE input_id = ");
+            query.push_bind(input.clone());
             if !kinds.is_empty() {
                 query.push(" AND output_kind IN ");
                 push_ids(&mut query, &kinds.iter().map(|k| k.as_str().to_string()).collect::<Vec<_>>());
@@ -293,6 +295,12 @@ impl TraceStore for PostgresStore {
         out.sort_by(|a, b| a.output_id.cmp(&b.output_id));
         out.truncate(usize::try_from(limit).unwrap_or(0));
         Ok(out)
+    }
+
+    async fn trace_process_outputs(&self, input_ids: &[String]) -> Result<Vec<StoredEdge>> {
+        // The literal kind lets the partial index `trace_edges_into_batches` serve the query.
+        self.rows_in("SELECT * FROM trace_edges WHERE output_kind = 'batch' AND input_id IN ", input_ids, "", edge_from)
+            .await
     }
 
     async fn count_trace_outputs(&self, input_ids: &[String], kind: UnitKind) -> Result<i64> {
