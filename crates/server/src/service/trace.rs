@@ -301,10 +301,13 @@ impl PassportService {
         let mut frontier: Vec<String> = from.to_vec();
         while !frontier.is_empty() {
             let edges = self.store.trace_inputs(&frontier).await?;
+            // Lots are received, not made: only batches have inputs to follow (one query less per trace).
             frontier = edges
                 .into_iter()
                 .filter(|e| matches!(e.input_kind, UnitKind::Lot | UnitKind::Batch))
-                .filter_map(|e| seen.insert(e.input_id.clone()).then_some(e.input_id))
+                .filter_map(|e| {
+                    (seen.insert(e.input_id.clone()) && e.input_kind == UnitKind::Batch).then_some(e.input_id)
+                })
                 .collect();
         }
         Ok(seen)
