@@ -66,6 +66,41 @@ pub struct StoredUnit {
     pub assembled_into: Option<String>,
 }
 
+impl StoredUnit {
+    /// A unit as stored, with what the reads join in: its usage and the assembly it went into.
+    pub(crate) fn with_usage(
+        u: crate::TraceUnitRow,
+        usage: Option<crate::TraceUsageRow>,
+        assembled_into: Option<String>,
+    ) -> StoredUnit {
+        StoredUnit {
+            id: u.id,
+            kind: u.kind,
+            unit_type: u.unit_type,
+            model: u.model,
+            line: u.line,
+            station: u.station,
+            produced_at: u.produced_at,
+            quantity: u.quantity,
+            base_uom: u.base_uom,
+            supplier_id: u.supplier_id,
+            material_id: u.material_id,
+            lot_number: u.lot_number,
+            passport_id: u.passport_id,
+            cell_count: u.cell_count,
+            attributes: u.attributes,
+            operator: u.operator,
+            event_id: u.event_id,
+            created_by: u.created_by,
+            used: usage.as_ref().map_or(0.0, |g| g.used),
+            used_uom: usage.as_ref().and_then(|g| g.base_uom.clone()),
+            consumers: usage.as_ref().map_or(0, |g| g.consumers),
+            cells_fed: usage.as_ref().map_or(0, |g| g.cells),
+            assembled_into,
+        }
+    }
+}
+
 /// A stored edge: `input` went into `output`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -24,35 +24,18 @@ const UNIT_SELECT: &str = "SELECT u.id, u.kind, u.unit_type, u.model, u.line, u.
     FROM trace_units u LEFT JOIN trace_usage g ON g.unit_id = u.id WHERE u.id IN ";
 
 fn unit_from(row: &SqliteRow) -> Result<StoredUnit> {
-    let attributes: Option<String> = row.try_get("attributes")?;
-    Ok(StoredUnit {
-        id: row.try_get("id")?,
-        kind: parse_kind(&row.try_get::<String, _>("kind")?)?,
-        unit_type: row.try_get("unit_type")?,
-        model: row.try_get("model")?,
-        line: row.try_get("line")?,
-        station: row.try_get("station")?,
-        produced_at: row.try_get("produced_at")?,
-        quantity: row.try_get("quantity")?,
-        base_uom: row.try_get("base_uom")?,
-        supplier_id: row.try_get("supplier_id")?,
-        material_id: row.try_get("material_id")?,
-        lot_number: row.try_get("lot_number")?,
-        passport_id: row.try_get("passport_id")?,
-        cell_count: row.try_get("cell_count")?,
-        attributes: attributes
-            .map(|a| serde_json::from_str(&a))
-            .transpose()
-            .map_err(|e| StoreError::Database(format!("stored unit attributes are not JSON: {e}")))?,
-        operator: row.try_get("operator")?,
-        event_id: row.try_get("event_id")?,
-        created_by: row.try_get("created_by")?,
-        used: row.try_get::<Option<f64>, _>("used")?.unwrap_or(0.0),
-        used_uom: row.try_get("used_uom")?,
-        consumers: row.try_get::<Option<i64>, _>("consumers")?.unwrap_or(0),
-        cells_fed: row.try_get::<Option<i64>, _>("cells_fed")?.unwrap_or(0),
-        assembled_into: row.try_get("assembled_into")?,
-    })
+    // The usage columns come from a LEFT JOIN: absent for units nothing was taken from yet.
+    let usage = match row.try_get::<Option<f64>, _>("used")? {
+        Some(used) => Some(TraceUsageRow {
+            unit_id: row.try_get("id")?,
+            used,
+            base_uom: row.try_get("used_uom")?,
+            consumers: row.try_get("consumers")?,
+            cells: row.try_get("cells_fed")?,
+        }),
+        None => None,
+    };
+    Ok(StoredUnit::with_usage(unit_row(row)?, usage, row.try_get("assembled_into")?))
 }
 
 fn edge_from(row: &SqliteRow) -> Result<StoredEdge> {
