@@ -53,8 +53,10 @@ fn factory(passport: &str) -> Vec<Value> {
     }
     for (m, cells) in [(1, 1..=4), (2, 5..=8)] {
         let inputs: Vec<Value> = cells.map(|i| json!({"id": format!("C-0{i}")})).collect();
+        // M-1 is wired 2s2p; M-2 states nothing (all in series).
+        let attributes = if m == 1 { json!({"series": 2, "parallel": 2}) } else { json!({}) };
         events.push(json!({"eventId": format!("m-{m}"), "type": "produced",
-            "unit": {"id": format!("M-{m}"), "kind": "module"}, "inputs": inputs}));
+            "unit": {"id": format!("M-{m}"), "kind": "module", "attributes": attributes}, "inputs": inputs}));
     }
     events.push(json!({"eventId": "p-1", "type": "produced",
         "unit": {"id": "P-1", "kind": "pack", "model": "VP-P8", "passport": passport},
@@ -180,6 +182,32 @@ async fn genealogy_in_and_traces_out(store: Arc<dyn Store>) {
     let total: f64 = footprint["stages"].as_array().unwrap().iter().map(|s| s["kgCo2e"].as_f64().unwrap()).sum();
     assert!((footprint["kgCo2ePerKwh"].as_f64().unwrap() - total / lifetime).abs() < 1e-12);
     assert!(footprint["performanceClass"].is_string());
+    // End-of-line results: cells of 51..58 Ah, 180 Wh, 1 mΩ; the pack measured 54 Ah itself.
+    let mut tests: Vec<Value> = (1..=8)
+        .map(|i| json!({"eventId": format!("eol-{i}"), "type": "tested", "unitId": format!("C-0{i}"),
+            "results": {"capacityAh": 50.0 + f64::from(i), "energyWh": 180.0, "internalResistanceMohm": 1.0}, "passed": true}))
+        .collect();
+    tests.push(json!({"eventId": "eol-p", "type": "tested", "unitId": "P-1", "results": {"capacityAh": 54.0}}));
+    let response = s.post("/api/v1/trace/events", Some(&s.operator)).json(&tests).send().await.unwrap();
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let module = s.get_json("/api/v1/trace/M-1/rollup", Some(&s.operator)).await;
+    assert_eq!(
+        module["performance"]["derived"],
+        json!({"capacityAh": 102.0, "energyWh": 720.0, "internalResistanceMohm": 1.0}),
+        "2 × 51 Ah: {module}"
+    );
+    let pack = s.get_json("/api/v1/trace/P-1/rollup", Some(&s.operator)).await;
+    let performance = &pack["performance"];
+    // M-2 (4s1p) gives 55 Ah and 4 mΩ; the modules in series: the smaller capacity, the summed energy and 2 × the mean resistance.
+    assert_eq!(
+        performance["derived"],
+        json!({"capacityAh": 55.0, "energyWh": 1440.0, "internalResistanceMohm": 5.0}),
+        "{performance}"
+    );
+    assert_eq!(performance["measured"], json!({"capacityAh": 54.0}));
+    assert_eq!((performance["parts"].as_u64(), performance["partsWithFigures"].as_u64()), (Some(2), Some(2)));
+    assert_eq!(performance["configuration"], json!({"series": 2, "parallel": 1}));
+
     // Through the passport: the public sees the values, not where they came from; the operator sees both.
     let public = s.get_json(&format!("/api/v1/passports/{passport}/rollup"), None).await;
     assert_eq!(public["composition"]["tracedMassKg"], 600.0, "{public}");

@@ -38,7 +38,7 @@ pub use registry::{RegistryStore, StoredDescriptor};
 pub use restore::{ActorRecord, RestoreStore, SignedVersion};
 pub use signing::{IssuerKeyRecord, VersionSignature, VersionSigner};
 pub use sqlite::SqliteStore;
-pub use trace::{BacklogEvent, StoredEdge, StoredSource, StoredUnit, TraceStore, TraceWrite};
+pub use trace::{BacklogEvent, StoredEdge, StoredResult, StoredSource, StoredUnit, TraceStore, TraceWrite};
 pub use trace_rows::{TraceBackupStore, TraceEventRow, TraceUnitRow, TraceUsageRow};
 pub use types::*;
 

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::OffsetDateTime;
-use trace::plan::{AssemblySource, NewEdge, NewUnit, UsageDelta};
+use trace::plan::{AssemblySource, NewEdge, NewResult, NewUnit, UsageDelta};
 use trace::{TraceEvent, UnitKind};
 
 use crate::Result;
@@ -124,6 +124,19 @@ pub struct StoredSource {
     pub quantity: f64,
 }
 
+/// An end-of-line test result as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredResult {
+    pub event_id: String,
+    pub unit_id: String,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub tested_at: Option<OffsetDateTime>,
+    pub results: std::collections::BTreeMap<String, f64>,
+    pub passed: Option<bool>,
+    pub actor_id: String,
+}
+
 /// An event in the backlog: `held` while it waits for units, `failed` when a retry found it breaks a rule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -151,7 +164,8 @@ pub struct TraceWrite {
     pub edges: Vec<NewEdge>,
     pub usage: Vec<UsageDelta>,
     pub sources: Vec<AssemblySource>,
-    /// Applied events: (event id, unit id, `produced` or `consumed`).
+    pub results: Vec<NewResult>,
+    /// Applied events: (event id, unit id, `produced`, `consumed` or `tested`).
     pub applied: Vec<(String, String, &'static str)>,
     /// Events to (re)hold: new ones are added, ones in the backlog get another attempt.
     pub held: Vec<(TraceEvent, Vec<String>)>,
@@ -192,6 +206,8 @@ pub trait TraceStore {
     async fn trace_reached_by(&self, source_ids: &[String]) -> Result<Vec<StoredSource>>;
     /// The backlog, oldest first: `held` events to retry, or all with `status` `None`.
     async fn trace_backlog(&self, status: Option<&str>, limit: i64) -> Result<Vec<BacklogEvent>>;
+    /// The end-of-line results of these units, by unit and oldest first.
+    async fn trace_results_of(&self, unit_ids: &[String]) -> Result<Vec<StoredResult>>;
     /// The pack linked to a passport, if any.
     async fn trace_pack_of(&self, passport_id: &str) -> Result<Option<String>>;
     /// How many units of each kind are stored.

@@ -10,7 +10,7 @@ use trace::UnitKind;
 
 use crate::Result;
 use crate::quality_rows::{KeyValue, Keyed};
-use crate::trace::{BacklogEvent, StoredEdge, StoredSource};
+use crate::trace::{BacklogEvent, StoredEdge, StoredResult, StoredSource};
 
 /// A unit as stored (without the usage joined in for reads).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -70,12 +70,14 @@ pub trait TraceBackupStore {
     async fn trace_source_rows_after(&self, after: Option<&StoredSource>, limit: i64) -> Result<Vec<StoredSource>>;
     async fn trace_event_rows_after(&self, after: Option<&TraceEventRow>, limit: i64) -> Result<Vec<TraceEventRow>>;
     async fn trace_backlog_rows_after(&self, after: Option<&BacklogEvent>, limit: i64) -> Result<Vec<BacklogEvent>>;
+    async fn trace_result_rows_after(&self, after: Option<&StoredResult>, limit: i64) -> Result<Vec<StoredResult>>;
     async fn restore_trace_units(&self, rows: &[TraceUnitRow]) -> Result<()>;
     async fn restore_trace_edges(&self, rows: &[StoredEdge]) -> Result<()>;
     async fn restore_trace_usage(&self, rows: &[TraceUsageRow]) -> Result<()>;
     async fn restore_trace_sources(&self, rows: &[StoredSource]) -> Result<()>;
     async fn restore_trace_events(&self, rows: &[TraceEventRow]) -> Result<()>;
     async fn restore_trace_backlog(&self, rows: &[BacklogEvent]) -> Result<()>;
+    async fn restore_trace_results(&self, rows: &[StoredResult]) -> Result<()>;
 }
 
 fn text(s: &str) -> KeyValue {
@@ -124,6 +126,14 @@ impl Keyed for TraceEventRow {
 
 impl Keyed for BacklogEvent {
     const TABLE: &'static str = "trace_backlog";
+    const KEY: &'static str = "event_id";
+    fn key(&self) -> Vec<KeyValue> {
+        vec![text(&self.event_id)]
+    }
+}
+
+impl Keyed for StoredResult {
+    const TABLE: &'static str = "trace_results";
     const KEY: &'static str = "event_id";
     fn key(&self) -> Vec<KeyValue> {
         vec![text(&self.event_id)]

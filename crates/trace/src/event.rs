@@ -14,6 +14,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
 use crate::unit::{Quantity, UnitKind};
@@ -38,12 +39,27 @@ pub enum TraceEvent {
         #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
         at: Option<OffsetDateTime>,
     },
+    /// An end-of-line test of a cell, module or pack: what the tester measured (e.g. `capacityAh`, `energyWh`,
+    /// `internalResistanceMohm`, `ocvV`, `selfDischargeMvPerDay`, `massG`, or whatever else the line sends).
+    Tested {
+        #[serde(rename = "eventId")]
+        event_id: String,
+        #[serde(rename = "unitId")]
+        unit_id: String,
+        results: BTreeMap<String, f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        passed: Option<bool>,
+        #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+        at: Option<OffsetDateTime>,
+    },
 }
 
 impl TraceEvent {
     pub fn event_id(&self) -> &str {
         match self {
-            TraceEvent::Produced { event_id, .. } | TraceEvent::Consumed { event_id, .. } => event_id,
+            TraceEvent::Produced { event_id, .. }
+            | TraceEvent::Consumed { event_id, .. }
+            | TraceEvent::Tested { event_id, .. } => event_id,
         }
     }
 
@@ -51,13 +67,14 @@ impl TraceEvent {
     pub fn unit_id(&self) -> &str {
         match self {
             TraceEvent::Produced { unit, .. } => &unit.id,
-            TraceEvent::Consumed { unit_id, .. } => unit_id,
+            TraceEvent::Consumed { unit_id, .. } | TraceEvent::Tested { unit_id, .. } => unit_id,
         }
     }
 
     pub fn inputs(&self) -> &[Input] {
         match self {
             TraceEvent::Produced { inputs, .. } | TraceEvent::Consumed { inputs, .. } => inputs,
+            TraceEvent::Tested { .. } => &[],
         }
     }
 }

@@ -11,6 +11,7 @@
 //! - [`share`]: how much of a lot ended up in each unit downstream of it.
 
 pub mod event;
+pub mod performance;
 pub mod plan;
 pub mod rollup;
 pub mod share;

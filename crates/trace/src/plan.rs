@@ -109,6 +109,19 @@ pub struct Held {
     pub missing: Vec<String>,
 }
 
+/// An end-of-line test result to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewResult {
+    pub event_id: String,
+    pub unit_id: String,
+    pub at: Option<time::OffsetDateTime>,
+    pub results: std::collections::BTreeMap<String, f64>,
+    pub passed: Option<bool>,
+}
+
+/// Measures that cannot be negative (end-of-line results).
+const NON_NEGATIVE: [&str; 4] = ["capacityAh", "energyWh", "internalResistanceMohm", "massG"];
+
 /// Why an event cannot be applied.
 #[derive(Debug, Clone, PartialEq, thiserror::Error, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -127,7 +140,8 @@ pub struct Plan {
     pub edges: Vec<NewEdge>,
     pub usage: Vec<UsageDelta>,
     pub sources: Vec<AssemblySource>,
-    /// Applied events: (event id, unit id, `produced` or `consumed`).
+    pub results: Vec<NewResult>,
+    /// Applied events: (event id, unit id, `produced`, `consumed` or `tested`).
     pub applied: Vec<(String, String, &'static str)>,
     pub held: Vec<Held>,
     /// Events seen before (or twice in the batch), ignored.
@@ -137,6 +151,7 @@ pub struct Plan {
 
 /// What one event does, before it is added to the plan.
 struct Step {
+    result: Option<NewResult>,
     unit: Option<NewUnit>,
     edges: Vec<NewEdge>,
     usage: Vec<(String, f64, Option<&'static str>)>,
@@ -260,13 +275,35 @@ impl<'a> BatchState<'a> {
                 }
                 (unit_id.as_str(), target.kind, false)
             }
+            TraceEvent::Tested { unit_id, results, passed, at, event_id } => {
+                let Some(target) = self.unit(unit_id) else { return Outcome::Hold(vec![unit_id.clone()]) };
+                if self.known.foreign.contains(unit_id) {
+                    return Outcome::Refuse(format!("{unit_id} belongs to another economic operator"));
+                }
+                return match check_results(target.kind, unit_id, results) {
+                    Ok(()) => Outcome::Apply(Box::new(Step {
+                        result: Some(NewResult {
+                            event_id: event_id.clone(),
+                            unit_id: unit_id.clone(),
+                            at: *at,
+                            results: results.clone(),
+                            passed: *passed,
+                        }),
+                        unit: None,
+                        edges: Vec::new(),
+                        usage: Vec::new(),
+                        sources: Vec::new(),
+                    })),
+                    Err(message) => Outcome::Refuse(message),
+                };
+            }
         };
         let missing: Vec<String> =
             event.inputs().iter().filter(|i| self.unit(&i.id).is_none()).map(|i| i.id.clone()).collect();
         if !missing.is_empty() {
             return Outcome::Hold(missing);
         }
-        let mut step = Step { unit: None, edges: Vec::new(), usage: Vec::new(), sources: Vec::new() };
+        let mut step = Step { result: None, unit: None, edges: Vec::new(), usage: Vec::new(), sources: Vec::new() };
         let mut seen_inputs = HashSet::new();
         let mut taken: HashMap<&str, f64> = HashMap::new();
         for input in event.inputs() {
@@ -475,7 +512,9 @@ impl<'a> BatchState<'a> {
         let kind = match event {
             TraceEvent::Produced { .. } => "produced",
             TraceEvent::Consumed { .. } => "consumed",
+            TraceEvent::Tested { .. } => "tested",
         };
+        self.plan.results.extend(step.result);
         if let Some(unit) = &step.unit {
             self.produced.insert(unit.spec.id.clone(), event.event_id().to_string());
             self.new_units.insert(
@@ -538,6 +577,27 @@ impl<'a> BatchState<'a> {
         plan.usage = usage;
         plan
     }
+}
+
+/// End-of-line results: of a cell, module or pack, at least one, every one a finite number, measures that cannot
+/// be negative not negative.
+fn check_results(
+    kind: UnitKind,
+    unit_id: &str,
+    results: &std::collections::BTreeMap<String, f64>,
+) -> Result<(), String> {
+    if !matches!(kind, UnitKind::Cell | UnitKind::Module | UnitKind::Pack) {
+        return Err(format!("{unit_id} is a {kind}: end-of-line tests are of cells, modules and packs"));
+    }
+    if results.is_empty() {
+        return Err(format!("the test of {unit_id} has no results"));
+    }
+    for (name, value) in results {
+        if !value.is_finite() || (NON_NEGATIVE.contains(&name.as_str()) && *value < 0.0) {
+            return Err(format!("result {name} = {value} of {unit_id} is not a possible value"));
+        }
+    }
+    Ok(())
 }
 
 /// Sums sources reached through several cells.

@@ -168,3 +168,26 @@ fn material_cannot_flow_in_a_circle() {
     let p = plan(events(r#"{"eventId":"c4","type":"consumed","unitId":"S-1","inputs":[{"id":"S-2"}]}"#), &known);
     assert!(p.errors[0].message.contains("circle"), "{:?}", p.errors);
 }
+
+#[test]
+fn end_of_line_tests_are_kept_held_or_refused() {
+    let lines = r#"
+{"eventId":"t1","type":"tested","unitId":"C-1","results":{"capacityAh":50.2,"internalResistanceMohm":0.81,"ocvV":3.65},"passed":true,"at":"2026-03-02T10:00:00Z"}
+{"eventId":"t2","type":"tested","unitId":"C-9","results":{"capacityAh":49.0}}
+"#;
+    let p = plan(events(&format!("{FACTORY}\n{lines}")), &with_passport());
+    assert!(p.errors.is_empty(), "{:?}", p.errors);
+    assert_eq!(p.results.len(), 1);
+    assert_eq!(
+        (p.results[0].unit_id.as_str(), p.results[0].results["capacityAh"], p.results[0].passed),
+        ("C-1", 50.2, Some(true))
+    );
+    assert_eq!(p.held.len(), 1, "the test of a cell not seen yet waits for it");
+    assert!(p.applied.iter().any(|(id, _, kind)| id == "t1" && *kind == "tested"));
+    let negative = refused(r#"{"eventId":"bad","type":"tested","unitId":"C-2","results":{"capacityAh":-1}}"#);
+    assert!(negative.contains("not a possible value"), "{negative}");
+    let lot = refused(r#"{"eventId":"bad","type":"tested","unitId":"LOT-NMC","results":{"x":1}}"#);
+    assert!(lot.contains("end-of-line tests are of cells, modules and packs"), "{lot}");
+    let empty = refused(r#"{"eventId":"bad","type":"tested","unitId":"C-2","results":{}}"#);
+    assert!(empty.contains("has no results"), "{empty}");
+}

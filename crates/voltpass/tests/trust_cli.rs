@@ -371,13 +371,14 @@ async fn backup_restores_everything_equal_and_refuses_a_tampered_archive() {
     }
 }
 
-const TRACE_FILES: [&str; 6] = [
+const TRACE_FILES: [&str; 7] = [
     "trace_units.ndjson",
     "trace_edges.ndjson",
     "trace_sources.ndjson",
     "trace_usage.ndjson",
     "trace_events.ndjson",
     "trace_backlog.ndjson",
+    "trace_results.ndjson",
 ];
 
 /// Genealogy through the CLI: a declared lot, a batch, two cells, a module, a pack linked to `passport`, and
@@ -392,12 +393,14 @@ fn trace_data(db: &str, dir: &Path, passport: &str) {
         serde_json::json!({"eventId": "t-c2", "type": "produced", "unit": {"id": "C-B2", "kind": "cell"}, "inputs": [{"id": "B-B", "quantity": {"value": 2, "unit": "kg"}}]}),
         serde_json::json!({"eventId": "t-m", "type": "produced", "unit": {"id": "M-B", "kind": "module"}, "inputs": [{"id": "C-B1"}, {"id": "C-B2"}]}),
         serde_json::json!({"eventId": "t-p", "type": "produced", "unit": {"id": "P-B", "kind": "pack", "passport": passport}, "inputs": [{"id": "M-B"}]}),
+        serde_json::json!({"eventId": "t-eol", "type": "tested", "unitId": "C-B1", "results": {"capacityAh": 50.1, "internalResistanceMohm": 0.9},
+            "passed": true, "at": "2026-03-02T10:00:00.123456Z"}),
         serde_json::json!({"eventId": "t-wait", "type": "produced", "unit": {"id": "B-W", "kind": "batch"}, "inputs": [{"id": "LOT-LATER", "quantity": {"value": 1, "unit": "kg"}}]}),
     ];
     let path = dir.join("events.ndjson");
     std::fs::write(&path, events.iter().map(|e| format!("{e}\n")).collect::<String>()).unwrap();
     let out = ok(&["trace", "import", path.to_str().unwrap(), "--db", db]);
-    assert!(out.contains("\"applied\":6") && out.contains("\"held\":1"), "{out}");
+    assert!(out.contains("\"applied\":7") && out.contains("\"held\":1"), "{out}");
 }
 
 /// Every row of every genealogy table is equal, read in pages of 3.
@@ -424,6 +427,7 @@ async fn assert_same_trace(a: &Arc<dyn Store>, b: &Arc<dyn Store>) {
     same_rows!(trace_usage_rows_after, 2);
     same_rows!(trace_event_rows_after, 6);
     same_rows!(trace_backlog_rows_after, 1);
+    same_rows!(trace_result_rows_after, 1);
     // And what the service reads back is the same: the recall of the lot reaches the passport.
     let local = a.actor(&format!("local:{USER}")).await.unwrap().unwrap();
     let (sa, sb) = (server::PassportService::new(a.clone()), server::PassportService::new(b.clone()));

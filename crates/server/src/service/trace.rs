@@ -10,6 +10,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use serde::Serialize;
 use store::{Actor, AuditEvent, BacklogEvent, CoaFilter, Role, StoredUnit, TraceWrite};
 use time::OffsetDateTime;
+use trace::performance::{Configuration, Figures, derive};
 use trace::plan::{Known, KnownUnit, PlanError, Source, plan};
 use trace::rollup::{CarbonFootprint, FootprintFactors, LotDeclaration, LotInUnit, Rollup, carbon_footprint, rollup};
 use trace::share::{Flow, Usage, fraction, process_fractions};
@@ -119,6 +120,27 @@ pub struct UnitRollup {
     /// For a pack with a passport stating its rated energy and expected number of cycles.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub carbon_footprint: Option<CarbonFootprint>,
+    /// End-of-line performance (cells, modules and packs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub performance: Option<UnitPerformance>,
+}
+
+/// A unit's end-of-line figures: measured on the unit itself, and derived from its parts' results.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UnitPerformance {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub measured: Option<Figures>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub derived: Option<Figures>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub configuration: Option<Configuration>,
+    /// Parts (modules or cells) and how many of them have figures.
+    pub parts: usize,
+    pub parts_with_figures: usize,
+    /// Why nothing could be derived, when that is so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// Leaves only the rolled-up values: no lots, suppliers, masses per lot or the unit's own record.
@@ -215,6 +237,7 @@ impl PassportService {
                 edges: planned.edges,
                 usage: planned.usage,
                 sources: planned.sources,
+                results: planned.results,
                 applied: planned.applied,
                 held: planned.held.into_iter().map(|h| (h.event, h.missing)).collect(),
                 failed: backlog_errors.into_iter().map(|e| (e.event_id, e.message)).collect(),
@@ -239,6 +262,7 @@ impl PassportService {
             match event {
                 TraceEvent::Produced { unit, .. } => passports.extend(unit.passport.clone()),
                 TraceEvent::Consumed { inputs, .. } => consumed_inputs.extend(inputs.iter().map(|i| i.id.clone())),
+                TraceEvent::Tested { .. } => {}
             }
         }
         let unit_ids: Vec<String> = unit_ids.into_iter().collect();
@@ -573,7 +597,88 @@ impl PassportService {
             Some(passport) => self.footprint_of(passport, &lots, factors).await?,
             None => None,
         };
-        Ok(UnitRollup { rollup: rollup(&lots), unit, lots: shares, not_by_mass, carbon_footprint: footprint })
+        let performance = self.performance_of(&unit).await?;
+        Ok(UnitRollup {
+            rollup: rollup(&lots),
+            unit,
+            lots: shares,
+            not_by_mass,
+            carbon_footprint: footprint,
+            performance,
+        })
+    }
+
+    /// End-of-line figures of a cell, module or pack: its own latest results, and for an assembly the figures
+    /// derived from its parts (a module's from its cells, a pack's from its modules' or cells').
+    async fn performance_of(&self, unit: &StoredUnit) -> Result<Option<UnitPerformance>> {
+        if !matches!(unit.kind, UnitKind::Cell | UnitKind::Module | UnitKind::Pack) {
+            return Ok(None);
+        }
+        let parts = self.store.trace_inputs(std::slice::from_ref(&unit.id)).await?;
+        let modules: Vec<String> =
+            parts.iter().filter(|e| e.input_kind == UnitKind::Module).map(|e| e.input_id.clone()).collect();
+        let module_cells = self.store.trace_inputs(&modules).await?;
+        let module_units: HashMap<String, StoredUnit> =
+            self.store.trace_units(&modules).await?.into_iter().map(|u| (u.id.clone(), u)).collect();
+        let mut ids: Vec<String> = vec![unit.id.clone()];
+        ids.extend(parts.iter().map(|e| e.input_id.clone()));
+        ids.extend(module_cells.iter().map(|e| e.input_id.clone()));
+        // The latest results of each unit (they come oldest first).
+        let mut latest: HashMap<String, Figures> = HashMap::new();
+        for r in self.store.trace_results_of(&ids).await? {
+            latest.insert(r.unit_id.clone(), Figures::from_results(&r.results));
+        }
+        let measured = latest.get(&unit.id).copied().filter(|f| !f.is_empty());
+        if unit.kind == UnitKind::Cell {
+            return Ok(Some(UnitPerformance {
+                measured,
+                derived: None,
+                configuration: None,
+                parts: 0,
+                parts_with_figures: 0,
+                note: None,
+            }));
+        }
+        let mut notes = Vec::new();
+        let mut figures_of_part = |part: &str, kind: UnitKind| -> Option<Figures> {
+            if let Some(own) = latest.get(part).filter(|f| !f.is_empty()) {
+                return Some(*own);
+            }
+            if kind != UnitKind::Module {
+                return None;
+            }
+            let cells: Vec<Option<Figures>> =
+                module_cells.iter().filter(|e| e.output_id == part).map(|e| latest.get(&e.input_id).copied()).collect();
+            let attributes = module_units.get(part).and_then(|m| m.attributes.as_ref());
+            match Configuration::of(attributes, cells.len()) {
+                Ok(config) => Some(derive(&cells, config)).filter(|f| !f.is_empty()),
+                Err(e) => {
+                    notes.push(format!("module {part}: {e}"));
+                    None
+                }
+            }
+        };
+        let part_figures: Vec<Option<Figures>> =
+            parts.iter().map(|e| figures_of_part(&e.input_id, e.input_kind)).collect();
+        let with_figures = part_figures.iter().filter(|f| f.is_some()).count();
+        let (derived, configuration) = match Configuration::of(unit.attributes.as_ref(), parts.len()) {
+            Ok(config) => (Some(derive(&part_figures, config)).filter(|f| !f.is_empty()), Some(config)),
+            Err(e) => {
+                notes.push(format!("{}: {e}", unit.id));
+                (None, None)
+            }
+        };
+        if derived.is_none() && notes.is_empty() && with_figures < parts.len() {
+            notes.push(format!("{} of {} parts have no end-of-line figures", parts.len() - with_figures, parts.len()));
+        }
+        Ok(Some(UnitPerformance {
+            measured,
+            derived,
+            configuration,
+            parts: parts.len(),
+            parts_with_figures: with_figures,
+            note: (!notes.is_empty()).then(|| notes.join("; ")),
+        }))
     }
 
     /// The carbon footprint of a pack, with the rated energy and cycles its passport states publicly.

@@ -82,6 +82,17 @@ CREATE TABLE trace_backlog (
 );
 CREATE INDEX trace_backlog_by_status ON trace_backlog(status, first_seen);
 
+-- End-of-line test results of cells, modules and packs, as measured; append-only (a retest is a new row).
+CREATE TABLE trace_results (
+    event_id  TEXT PRIMARY KEY,
+    unit_id   TEXT NOT NULL,
+    tested_at TIMESTAMPTZ,
+    results   JSONB NOT NULL,
+    passed    BOOLEAN,
+    actor_id  TEXT NOT NULL
+);
+CREATE INDEX trace_results_by_unit ON trace_results(unit_id, tested_at);
+
 CREATE TRIGGER trace_units_append_only BEFORE UPDATE OR DELETE ON trace_units
     FOR EACH ROW EXECUTE FUNCTION voltpass_append_only();
 CREATE TRIGGER trace_edges_append_only BEFORE UPDATE OR DELETE ON trace_edges
@@ -89,4 +100,6 @@ CREATE TRIGGER trace_edges_append_only BEFORE UPDATE OR DELETE ON trace_edges
 CREATE TRIGGER trace_sources_append_only BEFORE UPDATE OR DELETE ON trace_sources
     FOR EACH ROW EXECUTE FUNCTION voltpass_append_only();
 CREATE TRIGGER trace_events_append_only BEFORE UPDATE OR DELETE ON trace_events
+    FOR EACH ROW EXECUTE FUNCTION voltpass_append_only();
+CREATE TRIGGER trace_results_append_only BEFORE UPDATE OR DELETE ON trace_results
     FOR EACH ROW EXECUTE FUNCTION voltpass_append_only();

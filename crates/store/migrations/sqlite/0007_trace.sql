@@ -82,6 +82,17 @@ CREATE TABLE trace_backlog (
 );
 CREATE INDEX trace_backlog_by_status ON trace_backlog(status, first_seen);
 
+-- End-of-line test results of cells, modules and packs, as measured; append-only (a retest is a new row).
+CREATE TABLE trace_results (
+    event_id  TEXT PRIMARY KEY,
+    unit_id   TEXT NOT NULL,
+    tested_at TEXT,
+    results   TEXT NOT NULL,
+    passed    INTEGER,
+    actor_id  TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX trace_results_by_unit ON trace_results(unit_id, tested_at);
+
 CREATE TRIGGER trace_units_append_only_u BEFORE UPDATE ON trace_units
 BEGIN SELECT RAISE(ABORT, 'trace_units is append-only'); END;
 CREATE TRIGGER trace_units_append_only_d BEFORE DELETE ON trace_units
@@ -98,3 +109,7 @@ CREATE TRIGGER trace_events_append_only_u BEFORE UPDATE ON trace_events
 BEGIN SELECT RAISE(ABORT, 'trace_events is append-only'); END;
 CREATE TRIGGER trace_events_append_only_d BEFORE DELETE ON trace_events
 BEGIN SELECT RAISE(ABORT, 'trace_events is append-only'); END;
+CREATE TRIGGER trace_results_append_only_u BEFORE UPDATE ON trace_results
+BEGIN SELECT RAISE(ABORT, 'trace_results is append-only'); END;
+CREATE TRIGGER trace_results_append_only_d BEFORE DELETE ON trace_results
+BEGIN SELECT RAISE(ABORT, 'trace_results is append-only'); END;

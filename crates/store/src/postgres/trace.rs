@@ -2,7 +2,9 @@
 
 use super::restore::{insert_chunked, page};
 use super::{INSERT_CHUNK, PostgresStore, trust::chain_audit};
-use crate::trace::{BacklogEvent, StoredEdge, StoredSource, StoredUnit, TraceStore, TraceWrite, parse_kind};
+use crate::trace::{
+    BacklogEvent, StoredEdge, StoredResult, StoredSource, StoredUnit, TraceStore, TraceWrite, parse_kind,
+};
 use crate::{Result, StoreError};
 use crate::{TraceBackupStore, TraceEventRow, TraceUnitRow, TraceUsageRow};
 use async_trait::async_trait;
@@ -56,6 +58,19 @@ fn source_from(row: &PgRow) -> Result<StoredSource> {
         source_id: row.try_get("source_id")?,
         cells: row.try_get("cells")?,
         quantity: row.try_get("quantity")?,
+    })
+}
+
+fn result_from(row: &PgRow) -> Result<StoredResult> {
+    let results: serde_json::Value = row.try_get("results")?;
+    Ok(StoredResult {
+        event_id: row.try_get("event_id")?,
+        unit_id: row.try_get("unit_id")?,
+        tested_at: row.try_get("tested_at")?,
+        results: serde_json::from_value(results)
+            .map_err(|e| StoreError::Database(format!("stored test results are not numbers: {e}")))?,
+        passed: row.try_get("passed")?,
+        actor_id: row.try_get("actor_id")?,
     })
 }
 
@@ -184,6 +199,24 @@ async fn insert_edges_and_sources(tx: &mut Transaction<'_, Postgres>, write: &Tr
     Ok(())
 }
 
+async fn insert_results(tx: &mut Transaction<'_, Postgres>, write: &TraceWrite) -> Result<()> {
+    for chunk in write.results.chunks(ROWS) {
+        let mut insert = QueryBuilder::<Postgres>::new(
+            "INSERT INTO trace_results (event_id, unit_id, tested_at, results, passed, actor_id) ",
+        );
+        insert.push_values(chunk, |mut row, r| {
+            row.push_bind(&r.event_id)
+                .push_bind(&r.unit_id)
+                .push_bind(r.at)
+                .push_bind(serde_json::to_value(&r.results).unwrap_or_default())
+                .push_bind(r.passed)
+                .push_bind(&write.actor_id);
+        });
+        insert.build().execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
 async fn record_events(tx: &mut Transaction<'_, Postgres>, write: &TraceWrite) -> Result<()> {
     for chunk in write.applied.chunks(ROWS) {
         let mut insert =
@@ -235,6 +268,7 @@ impl TraceStore for PostgresStore {
         let mut tx = self.pool.begin().await?;
         insert_units(&mut tx, &write).await?;
         insert_edges_and_sources(&mut tx, &write).await?;
+        insert_results(&mut tx, &write).await?;
         record_events(&mut tx, &write).await?;
         chain_audit(&mut tx, write.audit, write.at).await?;
         tx.commit().await?;
@@ -325,6 +359,16 @@ impl TraceStore for PostgresStore {
         rows.iter().map(backlog_from).collect()
     }
 
+    async fn trace_results_of(&self, unit_ids: &[String]) -> Result<Vec<StoredResult>> {
+        self.rows_in(
+            "SELECT * FROM trace_results WHERE unit_id IN ",
+            unit_ids,
+            " ORDER BY unit_id, tested_at, event_id",
+            result_from,
+        )
+        .await
+    }
+
     async fn trace_pack_of(&self, passport_id: &str) -> Result<Option<String>> {
         let row = sqlx::query("SELECT id FROM trace_units WHERE passport_id = $1 AND kind = 'pack' LIMIT 1")
             .bind(passport_id)
@@ -408,6 +452,26 @@ impl TraceBackupStore for PostgresStore {
 
     async fn trace_backlog_rows_after(&self, after: Option<&BacklogEvent>, limit: i64) -> Result<Vec<BacklogEvent>> {
         page(self, after, limit, backlog_from).await
+    }
+
+    async fn trace_result_rows_after(&self, after: Option<&StoredResult>, limit: i64) -> Result<Vec<StoredResult>> {
+        page(self, after, limit, result_from).await
+    }
+
+    async fn restore_trace_results(&self, rows: &[StoredResult]) -> Result<()> {
+        insert_chunked!(
+            self,
+            rows,
+            "INSERT INTO trace_results (event_id, unit_id, tested_at, results, passed, actor_id) ",
+            |row, r| {
+                row.push_bind(&r.event_id)
+                    .push_bind(&r.unit_id)
+                    .push_bind(r.tested_at)
+                    .push_bind(serde_json::to_value(&r.results).unwrap_or_default())
+                    .push_bind(r.passed)
+                    .push_bind(&r.actor_id);
+            }
+        )
     }
 
     async fn restore_trace_units(&self, rows: &[TraceUnitRow]) -> Result<()> {

@@ -16,7 +16,7 @@ use sqlx::{QueryBuilder, Row, Sqlite};
 
 /// Every table a restore writes to (and `api_keys` / `rejected_readings`, which it does not, but which make a
 /// store non-empty all the same).
-const TABLES: [&str; 27] = [
+const TABLES: [&str; 28] = [
     "actors",
     "api_keys",
     "model_versions",
@@ -44,6 +44,7 @@ const TABLES: [&str; 27] = [
     "trace_sources",
     "trace_events",
     "trace_backlog",
+    "trace_results",
 ];
 
 fn reading_from(row: &SqliteRow) -> Result<Reading> {

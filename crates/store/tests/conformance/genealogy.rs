@@ -16,6 +16,7 @@ const LINES: &str = r#"
 {"eventId":"e5","type":"produced","unit":{"id":"M-1","kind":"module"},"inputs":[{"id":"C-1"},{"id":"C-2"}]}
 {"eventId":"e6","type":"produced","unit":{"id":"P-1","kind":"pack"},"inputs":[{"id":"M-1"}]}
 {"eventId":"e7","type":"produced","unit":{"id":"C-3","kind":"cell"},"inputs":[{"id":"CB-9"}]}
+{"eventId":"e8t","type":"tested","unitId":"C-1","results":{"capacityAh":50.5,"internalResistanceMohm":0.8},"passed":true,"at":"2026-03-02T10:00:00Z"}
 "#;
 
 fn events(lines: &str) -> Vec<(usize, TraceEvent)> {
@@ -34,6 +35,7 @@ fn write_of(p: trace::Plan, at: time::OffsetDateTime) -> TraceWrite {
         usage: p.usage,
         sources: p.sources,
         applied: p.applied,
+        results: p.results,
         held: p.held.into_iter().map(|h| (h.event, h.missing)).collect(),
         failed: Vec::new(),
         actor_id: "actor:test".into(),
@@ -68,6 +70,10 @@ pub async fn trace_genealogy_round_trip(store: Arc<dyn Store>) {
     let cell = units.iter().find(|u| u.id == "C-1").unwrap();
     assert_eq!(cell.assembled_into.as_deref(), Some("M-1"));
 
+    let tested = store.trace_results_of(&["C-1".to_string(), "C-2".to_string()]).await.unwrap();
+    assert_eq!(tested.len(), 1);
+    assert_eq!((tested[0].results["capacityAh"], tested[0].passed), (50.5, Some(true)));
+    assert_eq!(tested[0].tested_at, Some(datetime!(2026-03-02 10:00 UTC)));
     let inputs = store.trace_inputs(&["M-1".to_string()]).await.unwrap();
     assert_eq!(inputs.len(), 2);
     let cells = store.trace_outputs(&["CB-1".to_string()], &[UnitKind::Cell], None, 1).await.unwrap();

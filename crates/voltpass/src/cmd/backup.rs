@@ -217,11 +217,15 @@ async fn write_quality(store: &Arc<dyn Store>, dir: &Path) -> anyhow::Result<[Fi
     Ok([coas, decisions, lab_results, specs, series, sampling, alarms, acks])
 }
 
-/// The genealogy tables, returned in [`TRACE_FILES`] order, but read children first (backlog, event ids,
+/// The genealogy tables, returned in [`TRACE_FILES`] order, but read children first (test results, backlog, event ids,
 /// running totals, shortcuts, edges, then units): units are append-only, so every unit a row read earlier names
 /// is still there when the units are read. A write landing while the archive is taken can leave its units
 /// without their edges, or running totals that miss its edges; take backups of a quiet genealogy to be exact.
-async fn write_trace(store: &Arc<dyn Store>, dir: &Path) -> anyhow::Result<[FileEntry; 6]> {
+async fn write_trace(store: &Arc<dyn Store>, dir: &Path) -> anyhow::Result<[FileEntry; 7]> {
+    let results = write_rows(dir, "trace_results.ndjson", PAGE, |after, n| async move {
+        store.trace_result_rows_after(after.as_ref(), n).await
+    })
+    .await?;
     let backlog = write_rows(dir, "trace_backlog.ndjson", PAGE, |after, n| async move {
         store.trace_backlog_rows_after(after.as_ref(), n).await
     })
@@ -246,7 +250,7 @@ async fn write_trace(store: &Arc<dyn Store>, dir: &Path) -> anyhow::Result<[File
         store.trace_unit_rows_after(after.as_ref(), n).await
     })
     .await?;
-    Ok([units, edges, sources, usage, events, backlog])
+    Ok([units, edges, sources, usage, events, backlog, results])
 }
 
 /// Writes a whole table read in pages of `size` rows: `next(after, size)` reads the page after the last row
@@ -467,7 +471,7 @@ async fn restore_quality(dir: &Path, store: &Arc<dyn Store>) -> anyhow::Result<(
     .await
 }
 
-/// Units, edges, shortcuts, running totals, applied event ids and the backlog, verbatim.
+/// Units, edges, shortcuts, running totals, applied event ids, the backlog and end-of-line results, verbatim.
 async fn restore_trace(dir: &Path, store: &Arc<dyn Store>) -> anyhow::Result<()> {
     restore_file(dir, "trace_units.ndjson", move |rows: Vec<store::TraceUnitRow>| async move {
         Ok(store.restore_trace_units(&rows).await?)
@@ -491,6 +495,10 @@ async fn restore_trace(dir: &Path, store: &Arc<dyn Store>) -> anyhow::Result<()>
     .await?;
     restore_file(dir, "trace_backlog.ndjson", move |rows: Vec<store::BacklogEvent>| async move {
         Ok(store.restore_trace_backlog(&rows).await?)
+    })
+    .await?;
+    restore_file(dir, "trace_results.ndjson", move |rows: Vec<store::StoredResult>| async move {
+        Ok(store.restore_trace_results(&rows).await?)
     })
     .await
 }

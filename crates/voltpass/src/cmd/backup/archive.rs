@@ -24,7 +24,7 @@ pub const FORMAT_V1: &str = "voltpass-backup/1";
 pub const MANIFEST: &str = "manifest.json";
 
 /// The archive's files, in the order a restore inserts them (rows refer to rows of earlier files).
-pub const FILES: [&str; 24] = [
+pub const FILES: [&str; 25] = [
     "actors.ndjson",
     "issuer_keys.ndjson",
     "models.ndjson",
@@ -47,6 +47,7 @@ pub const FILES: [&str; 24] = [
     "trace_usage.ndjson",
     "trace_events.ndjson",
     "trace_backlog.ndjson",
+    "trace_results.ndjson",
     "audit.ndjson",
     "checkpoints.ndjson",
 ];
@@ -66,13 +67,14 @@ pub const QUALITY_FILES: [&str; 8] = [
 
 /// The genealogy files (format 4 on), in restore order: edges, shortcuts, running totals and event ids refer
 /// to units.
-pub const TRACE_FILES: [&str; 6] = [
+pub const TRACE_FILES: [&str; 7] = [
     "trace_units.ndjson",
     "trace_edges.ndjson",
     "trace_sources.ndjson",
     "trace_usage.ndjson",
     "trace_events.ndjson",
     "trace_backlog.ndjson",
+    "trace_results.ndjson",
 ];
 
 /// The files an archive of `format` holds, in order; `None` for a format this voltpass does not read.
@@ -291,7 +293,7 @@ mod tests {
         let v3 = files_of(FORMAT_V3).unwrap();
         let v2 = files_of(FORMAT_V2).unwrap();
         let v1 = files_of(FORMAT_V1).unwrap();
-        assert_eq!(v4.len(), 24);
+        assert_eq!(v4.len(), 25);
         assert_eq!(v3, v4.iter().copied().filter(|f| !TRACE_FILES.contains(f)).collect::<Vec<_>>());
         assert_eq!(v3.len(), 18);
         assert_eq!(v2, v3.iter().copied().filter(|f| !QUALITY_FILES.contains(f)).collect::<Vec<_>>());
