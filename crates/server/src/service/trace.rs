@@ -460,11 +460,12 @@ impl PassportService {
     /// Backward trace of a unit: its parts, the batches and lots it is made of, their CoAs and suppliers.
     pub async fn trace_upstream(&self, actor: &Actor, id: &str) -> Result<Upstream> {
         let (unit, own) = self.visible_unit(actor, id).await?;
-        let inputs = self.store.trace_inputs(std::slice::from_ref(&unit.id)).await?;
+        let here = std::slice::from_ref(&unit.id);
+        // Independent reads go to the store side by side (it has a pool of readers).
         let (parts, start): (Vec<String>, Vec<String>) = if unit.kind.is_assembly() {
-            let parts = inputs.iter().map(|e| e.input_id.clone()).collect();
-            let sources = self.store.trace_sources_of(std::slice::from_ref(&unit.id)).await?;
-            (parts, sources.into_iter().map(|s| s.source_id).collect())
+            let (inputs, sources) =
+                futures::future::try_join(self.store.trace_inputs(here), self.store.trace_sources_of(here)).await?;
+            (inputs.into_iter().map(|e| e.input_id).collect(), sources.into_iter().map(|s| s.source_id).collect())
         } else {
             (Vec::new(), vec![unit.id.clone()])
         };
@@ -486,11 +487,8 @@ impl PassportService {
         let mut suppliers: Vec<String> = lots.iter().filter_map(|l| l.supplier_id.clone()).collect();
         suppliers.sort();
         suppliers.dedup();
-        let mut traced = Vec::with_capacity(lots.len());
-        for lot in lots {
-            let coa = self.lot_coa(&lot).await?;
-            traced.push(TracedLot { unit: lot, coa });
-        }
+        let coas = futures::future::try_join_all(lots.iter().map(|lot| self.lot_coa(lot))).await?;
+        let traced = lots.into_iter().zip(coas).map(|(unit, coa)| TracedLot { unit, coa }).collect();
         Ok(Upstream { unit, parts, cells, batches, lots: traced, suppliers })
     }
 
