@@ -198,8 +198,6 @@ pub trait TraceStore {
     ) -> Result<Vec<StoredEdge>>;
     /// Edges out of these lots and batches into batches (the process part of a recall).
     async fn trace_process_outputs(&self, input_ids: &[String]) -> Result<Vec<StoredEdge>>;
-    /// How many distinct units of `kind` take directly from these units.
-    async fn count_trace_outputs(&self, input_ids: &[String], kind: UnitKind) -> Result<i64>;
     /// The sources of these modules and packs.
     async fn trace_sources_of(&self, unit_ids: &[String]) -> Result<Vec<StoredSource>>;
     /// The modules and packs these lots and batches reached.

@@ -157,6 +157,13 @@ fn strip_provenance(value: &mut serde_json::Value) {
     }
 }
 
+/// The process part of a forward trace (see [`PassportService::process_part`]).
+struct Process {
+    batches: Vec<Affected>,
+    usage: HashMap<String, Usage>,
+    fractions: HashMap<String, f64>,
+}
+
 /// Who may record production events: administrators, and economic operators for their own organisation.
 fn trace_writer(actor: &Actor) -> Result<Option<String>> {
     match (actor.role, &actor.organisation) {
@@ -349,33 +356,8 @@ impl PassportService {
     /// Forward trace of a lot or batch: every batch, cell count, module, pack and passport holding its
     /// material, each with the share of it.
     pub async fn trace_downstream(&self, actor: &Actor, id: &str) -> Result<Downstream> {
-        let (root, own) = self.visible_unit(actor, id).await?;
-        if !matches!(root.kind, UnitKind::Lot | UnitKind::Batch) {
-            return Err(ServiceError::BadRequest(format!(
-                "{id} is a {}: a forward trace starts at a lot or batch",
-                root.kind
-            )));
-        }
-        // The process part: lots and batches downstream, and how the material split between them.
-        let mut flows = Vec::new();
-        let mut process: Vec<String> = vec![root.id.clone()];
-        let mut frontier = vec![root.id.clone()];
-        while !frontier.is_empty() {
-            let edges = self.store.trace_process_outputs(&frontier).await?;
-            frontier.clear();
-            for edge in edges {
-                if !process.contains(&edge.output_id) {
-                    process.push(edge.output_id.clone());
-                    frontier.push(edge.output_id.clone());
-                }
-                flows.push(Flow { input: edge.input_id, output: edge.output_id, quantity: edge.quantity });
-            }
-        }
-        let units: HashMap<String, StoredUnit> =
-            self.store.trace_units(&process).await?.into_iter().map(|u| (u.id.clone(), u)).collect();
-        let usage: HashMap<String, Usage> =
-            units.values().map(|u| (u.id.clone(), Usage { used: u.used, consumers: u.consumers })).collect();
-        let fractions = process_fractions(&root.id, &flows, &usage);
+        let (root, own) = self.forward_root(actor, id).await?;
+        let Process { batches, usage, fractions } = self.process_part(&root).await?;
         let lot_used = root.used;
         let affected = |unit: StoredUnit, share: f64, cells: Option<i64>| Affected {
             unit,
@@ -383,15 +365,7 @@ impl PassportService {
             quantity: share * lot_used,
             cells,
         };
-        let mut batches: Vec<Affected> = process
-            .iter()
-            .filter_map(|id| units.get(id).cloned())
-            .map(|u| {
-                let share = fractions.get(&u.id).copied().unwrap_or(0.0);
-                affected(u, share, None)
-            })
-            .collect();
-        batches.sort_by(|a, b| a.unit.id.cmp(&b.unit.id));
+        let process: Vec<String> = batches.iter().map(|b| b.unit.id.clone()).collect();
         // The assembly part, through the shortcut: modules and packs that hold cells made from the batches.
         let mut reached: HashMap<String, (f64, i64)> = HashMap::new();
         for s in self.store.trace_reached_by(&process).await? {
@@ -420,8 +394,52 @@ impl PassportService {
         let mut passports: Vec<String> = packs.iter().filter_map(|p| p.unit.passport_id.clone()).collect();
         passports.sort();
         // A cell taking two batches of the lot counts twice; lines feed a cell one batch per material.
-        let cells = units.values().map(|u| u.cells_fed).sum();
+        let cells = batches.iter().map(|b| b.unit.cells_fed).sum();
         Ok(Downstream { unit: root, batches, cells, modules, packs, passports })
+    }
+
+    /// The lot or batch a forward trace starts at, if the caller may see it.
+    async fn forward_root(&self, actor: &Actor, id: &str) -> Result<(StoredUnit, Option<String>)> {
+        let (root, own) = self.visible_unit(actor, id).await?;
+        if !matches!(root.kind, UnitKind::Lot | UnitKind::Batch) {
+            return Err(ServiceError::BadRequest(format!(
+                "{id} is a {}: a forward trace starts at a lot or batch",
+                root.kind
+            )));
+        }
+        Ok((root, own))
+    }
+
+    /// The process part of a forward trace: the lots and batches downstream of `root` (itself included), each
+    /// with the share of `root` it holds.
+    async fn process_part(&self, root: &StoredUnit) -> Result<Process> {
+        let mut flows = Vec::new();
+        let mut process: Vec<String> = vec![root.id.clone()];
+        let mut frontier = vec![root.id.clone()];
+        while !frontier.is_empty() {
+            let edges = self.store.trace_process_outputs(&frontier).await?;
+            frontier.clear();
+            for edge in edges {
+                if !process.contains(&edge.output_id) {
+                    process.push(edge.output_id.clone());
+                    frontier.push(edge.output_id.clone());
+                }
+                flows.push(Flow { input: edge.input_id, output: edge.output_id, quantity: edge.quantity });
+            }
+        }
+        let units = self.store.trace_units(&process).await?;
+        let usage: HashMap<String, Usage> =
+            units.iter().map(|u| (u.id.clone(), Usage { used: u.used, consumers: u.consumers })).collect();
+        let fractions = process_fractions(&root.id, &flows, &usage);
+        let mut batches: Vec<Affected> = units
+            .into_iter()
+            .map(|unit| {
+                let share = fractions.get(&unit.id).copied().unwrap_or(0.0);
+                Affected { share, quantity: share * root.used, cells: None, unit }
+            })
+            .collect();
+        batches.sort_by(|a, b| a.unit.id.cmp(&b.unit.id));
+        Ok(Process { batches, usage, fractions })
     }
 
     /// The cells made from a lot or batch, by id, after `after`, with the share of it each holds.
@@ -432,9 +450,11 @@ impl PassportService {
         after: Option<&str>,
         limit: i64,
     ) -> Result<Vec<Affected>> {
-        let down = self.trace_downstream(actor, id).await?;
-        let process: Vec<String> = down.batches.iter().map(|b| b.unit.id.clone()).collect();
-        let by_id: HashMap<&str, &Affected> = down.batches.iter().map(|b| (b.unit.id.as_str(), b)).collect();
+        // Only the process part: the modules and packs a full recall reads are not needed for a page of cells.
+        let (root, _) = self.forward_root(actor, id).await?;
+        let Process { batches, .. } = self.process_part(&root).await?;
+        let process: Vec<String> = batches.iter().map(|b| b.unit.id.clone()).collect();
+        let by_id: HashMap<&str, &Affected> = batches.iter().map(|b| (b.unit.id.as_str(), b)).collect();
         let edges = self.store.trace_outputs(&process, &[UnitKind::Cell], after, limit).await?;
         let mut share: HashMap<String, f64> = HashMap::new();
         for edge in &edges {
@@ -450,7 +470,7 @@ impl PassportService {
             .into_iter()
             .map(|u| {
                 let s = share[&u.id];
-                Affected { share: s, quantity: s * down.unit.used, cells: None, unit: u }
+                Affected { share: s, quantity: s * root.used, cells: None, unit: u }
             })
             .collect();
         cells.sort_by(|a, b| a.unit.id.cmp(&b.unit.id));

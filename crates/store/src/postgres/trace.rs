@@ -324,22 +324,6 @@ impl TraceStore for PostgresStore {
             .await
     }
 
-    async fn count_trace_outputs(&self, input_ids: &[String], kind: UnitKind) -> Result<i64> {
-        if input_ids.len() > IDS {
-            // Distinct across chunks needs the ids together: count through a temporary list.
-            let mut total = std::collections::HashSet::new();
-            for edge in self.trace_outputs(input_ids, &[kind], None, i64::MAX).await? {
-                total.insert(edge.output_id);
-            }
-            return Ok(total.len() as i64);
-        }
-        let mut query =
-            QueryBuilder::<Postgres>::new("SELECT COUNT(DISTINCT output_id) FROM trace_edges WHERE input_id IN ");
-        push_ids(&mut query, input_ids);
-        query.push(" AND output_kind = ").push_bind(kind.as_str());
-        Ok(query.build().fetch_one(&self.pool).await?.try_get(0)?)
-    }
-
     async fn trace_sources_of(&self, unit_ids: &[String]) -> Result<Vec<StoredSource>> {
         self.rows_in("SELECT * FROM trace_sources WHERE unit_id IN ", unit_ids, "", source_from).await
     }
