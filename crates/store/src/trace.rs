@@ -101,18 +101,8 @@ impl StoredUnit {
     }
 }
 
-/// A stored edge: `input` went into `output`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StoredEdge {
-    pub input_id: String,
-    pub input_kind: UnitKind,
-    pub output_id: String,
-    pub output_kind: UnitKind,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub quantity: Option<f64>,
-    pub event_id: String,
-}
+/// A stored edge: `input` went into `output` (stored as planned).
+pub type StoredEdge = NewEdge;
 
 /// A lot or batch that reached a module or pack through its cells.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -72,14 +72,16 @@ pub struct NewUnit {
     pub event_id: String,
 }
 
-/// Material or a unit going into another unit.
-#[derive(Debug, Clone, PartialEq)]
+/// Material or a unit going into another unit (as planned, and as stored).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct NewEdge {
     pub input_id: String,
     pub input_kind: UnitKind,
     pub output_id: String,
     pub output_kind: UnitKind,
     /// In the input's base unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quantity: Option<f64>,
     pub event_id: String,
 }

@@ -156,8 +156,9 @@ async fn insert_units(tx: &mut Transaction<'_, Sqlite>, write: &TraceWrite) -> R
     Ok(())
 }
 
-async fn insert_edges_and_sources(tx: &mut Transaction<'_, Sqlite>, write: &TraceWrite) -> Result<()> {
-    for chunk in write.edges.chunks(ROWS) {
+/// Edges, from a planned batch or a backup alike.
+async fn insert_edges(tx: &mut Transaction<'_, Sqlite>, edges: &[StoredEdge]) -> Result<()> {
+    for chunk in edges.chunks(ROWS) {
         let mut insert = QueryBuilder::<Sqlite>::new(
             "INSERT INTO trace_edges (input_id, output_id, event_id, input_kind, output_kind, quantity) ",
         );
@@ -171,6 +172,11 @@ async fn insert_edges_and_sources(tx: &mut Transaction<'_, Sqlite>, write: &Trac
         });
         insert.build().execute(&mut **tx).await?;
     }
+    Ok(())
+}
+
+async fn insert_edges_and_sources(tx: &mut Transaction<'_, Sqlite>, write: &TraceWrite) -> Result<()> {
+    insert_edges(tx, &write.edges).await?;
     for chunk in write.sources.chunks(ROWS) {
         let mut insert =
             QueryBuilder::<Sqlite>::new("INSERT INTO trace_sources (source_id, unit_id, cells, quantity) ");
@@ -491,19 +497,10 @@ impl TraceBackupStore for SqliteStore {
     }
 
     async fn restore_trace_edges(&self, rows: &[StoredEdge]) -> Result<()> {
-        insert_chunked!(
-            self,
-            rows,
-            "INSERT INTO trace_edges (input_id, output_id, event_id, input_kind, output_kind, quantity) ",
-            |row, e| {
-                row.push_bind(&e.input_id)
-                    .push_bind(&e.output_id)
-                    .push_bind(&e.event_id)
-                    .push_bind(e.input_kind.as_str())
-                    .push_bind(e.output_kind.as_str())
-                    .push_bind(e.quantity);
-            }
-        )
+        let mut tx = self.writer.begin().await?;
+        insert_edges(&mut tx, rows).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn restore_trace_usage(&self, rows: &[TraceUsageRow]) -> Result<()> {
