@@ -14,7 +14,9 @@ use time::format_description::well_known::Rfc3339;
 /// 2.49e38) fail these, as they must.
 const RANGES: &[(&str, f64, f64, &str)] = &[
     ("/generalProductInformation/batteryMass", 0.01, 100_000.0, "kg"),
-    ("/carbonFootprint/batteryCarbonFootprint", 0.1, 1_000.0, "kg CO2e/kWh"),
+    // Per kWh of the energy delivered over the service life (Art. 7) a footprint is of the order of 0.01-0.2;
+    // per kWh of capacity, as many still report it, 50-150. Both are plausible; zero and the absurd are not.
+    ("/carbonFootprint/batteryCarbonFootprint", 0.001, 1_000.0, "kg CO2e/kWh"),
     ("/carbonFootprint/carbonFootprintPerLifecycleStage/-/carbonFootprint", 0.0, 100.0, "% of the total"),
     ("/carbonFootprint/absoluteCarbonFootprint", 0.0, 1_000_000.0, "t CO2e"),
     ("/supplyChainDueDiligence/supplyChainIndicies", 0.0, 100.0, ""),

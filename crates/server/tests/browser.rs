@@ -249,9 +249,14 @@ fn tempfile_dir() -> std::path::PathBuf {
 async fn trace_explorer_in_a_real_browser() {
     let store = store::open(&store::testing::fresh_sqlite_url()).await.unwrap();
     let s = TestServer::start(store, Config { public_rate_limit: None, ..Config::default() }).await;
-    // A lot split 3:1 over two batches, four cells, one module, one pack.
+    s.create_demo_models().await;
+    let doc = documents(DemoModel::EvNmc811Pack, 1, 7).remove(0);
+    let created: Value =
+        s.post("/api/v1/passports", Some(&s.admin)).json(&doc).send().await.unwrap().json().await.unwrap();
+    let passport = created["generalProductInformation"]["batteryPassportIdentifier"].as_str().unwrap().to_string();
+    // A lot split 3:1 over two batches, four cells, one module, one pack (with the passport).
     let mut events = vec![
-        json!({"eventId": "l", "type": "produced", "unit": {"id": "LOT-T", "kind": "lot", "supplier": "BPNL000000000CAM", "material": "NMC811", "quantity": {"value": 100, "unit": "kg"}}}),
+        json!({"eventId": "l", "type": "produced", "unit": {"id": "LOT-T", "kind": "lot", "supplier": "BPNL000000000CAM", "material": "NMC811", "quantity": {"value": 100, "unit": "kg"}, "attributes": {"category": "cathode"}}}),
         json!({"eventId": "b1", "type": "produced", "unit": {"id": "B-T1", "kind": "batch", "type": "cathode coating"}, "inputs": [{"id": "LOT-T", "quantity": {"value": 30, "unit": "kg"}}]}),
         json!({"eventId": "b2", "type": "produced", "unit": {"id": "B-T2", "kind": "batch", "type": "cathode coating"}, "inputs": [{"id": "LOT-T", "quantity": {"value": 10, "unit": "kg"}}]}),
     ];
@@ -261,7 +266,7 @@ async fn trace_explorer_in_a_real_browser() {
     }
     events.push(json!({"eventId": "m", "type": "produced", "unit": {"id": "M-T", "kind": "module"}, "inputs": (1..=4).map(|c| json!({"id": format!("C-T{c}")})).collect::<Vec<_>>()}));
     events.push(
-        json!({"eventId": "p", "type": "produced", "unit": {"id": "P-T", "kind": "pack"}, "inputs": [{"id": "M-T"}]}),
+        json!({"eventId": "p", "type": "produced", "unit": {"id": "P-T", "kind": "pack", "passport": passport}, "inputs": [{"id": "M-T"}]}),
     );
     let response = s.post("/api/v1/trace/events", Some(&s.operator)).json(&events).send().await.unwrap();
     assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
@@ -276,7 +281,7 @@ async fn trace_explorer_in_a_real_browser() {
     browser.find(Locator::Css("form.trace-search button[type=submit]")).await.unwrap().click().await.unwrap();
     wait_for_url(&browser, "/trace/LOT-T").await;
     let counts = browser.find(Locator::Css("section.downstream p.counts")).await.unwrap().text().await.unwrap();
-    assert_eq!(counts, "2 batches, 4 cells, 1 modules, 1 packs, 0 passports");
+    assert_eq!(counts, "2 batches, 4 cells, 1 modules, 1 packs, 1 passports");
     let batches = row_texts(&browser, "ul.downstream-tree li.batches li").await;
     assert_eq!(batches, ["B-T1 75.00 %", "B-T2 25.00 %"]);
     let module = row_texts(&browser, "ul.downstream-tree li.pack li.module").await;
@@ -294,11 +299,22 @@ async fn trace_explorer_in_a_real_browser() {
         "{lots:?}"
     );
     screenshot(&browser, "trace-pack").await;
-    // Another operator's units are not there for it.
+    // The passport page says where its rolled-up values come from, to the operator: the 40 kg taken from the lot.
+    browser.goto(&format!("{}/p/{passport}", s.base)).await.unwrap();
+    let origin = row_texts(&browser, "section#origin table.origin tbody tr").await;
+    assert_eq!(origin.len(), 1, "{origin:?}");
+    assert!(
+        origin[0].contains("LOT-T") && origin[0].contains("BPNL000000000CAM") && origin[0].contains("40 kg"),
+        "{origin:?}"
+    );
+    screenshot(&browser, "passport-origin").await;
+    // Another operator's units are not there for it, nor where the passport's values come from.
     browser.delete_all_cookies().await.unwrap();
     sign_in(&browser, &s, &s.other_operator, "/trace").await;
     browser.goto(&format!("{}/trace/P-T", s.base)).await.unwrap();
     let body = browser.find(Locator::Css("body")).await.unwrap().text().await.unwrap();
     assert!(body.contains("no traced unit"), "{body}");
+    browser.goto(&format!("{}/p/{passport}", s.base)).await.unwrap();
+    assert!(browser.find_all(Locator::Css("section#origin")).await.unwrap().is_empty(), "no origin for others");
     browser.close().await.unwrap();
 }

@@ -14,7 +14,12 @@ use server::Config;
 use std::sync::Arc;
 use store::Store;
 
-on_both_backends!(genealogy_in_and_traces_out, refused_batches_write_nothing, events_over_mqtt);
+on_both_backends!(
+    genealogy_in_and_traces_out,
+    model_rollups_fill_the_model_record,
+    refused_batches_write_nothing,
+    events_over_mqtt
+);
 
 /// Creates one EV passport as the demo operator; returns its id.
 async fn ev_passport(s: &TestServer) -> String {
@@ -275,6 +280,169 @@ async fn genealogy_in_and_traces_out(store: Arc<dyn Store>) {
     let wrong_start =
         problem(s.get("/api/v1/trace/P-1/downstream", Some(&s.operator)).send().await.unwrap(), 400).await;
     assert!(wrong_start["detail"].as_str().unwrap().contains("starts at a lot or batch"));
+}
+
+/// Two packs of the EV model, one made in 2025 and one in 2026, each holding 200 kg of one cathode lot: the
+/// model's roll-up per average pack, per year, written into the model record, and carried by a passport
+/// created afterwards.
+async fn model_rollups_fill_the_model_record(store: Arc<dyn Store>) {
+    let s = TestServer::start(store, Config::default()).await;
+    let (first, second) = (ev_passport(&s).await, {
+        let doc = documents(DemoModel::EvNmc811Pack, 1, 8).remove(0);
+        let response = s.post("/api/v1/passports", Some(&s.operator)).json(&item_body(&doc)).send().await.unwrap();
+        assert_eq!(response.status(), 201);
+        let created: Value = response.json().await.unwrap();
+        created["generalProductInformation"]["batteryPassportIdentifier"].as_str().unwrap().to_string()
+    });
+    let model = DemoModel::EvNmc811Pack.model_id();
+    let mut events = vec![
+        json!({"eventId": "lot", "type": "produced", "unit": {"id": "LOT-N", "kind": "lot", "supplier": CAM,
+            "material": "NMC811", "quantity": {"value": 1, "unit": "t"},
+            "attributes": {"category": "cathode",
+                "substances": [{"name": "cobalt", "cas": "7440-48-4", "massFraction": 0.06, "critical": true},
+                               {"name": "nickel", "cas": "7440-02-0", "massFraction": 0.48, "critical": true},
+                               {"name": "binder", "massFraction": 0.02}],
+                "recycledContent": {"cobalt": {"preConsumer": 0.1, "postConsumer": 0.15}},
+                "pcf": {"pcfExcludingBiogenic": 20.0, "declaredUnit": "kilogram"}}}}),
+        json!({"eventId": "cb", "type": "produced", "unit": {"id": "CB", "kind": "batch"},
+            "inputs": [{"id": "LOT-N", "quantity": {"value": 400, "unit": "kg"}}]}),
+    ];
+    for i in 1..=4 {
+        events.push(
+            json!({"eventId": format!("c{i}"), "type": "produced", "unit": {"id": format!("C{i}"), "kind": "cell"},
+            "inputs": [{"id": "CB"}]}),
+        );
+    }
+    for (pack, cells, passport, at) in
+        [("PA", [1, 2], &first, "2025-06-01T08:00:00Z"), ("PB", [3, 4], &second, "2026-03-01T08:00:00Z")]
+    {
+        events.push(json!({"eventId": pack, "type": "produced",
+            "unit": {"id": pack, "kind": "pack", "passport": passport, "at": at},
+            "inputs": cells.map(|i| json!({"id": format!("C{i}")}))}));
+    }
+    let applied = receipt(&s, &s.operator, ndjson(&events)).await;
+    assert_eq!(applied["applied"], 8, "{applied}");
+
+    // All years: two packs, each with 200 kg of the lot.
+    let all = s.get_json(&format!("/api/v1/models/{model}/rollup"), Some(&s.admin)).await;
+    assert_eq!(all["packs"], 2, "{all}");
+    assert_eq!(all["lots"][0]["massKg"], 200.0);
+    assert!(
+        (all["lots"][0]["share"].as_f64().unwrap() - 1.0).abs() < 1e-9,
+        "all 400 kg taken from the lot are in the two packs"
+    );
+    let cobalt = all["recycledContent"].as_array().unwrap().iter().find(|m| m["metal"] == "cobalt").unwrap();
+    assert!((cobalt["massKg"].as_f64().unwrap() - 12.0).abs() < 1e-9);
+    assert!((cobalt["share"].as_f64().unwrap() - 0.25).abs() < 1e-9);
+    // One year: one pack, the same per-pack values.
+    let year = s.get_json(&format!("/api/v1/models/{model}/rollup?year=2026"), Some(&s.authority)).await;
+    assert_eq!((year["packs"].as_i64(), year["year"].as_i64()), (Some(1), Some(2026)), "{year}");
+    assert_eq!(year["lots"][0]["massKg"], 200.0);
+    problem(s.get(&format!("/api/v1/models/{model}/rollup?year=2019"), Some(&s.admin)).send().await.unwrap(), 404)
+        .await;
+    // The genealogy names lots and suppliers: not for the public, a legitimate-interest reader, or an operator
+    // that does not own the (administrator-managed) model.
+    problem(s.get(&format!("/api/v1/models/{model}/rollup"), None).send().await.unwrap(), 401).await;
+    problem(s.get(&format!("/api/v1/models/{model}/rollup"), Some(&s.legitimate)).send().await.unwrap(), 403).await;
+    problem(s.get(&format!("/api/v1/models/{model}/rollup"), Some(&s.operator)).send().await.unwrap(), 404).await;
+
+    // Written into the model record: the substances with a CAS number per average pack, the recycled shares in %,
+    // the reporting year, the carbon footprint; the study link the operator wrote stays.
+    let before = s.get_json(&format!("/api/v1/models/{model}"), Some(&s.admin)).await;
+    problem(s.post(&format!("/api/v1/models/{model}/rollup?year=2026"), Some(&s.operator)).send().await.unwrap(), 403)
+        .await;
+    let response = s.post(&format!("/api/v1/models/{model}/rollup?year=2026"), Some(&s.admin)).send().await.unwrap();
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let after: Value = response.json().await.unwrap();
+    assert_eq!(after["version"], before["version"].as_i64().unwrap() + 1);
+    assert!(
+        after["meta"]["reason"].as_str().unwrap().starts_with("roll-up from genealogy: 1 packs (year 2026)"),
+        "{after}"
+    );
+    let doc = &after["document"];
+    let materials: Vec<(&str, &str, f64, bool)> = doc["materialComposition"]["batteryMaterials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["batteryMaterialLocation"]["componentName"].as_str().unwrap(),
+                m["batteryMaterialIdentifier"].as_str().unwrap(),
+                m["batteryMaterialMass"].as_f64().unwrap(),
+                m["isCriticalRawMaterial"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(materials, [("cathode", "7440-02-0", 96.0, true), ("cathode", "7440-48-4", 12.0, true)]);
+    let recycled = doc["circularity"]["recycledContent"].as_array().unwrap();
+    assert_eq!(
+        recycled,
+        &[
+            json!({"recycledMaterial": "Cobalt", "preConsumerShare": 10, "postConsumerShare": 15}),
+            json!({"recycledMaterial": "Nickel", "preConsumerShare": 0, "postConsumerShare": 0}),
+        ],
+        "cobalt and nickel are in the traced lots (lithium and lead are not)"
+    );
+    assert_eq!(doc["circularity"]["recycledContentReporting"]["reportingYear"], 2026);
+    let technical = &doc["performance"]["batteryTechicalProperties"];
+    let lifetime = technical["ratedEnergy"].as_f64().unwrap() * technical["expectedNumberOfCycles"].as_f64().unwrap();
+    let footprint = &doc["carbonFootprint"];
+    let per_kwh = year["carbonFootprint"]["kgCo2ePerKwh"].as_f64().unwrap();
+    assert!((footprint["batteryCarbonFootprint"].as_f64().unwrap() - per_kwh).abs() < 1e-6, "{footprint}");
+    assert!(per_kwh * lifetime > 4_000.0, "200 kg at 20 kg CO2e/kg is in the raw-material stage");
+    let shares: f64 = footprint["carbonFootprintPerLifecycleStage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["carbonFootprint"].as_f64().unwrap())
+        .sum();
+    assert!((shares - 100.0).abs() <= 1.0, "stage shares sum to 100 %: {shares}");
+    assert_eq!(footprint["carbonFootprintStudy"], before["document"]["carbonFootprint"]["carbonFootprintStudy"]);
+    // Nothing changed since: no new version.
+    let again = s.post(&format!("/api/v1/models/{model}/rollup?year=2026"), Some(&s.admin)).send().await.unwrap();
+    assert_eq!(again.status(), 204);
+
+    // A passport created now carries the rolled-up values, publicly.
+    let doc = documents(DemoModel::EvNmc811Pack, 1, 9).remove(0);
+    let response = s.post("/api/v1/passports", Some(&s.operator)).json(&item_body(&doc)).send().await.unwrap();
+    assert_eq!(response.status(), 201);
+    let created: Value = response.json().await.unwrap();
+    let id = created["generalProductInformation"]["batteryPassportIdentifier"].as_str().unwrap();
+    let public = s.get_json(&format!("/api/v1/passports/{id}"), None).await;
+    assert_eq!(public["circularity"]["recycledContent"][0]["postConsumerShare"], 15.0, "{public}");
+    assert_eq!(public["carbonFootprint"]["batteryCarbonFootprint"], footprint["batteryCarbonFootprint"]);
+
+    // More packs of 2026 (with another lot, twice the recycled cobalt): the background recomputation writes a
+    // new version, attributed to the server's own actor.
+    let more = vec![
+        json!({"eventId": "lot2", "type": "produced", "unit": {"id": "LOT-R", "kind": "lot", "supplier": CAM, "quantity": {"value": 500, "unit": "kg"},
+            "attributes": {"category": "cathode", "substances": [{"name": "cobalt", "cas": "7440-48-4", "massFraction": 0.06, "critical": true}],
+                "recycledContent": {"cobalt": {"postConsumer": 0.5}}}}}),
+        json!({"eventId": "cb2", "type": "produced", "unit": {"id": "CB2", "kind": "batch"},
+            "inputs": [{"id": "LOT-R", "quantity": {"value": 200, "unit": "kg"}}]}),
+        json!({"eventId": "c5", "type": "produced", "unit": {"id": "C5", "kind": "cell"}, "inputs": [{"id": "CB2"}]}),
+        json!({"eventId": "PC", "type": "produced", "unit": {"id": "PC", "kind": "pack", "passport": id, "at": "2026-07-01T08:00:00Z"},
+            "inputs": [{"id": "C5"}]}),
+    ];
+    assert_eq!(receipt(&s, &s.operator, ndjson(&more)).await["applied"], 4);
+    let system = s.store.actor_by_key_hash(&server::auth::key_hash(&s.admin)).await.unwrap().unwrap();
+    let service = server::service::PassportService::new(s.store.clone());
+    let factors = Config::default().footprint_factors;
+    assert_eq!(service.refresh_model_rollups(&system, &factors).await.unwrap(), 1);
+    let refreshed = s.get_json(&format!("/api/v1/models/{model}"), Some(&s.admin)).await;
+    assert_eq!(refreshed["version"], after["version"].as_i64().unwrap() + 1);
+    assert!(refreshed["meta"]["reason"].as_str().unwrap().contains("2 packs (year 2026)"), "{refreshed}");
+    // Pack PB: 12 kg cobalt at 25 %; pack PC: 12 kg at 50 %: per average pack 12 kg at 37.5 %.
+    let co = &refreshed["document"]["circularity"]["recycledContent"][0];
+    assert_eq!((co["preConsumerShare"].as_f64(), co["postConsumerShare"].as_f64()), (Some(5.0), Some(32.5)), "{co}");
+    assert_eq!(service.refresh_model_rollups(&system, &factors).await.unwrap(), 0);
+    // A version written by hand afterwards ends the automatic recomputation.
+    let mut manual = refreshed["document"].clone();
+    manual["modelId"] = json!(model);
+    manual["reason"] = json!("corrected by hand");
+    let response = s.put(&format!("/api/v1/models/{model}"), Some(&s.admin)).json(&manual).send().await.unwrap();
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    assert_eq!(service.refresh_model_rollups(&system, &factors).await.unwrap(), 0);
 }
 
 async fn refused_batches_write_nothing(store: Arc<dyn Store>) {

@@ -6,6 +6,7 @@
 //! before it; database triggers refuse UPDATE and DELETE on the version tables. The `passports` table is a
 //! derived index of the latest version of each passport, for listing and for battery-id uniqueness.
 
+mod analytics;
 mod audit;
 mod grants;
 mod postgres;
@@ -22,6 +23,7 @@ mod trace;
 mod trace_rows;
 mod types;
 
+pub use analytics::{AnalyticsModelRow, AnalyticsResult, AnalyticsStore, RESULT_KINDS, ResultFilter, UnitHold};
 pub use audit::{AuditCheckpoint, AuditEntry, AuditEvent, checkpoint_message};
 pub use grants::Grant;
 pub use postgres::PostgresStore;
@@ -38,7 +40,9 @@ pub use registry::{RegistryStore, StoredDescriptor};
 pub use restore::{ActorRecord, RestoreStore, SignedVersion};
 pub use signing::{IssuerKeyRecord, VersionSignature, VersionSigner};
 pub use sqlite::SqliteStore;
-pub use trace::{BacklogEvent, StoredEdge, StoredResult, StoredSource, StoredUnit, TraceStore, TraceWrite};
+pub use trace::{
+    BacklogEvent, LineDay, ModelSources, StoredEdge, StoredResult, StoredSource, StoredUnit, TraceStore, TraceWrite,
+};
 pub use trace_rows::{TraceBackupStore, TraceEventRow, TraceUnitRow, TraceUsageRow};
 pub use types::*;
 
@@ -105,6 +109,7 @@ pub trait Store:
     + QualityStore
     + TraceStore
     + TraceBackupStore
+    + AnalyticsStore
     + Send
     + Sync
     + 'static

@@ -114,6 +114,24 @@ pub struct StoredSource {
     pub quantity: f64,
 }
 
+/// End-of-line first tests of one line on one day.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LineDay {
+    pub line: String,
+    /// `YYYY-MM-DD`, UTC.
+    pub day: String,
+    pub tested: i64,
+    pub passed: i64,
+}
+
+/// What the packs of one battery model were made of, summed over the packs.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModelSources {
+    pub packs: i64,
+    pub sources: Vec<StoredSource>,
+}
+
 /// An end-of-line test result as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -198,6 +216,23 @@ pub trait TraceStore {
     async fn trace_results_of(&self, unit_ids: &[String]) -> Result<Vec<StoredResult>>;
     /// The pack linked to a passport, if any.
     async fn trace_pack_of(&self, passport_id: &str) -> Result<Option<String>>;
+    /// The traced packs whose passports belong to a battery model (produced in `year`, UTC, when given): how
+    /// many, and their sources summed over them (each [`StoredSource::unit_id`] is the model id).
+    async fn trace_model_sources(&self, model_id: &str, year: Option<i32>) -> Result<ModelSources>;
+    /// The end-of-line results of the cells of one line tested in `[from, to)` (of one operator's cells when
+    /// given), by unit and oldest first.
+    async fn trace_line_results(
+        &self,
+        line: &str,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+        operator: Option<&str>,
+    ) -> Result<Vec<StoredResult>>;
+    /// First-pass yield per line and UTC day: of the cells whose first test was on that day, how many passed it
+    /// (cells tested without a pass/fail verdict are not counted). Oldest day first.
+    async fn trace_first_pass_yield(&self, from: OffsetDateTime, operator: Option<&str>) -> Result<Vec<LineDay>>;
+    /// The models whose latest version's reason starts with `prefix` (the versions roll-ups wrote).
+    async fn models_with_reason_prefix(&self, prefix: &str) -> Result<Vec<String>>;
     /// How many units of each kind are stored.
     async fn count_trace_units(&self) -> Result<Vec<(UnitKind, i64)>>;
 }

@@ -50,6 +50,8 @@ pub struct Known {
     pub passports: HashMap<String, bool>,
     /// Stored units another economic operator recorded: the writer may not build on them.
     pub foreign: HashSet<String>,
+    /// Units on hold (e.g. flagged at end of line), with why: they may not go into a module or pack.
+    pub on_hold: HashMap<String, String>,
 }
 
 /// Material (a lot or batch) that reached a unit, with how many cells carried it and how much of it.
@@ -428,6 +430,12 @@ impl<'a> BatchState<'a> {
         }
         if let Some(into) = &from.assembled_into {
             return Err(format!("{} {} is already in {into}", from.kind, input.id));
+        }
+        if let Some(why) = self.known.on_hold.get(&input.id) {
+            return Err(format!(
+                "{} {} is on hold ({why}): release it before it goes into {target_id}",
+                from.kind, input.id
+            ));
         }
         let carried = if from.kind == UnitKind::Cell {
             self.new_cell_inputs.get(&input.id).or_else(|| self.known.cell_inputs.get(&input.id))

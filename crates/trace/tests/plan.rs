@@ -30,6 +30,17 @@ fn with_passport() -> Known {
 }
 
 #[test]
+fn a_cell_on_hold_does_not_go_into_a_module() {
+    let mut known = with_passport();
+    known.on_hold.insert("C-2".into(), "end-of-line anomaly, score 9.1".into());
+    let p = plan(events(FACTORY), &known);
+    let refused: Vec<(&str, &str)> = p.errors.iter().map(|e| (e.event_id.as_str(), e.message.as_str())).collect();
+    let module = refused.iter().find(|(id, _)| *id == "e7").unwrap_or_else(|| panic!("{refused:?}"));
+    assert!(module.1.contains("C-2 is on hold (end-of-line anomaly, score 9.1)"), "{refused:?}");
+    assert!(refused.iter().all(|(id, _)| ["e7", "e8"].contains(id)), "only the module and its pack: {refused:?}");
+}
+
+#[test]
 fn a_factory_in_order_is_applied_with_usage_and_module_sources() {
     let p = plan(events(FACTORY), &with_passport());
     assert!(p.errors.is_empty(), "{:?}", p.errors);

@@ -42,6 +42,8 @@ use crate::ratelimit::{self, PublicLimiter};
         models::update_model,
         models::model_versions,
         models::model_version,
+        models::model_rollup,
+        models::apply_model_rollup,
         passports::create_passport,
         passports::list_passports,
         passports::get_passport,
@@ -138,6 +140,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/models", post(models::create_model))
         .route("/api/v1/models/{id}", get(models::get_model).put(models::update_model))
         .route("/api/v1/models/{id}/versions", get(models::model_versions))
+        .route("/api/v1/models/{id}/rollup", get(models::model_rollup).post(models::apply_model_rollup))
         .route("/api/v1/models/{id}/versions/{version}", get(models::model_version))
         .route("/api/v1/passports", post(passports::create_passport).get(passports::list_passports))
         .route("/api/v1/passports/{id}", get(passports::get_passport).put(passports::update_passport))

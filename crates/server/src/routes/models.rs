@@ -106,3 +106,53 @@ pub async fn model_version(
     let model = state.service.model(&id, Some(version)).await?;
     Ok(model_response(StatusCode::OK, &model))
 }
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct RollupQuery {
+    /// Production year of the packs to roll up (UTC); all years when absent.
+    year: Option<i32>,
+}
+
+/// What the traced packs of this model were made of (per average pack): composition, recycled content against
+/// the Art. 8 targets, carbon footprint (Art. 7) from the model's rated energy and cycles, each value with the
+/// lots it came from, and the passport fields the roll-up would write. Admins, authorities and the owning
+/// operator.
+#[utoipa::path(get, path = "/api/v1/models/{id}/rollup", tag = "models", security(("apiKey" = [])),
+    params(("id" = String, Path, description = "Model id"), RollupQuery),
+    responses((status = 200, description = "The model's roll-up with provenance"),
+        (status = 404, description = "Unknown model, or no traced pack of it", content_type = "application/problem+json")))]
+pub async fn model_rollup(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(id): PathParams<String>,
+    axum::extract::Query(query): axum::extract::Query<RollupQuery>,
+) -> Result<Json<crate::service::model_rollup::ModelRollup>, Problem> {
+    let actor = caller.actor()?;
+    Ok(Json(state.service.model_rollup(actor, &id, query.year, &state.config.footprint_factors).await?))
+}
+
+/// Writes the roll-up into a new version of the model record (composition, recycled content with its reporting
+/// year and plant, carbon footprint); 200 with the new version, or 204 when the record already holds these
+/// values. While the latest version is a roll-up's, the server recomputes it as the genealogy grows.
+#[utoipa::path(post, path = "/api/v1/models/{id}/rollup", tag = "models", security(("apiKey" = [])),
+    params(("id" = String, Path, description = "Model id"), RollupQuery),
+    responses((status = 200, description = "New model version written"),
+        (status = 204, description = "Nothing changed"),
+        (status = 412, description = "Stale If-Match")))]
+pub async fn apply_model_rollup(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(id): PathParams<String>,
+    axum::extract::Query(query): axum::extract::Query<RollupQuery>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let actor = caller.require(WRITERS, "write battery models")?;
+    let expected = if_match(&headers)?;
+    let factors = &state.config.footprint_factors;
+    let (_, written) = state.service.apply_model_rollup(actor, &id, query.year, factors, expected).await?;
+    Ok(match written {
+        Some(model) => model_response(StatusCode::OK, &model),
+        None => StatusCode::NO_CONTENT.into_response(),
+    })
+}

@@ -283,6 +283,10 @@ async fn render(
                 Audience::Public => Vec::new(),
                 _ => state.service.health_curve(&passport.head.id).await?,
             };
+            let origin = match audience {
+                Audience::Operator | Audience::Authority => origin(state, caller, &passport.head.id).await?,
+                _ => None,
+            };
             let qr_path = format!("/p/{}/qr.svg", passport.head.id);
             let ctx = PageContext {
                 lang: wanted.lang,
@@ -295,10 +299,21 @@ async fn render(
                 successor_id: passport.head.successor_id.as_deref(),
                 qr_svg_path: &qr_path,
                 health_curve: &health_curve,
+                origin: origin.as_ref(),
             };
             (content_type, viewer::passport_page(&passport.document, &ctx).into())
         }
     })
+}
+
+/// The pack's roll-up with its provenance, when the reader may see it and a traced pack is linked.
+async fn origin(state: &AppState, caller: &Caller, passport_id: &str) -> Result<Option<serde_json::Value>, Problem> {
+    let factors = &state.config.footprint_factors;
+    match state.service.passport_rollup(caller.actor_or_public(), passport_id, factors).await {
+        Ok(rollup) => Ok(rollup.get("lots").is_some().then_some(rollup)),
+        Err(ServiceError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// 410 with the tombstone: a page, or problem+json carrying it.

@@ -6,6 +6,7 @@ pub mod aas;
 pub mod audit;
 mod grants;
 mod lifecycle;
+pub mod model_rollup;
 pub mod public_cache;
 pub mod quality;
 pub mod readings;

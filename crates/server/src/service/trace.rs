@@ -8,7 +8,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
-use store::{Actor, AuditEvent, BacklogEvent, CoaFilter, Role, StoredUnit, TraceWrite};
+use store::{Actor, AuditEvent, BacklogEvent, CoaFilter, Role, StoredSource, StoredUnit, TraceWrite};
 use time::OffsetDateTime;
 use trace::performance::{Configuration, Figures, derive};
 use trace::plan::{Known, KnownUnit, PlanError, Source, plan};
@@ -105,6 +105,28 @@ pub struct LotShare {
     /// The part of the lot (of what was taken from it) in the unit.
     pub share: f64,
     pub mass_kg: f64,
+}
+
+/// A point where material enters a unit: a lot or batch, the quantity taken (when stated) and the cells fed.
+#[derive(Debug, Clone)]
+pub(super) struct Entry {
+    pub source: String,
+    pub quantity: Option<f64>,
+    pub cells: i64,
+}
+
+impl Entry {
+    pub(super) fn from_source(s: StoredSource) -> Entry {
+        Entry { source: s.source_id, quantity: (s.quantity > 0.0).then_some(s.quantity), cells: s.cells }
+    }
+}
+
+/// The lots traced into a unit (by mass), their shares, and the lots not counted by mass.
+#[derive(Debug, Default)]
+pub(super) struct TracedLots {
+    pub lots: Vec<LotInUnit>,
+    pub shares: Vec<LotShare>,
+    pub not_by_mass: Vec<String>,
 }
 
 /// What a unit is made of, rolled up from its lots, with the lots it came from.
@@ -263,11 +285,17 @@ impl PassportService {
         let mut unit_ids = BTreeSet::new();
         let mut passports = BTreeSet::new();
         let mut consumed_inputs = BTreeSet::new();
+        let mut assembled = Vec::new();
         for (_, event) in batch {
             unit_ids.insert(event.unit_id().to_string());
             unit_ids.extend(event.inputs().iter().map(|i| i.id.clone()));
             match event {
-                TraceEvent::Produced { unit, .. } => passports.extend(unit.passport.clone()),
+                TraceEvent::Produced { unit, inputs, .. } => {
+                    passports.extend(unit.passport.clone());
+                    if unit.kind.is_assembly() {
+                        assembled.extend(inputs.iter().map(|i| i.id.clone()));
+                    }
+                }
                 TraceEvent::Consumed { inputs, .. } => consumed_inputs.extend(inputs.iter().map(|i| i.id.clone())),
                 TraceEvent::Tested { .. } => {}
             }
@@ -318,6 +346,10 @@ impl PassportService {
         for input in consumed_inputs.into_iter().filter(|id| known.units.contains_key(id)) {
             let ancestors = self.process_upstream(std::slice::from_ref(&input)).await?;
             known.ancestors.insert(input, ancestors.into_iter().collect());
+        }
+        // Units held back (e.g. flagged at end of line) may not go into modules and packs.
+        for hold in self.store.holds_in_force(Some(&assembled)).await? {
+            known.on_hold.insert(hold.unit_id, hold.reason);
         }
         let passports: Vec<String> = passports.into_iter().collect();
         for head in self.store.passport_heads(&passports).await? {
@@ -545,21 +577,40 @@ impl PassportService {
 
     async fn rollup_of(&self, unit: StoredUnit, factors: &FootprintFactors) -> Result<UnitRollup> {
         // Where the material enters the unit, and the part of each entry point the unit holds.
-        let mut entry: Vec<(String, Option<f64>, i64)> = Vec::new();
+        let mut entry: Vec<Entry> = Vec::new();
         if unit.kind.is_assembly() {
             for s in self.store.trace_sources_of(std::slice::from_ref(&unit.id)).await? {
-                entry.push((s.source_id, (s.quantity > 0.0).then_some(s.quantity), s.cells));
+                entry.push(Entry::from_source(s));
             }
         } else if unit.kind == UnitKind::Cell {
             for e in self.store.trace_inputs(std::slice::from_ref(&unit.id)).await? {
-                entry.push((e.input_id, e.quantity, 1));
+                entry.push(Entry { source: e.input_id, quantity: e.quantity, cells: 1 });
             }
         }
+        let TracedLots { lots, shares, not_by_mass } = self.traced_lots(&entry, Some(&unit)).await?;
+        let footprint = match &unit.passport_id {
+            Some(passport) => self.footprint_of(passport, &lots, factors).await?,
+            None => None,
+        };
+        let performance = self.performance_of(&unit).await?;
+        Ok(UnitRollup {
+            rollup: rollup(&lots),
+            unit,
+            lots: shares,
+            not_by_mass,
+            carbon_footprint: footprint,
+            performance,
+        })
+    }
+
+    /// The traced lots in what entered through `entry`, or, with no entry points, in `own` itself (a lot or a
+    /// batch): each lot's mass there by mass balance over the process flows upstream.
+    pub(super) async fn traced_lots(&self, entry: &[Entry], own: Option<&StoredUnit>) -> Result<TracedLots> {
         // The process cone upstream of the entry points, with its flows.
         let mut flows = Vec::new();
-        let mut cone: Vec<String> = entry.iter().map(|(id, _, _)| id.clone()).collect();
-        if entry.is_empty() {
-            cone.push(unit.id.clone());
+        let mut cone: Vec<String> = entry.iter().map(|e| e.source.clone()).collect();
+        if let (true, Some(own)) = (entry.is_empty(), own) {
+            cone.push(own.id.clone());
         }
         let mut frontier = cone.clone();
         while !frontier.is_empty() {
@@ -577,30 +628,29 @@ impl PassportService {
             self.store.trace_units(&cone).await?.into_iter().map(|u| (u.id.clone(), u)).collect();
         let usage: HashMap<String, Usage> =
             units.values().map(|u| (u.id.clone(), Usage { used: u.used, consumers: u.consumers })).collect();
-        let (mut lots, mut shares, mut not_by_mass) = (Vec::new(), Vec::new(), Vec::new());
+        let mut traced = TracedLots::default();
         for lot in units.values().filter(|u| u.kind == UnitKind::Lot) {
             let fractions = process_fractions(&lot.id, &flows, &usage);
-            let share: f64 = if entry.is_empty() {
-                fractions.get(&unit.id).copied().unwrap_or(0.0)
-            } else {
-                entry
+            let share: f64 = match own {
+                Some(own) if entry.is_empty() => fractions.get(&own.id).copied().unwrap_or(0.0),
+                _ => entry
                     .iter()
-                    .map(|(s, q, n)| {
-                        let at = usage.get(s).copied().unwrap_or_default();
-                        fractions.get(s).copied().unwrap_or(0.0) * fraction(*q, *n, at)
+                    .map(|e| {
+                        let at = usage.get(&e.source).copied().unwrap_or_default();
+                        fractions.get(&e.source).copied().unwrap_or(0.0) * fraction(e.quantity, e.cells, at)
                     })
-                    .sum()
+                    .sum(),
             };
             // A lot's own roll-up is the whole lot; otherwise what was taken from it.
-            let basis = if lot.id == unit.id { lot.quantity.unwrap_or(0.0) } else { lot.used };
+            let basis = if own.is_some_and(|u| u.id == lot.id) { lot.quantity.unwrap_or(0.0) } else { lot.used };
             if lot.base_uom.as_deref().or(lot.used_uom.as_deref()) != Some("kg") {
-                not_by_mass.push(lot.id.clone());
+                traced.not_by_mass.push(lot.id.clone());
                 continue;
             }
             let declaration = LotDeclaration::from_attributes(lot.attributes.as_ref())
                 .map_err(|e| ServiceError::Internal(format!("stored declaration of lot {}: {e}", lot.id)))?;
-            shares.push(LotShare { lot_id: lot.id.clone(), share, mass_kg: share * basis });
-            lots.push(LotInUnit {
+            traced.shares.push(LotShare { lot_id: lot.id.clone(), share, mass_kg: share * basis });
+            traced.lots.push(LotInUnit {
                 lot_id: lot.id.clone(),
                 material: lot.material_id.clone(),
                 supplier: lot.supplier_id.clone(),
@@ -608,22 +658,10 @@ impl PassportService {
                 declaration,
             });
         }
-        lots.sort_by(|a, b| a.lot_id.cmp(&b.lot_id));
-        shares.sort_by(|a, b| a.lot_id.cmp(&b.lot_id));
-        not_by_mass.sort();
-        let footprint = match &unit.passport_id {
-            Some(passport) => self.footprint_of(passport, &lots, factors).await?,
-            None => None,
-        };
-        let performance = self.performance_of(&unit).await?;
-        Ok(UnitRollup {
-            rollup: rollup(&lots),
-            unit,
-            lots: shares,
-            not_by_mass,
-            carbon_footprint: footprint,
-            performance,
-        })
+        traced.lots.sort_by(|a, b| a.lot_id.cmp(&b.lot_id));
+        traced.shares.sort_by(|a, b| a.lot_id.cmp(&b.lot_id));
+        traced.not_by_mass.sort();
+        Ok(traced)
     }
 
     /// End-of-line figures of a cell, module or pack: its own latest results, and for an assembly the figures

@@ -6,6 +6,7 @@
 mod charts;
 mod format;
 mod i18n;
+mod origin;
 mod pages;
 mod passport_page;
 pub mod quality;
@@ -98,6 +99,9 @@ pub struct PageContext<'a> {
     pub qr_svg_path: &'a str,
     /// State of health (%) over time from the passport's readings, for readers who may see dynamic data.
     pub health_curve: &'a [(i64, f64)],
+    /// The roll-up of the battery's pack with its provenance (lots, suppliers, factors), for readers who may see
+    /// the genealogy; `None` for everyone else or when no traced pack is linked.
+    pub origin: Option<&'a serde_json::Value>,
 }
 
 /// What is left of a passport whose battery has ceased to exist (the body of a 410).

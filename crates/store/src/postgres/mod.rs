@@ -1,6 +1,7 @@
 //! PostgreSQL implementation: for when one machine is outgrown. Servers stay stateless, so several
 //! can share one database; conflicts are settled by the database (row locks, the unique battery index).
 
+mod analytics;
 mod grants;
 mod quality;
 mod readings;
@@ -40,6 +41,7 @@ fn migrator() -> Migrator {
         ("spc", include_str!("../../migrations/postgres/0005_spc.sql")),
         ("sampling", include_str!("../../migrations/postgres/0006_sampling.sql")),
         ("trace", include_str!("../../migrations/postgres/0007_trace.sql")),
+        ("analytics", include_str!("../../migrations/postgres/0008_analytics.sql")),
     ])
 }
 

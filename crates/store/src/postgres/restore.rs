@@ -17,7 +17,7 @@ use sqlx::{Postgres, QueryBuilder, Row};
 
 /// Every table a restore writes to (and `api_keys` / `rejected_readings`, which it does not, but which make a
 /// store non-empty all the same).
-const TABLES: [&str; 28] = [
+const TABLES: [&str; 31] = [
     "actors",
     "api_keys",
     "model_versions",
@@ -46,6 +46,9 @@ const TABLES: [&str; 28] = [
     "trace_events",
     "trace_backlog",
     "trace_results",
+    "analytics_models",
+    "analytics_results",
+    "unit_holds",
 ];
 
 fn reading_from(row: &PgRow) -> Result<Reading> {

@@ -3,13 +3,15 @@
 use super::restore::{insert_chunked, page};
 use super::{INSERT_CHUNK, PostgresStore, trust::chain_audit};
 use crate::trace::{
-    BacklogEvent, StoredEdge, StoredResult, StoredSource, StoredUnit, TraceStore, TraceWrite, parse_kind,
+    BacklogEvent, LineDay, ModelSources, StoredEdge, StoredResult, StoredSource, StoredUnit, TraceStore, TraceWrite,
+    parse_kind,
 };
 use crate::{Result, StoreError};
 use crate::{TraceBackupStore, TraceEventRow, TraceUnitRow, TraceUsageRow};
 use async_trait::async_trait;
 use sqlx::postgres::PgRow;
 use sqlx::{Postgres, QueryBuilder, Row, Transaction};
+use time::OffsetDateTime;
 use trace::UnitKind;
 
 /// Rows per multi-row INSERT. Full chunks repeat the same SQL text, so the statement is prepared once per
@@ -365,6 +367,101 @@ impl TraceStore for PostgresStore {
             .fetch_optional(&self.pool)
             .await?;
         Ok(row.map(|r| r.try_get("id")).transpose()?)
+    }
+
+    async fn trace_model_sources(&self, model_id: &str, year: Option<i32>) -> Result<ModelSources> {
+        // Packs reach their model through their passports; the year is the pack's production year (UTC).
+        let packs: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*)::BIGINT FROM trace_units u JOIN passports p ON p.id = u.passport_id
+             WHERE u.kind = 'pack' AND p.model_id = $1 AND ($2 IS NULL OR EXTRACT(YEAR FROM u.produced_at AT TIME ZONE 'UTC') = $2)",
+        )
+        .bind(model_id)
+        .bind(year)
+        .fetch_one(&self.pool)
+        .await?;
+        let rows = sqlx::query(
+            "SELECT s.source_id, SUM(s.cells)::BIGINT AS cells, SUM(s.quantity)::DOUBLE PRECISION AS quantity
+             FROM trace_units u JOIN passports p ON p.id = u.passport_id JOIN trace_sources s ON s.unit_id = u.id
+             WHERE u.kind = 'pack' AND p.model_id = $1 AND ($2 IS NULL OR EXTRACT(YEAR FROM u.produced_at AT TIME ZONE 'UTC') = $2)
+             GROUP BY s.source_id ORDER BY s.source_id",
+        )
+        .bind(model_id)
+        .bind(year)
+        .fetch_all(&self.pool)
+        .await?;
+        let sources = rows
+            .iter()
+            .map(|r| {
+                Ok(StoredSource {
+                    unit_id: model_id.to_string(),
+                    source_id: r.try_get("source_id")?,
+                    cells: r.try_get("cells")?,
+                    quantity: r.try_get("quantity")?,
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok(ModelSources { packs, sources })
+    }
+
+    async fn trace_line_results(
+        &self,
+        line: &str,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+        operator: Option<&str>,
+    ) -> Result<Vec<StoredResult>> {
+        let rows = sqlx::query(
+            "SELECT r.* FROM trace_results r JOIN trace_units u ON u.id = r.unit_id
+             WHERE u.kind = 'cell' AND u.line = $1 AND r.tested_at >= $2 AND r.tested_at < $3
+               AND ($4 IS NULL OR u.operator = $4)
+             ORDER BY r.unit_id, r.tested_at, r.event_id",
+        )
+        .bind(line)
+        .bind(from)
+        .bind(to)
+        .bind(operator)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(result_from).collect()
+    }
+
+    async fn trace_first_pass_yield(&self, from: OffsetDateTime, operator: Option<&str>) -> Result<Vec<LineDay>> {
+        // A unit's first test is its earliest result row; retests do not count towards first-pass yield.
+        let rows = sqlx::query(
+            "SELECT u.line AS line, to_char(r.tested_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, COUNT(*)::BIGINT AS tested, SUM(CASE WHEN r.passed THEN 1 ELSE 0 END)::BIGINT AS passed
+             FROM trace_results r JOIN trace_units u ON u.id = r.unit_id
+             WHERE u.kind = 'cell' AND u.line IS NOT NULL AND r.passed IS NOT NULL AND r.tested_at >= $1
+               AND ($2 IS NULL OR u.operator = $2)
+               AND r.event_id = (SELECT f.event_id FROM trace_results f WHERE f.unit_id = r.unit_id
+                                 ORDER BY f.tested_at, f.event_id LIMIT 1)
+             GROUP BY u.line, to_char(r.tested_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') ORDER BY day, line",
+        )
+        .bind(from)
+        .bind(operator)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(LineDay {
+                    line: r.try_get("line")?,
+                    day: r.try_get("day")?,
+                    tested: r.try_get("tested")?,
+                    passed: r.try_get("passed")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn models_with_reason_prefix(&self, prefix: &str) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT v.model_id FROM model_versions v
+             WHERE v.version = (SELECT MAX(w.version) FROM model_versions w WHERE w.model_id = v.model_id)
+               AND substr(v.reason, 1, length($1)) = $1
+             ORDER BY v.model_id",
+        )
+        .bind(prefix)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     async fn count_trace_units(&self) -> Result<Vec<(UnitKind, i64)>> {

@@ -2,6 +2,7 @@
 //! Writes go through a single-connection pool (SQLite has one writer anyway, and this keeps
 //! read-then-write transactions free of SQLITE_BUSY); reads use a small pool of their own.
 
+mod analytics;
 mod grants;
 mod quality;
 mod readings;
@@ -43,6 +44,7 @@ fn migrator() -> Migrator {
         ("spc", include_str!("../../migrations/sqlite/0005_spc.sql")),
         ("sampling", include_str!("../../migrations/sqlite/0006_sampling.sql")),
         ("trace", include_str!("../../migrations/sqlite/0007_trace.sql")),
+        ("analytics", include_str!("../../migrations/sqlite/0008_analytics.sql")),
     ])
 }
 

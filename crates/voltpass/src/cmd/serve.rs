@@ -60,6 +60,10 @@ pub struct Args {
     /// operator's next batch).
     #[arg(long, default_value_t = 60)]
     trace_retry_interval_s: u64,
+    /// Seconds between recomputations of model roll-ups (models whose latest version a roll-up wrote get a new
+    /// version when their genealogy changed a value; 0 = only on request).
+    #[arg(long, default_value_t = 300)]
+    rollup_interval_s: u64,
     /// Actor id of a dataspace connector's data plane (repeatable): only its requests may name the consumer's
     /// BPN in the `Edc-Bpn` header.
     #[arg(long = "trusted-connector", value_name = "ACTOR_ID")]
@@ -150,13 +154,17 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             super::system_actor(&store, "local:trace-retry".into(), "held production event retries".into()).await?;
         spawn_trace_retries(state.service.clone(), system, std::time::Duration::from_secs(args.trace_retry_interval_s));
     }
+    if args.rollup_interval_s > 0 {
+        let system = super::system_actor(&store, "local:rollup".into(), "model roll-up recomputation".into()).await?;
+        let every = std::time::Duration::from_secs(args.rollup_interval_s);
+        spawn_rollup_refresh(state.service.clone(), system, state.config.footprint_factors.clone(), every);
+    }
     let listener =
         tokio::net::TcpListener::bind(&args.addr).await.with_context(|| format!("cannot listen on {}", args.addr))?;
     println!("voltpass listening on http://{}", listener.local_addr()?);
     server::serve(listener, state).await.context("server failed")
 }
 
-/// Signs the audit chain head now and then, so a rewritten history cannot match a checkpoint.
 /// Retries held production events now and then, so they do not wait for their operator's next batch.
 fn spawn_trace_retries(service: server::PassportService, system: store::Actor, every: std::time::Duration) {
     tokio::spawn(async move {
@@ -173,6 +181,28 @@ fn spawn_trace_retries(service: server::PassportService, system: store::Actor, e
     });
 }
 
+/// Recomputes model roll-ups now and then, so a model's passport fields follow its genealogy.
+fn spawn_rollup_refresh(
+    service: server::PassportService,
+    system: store::Actor,
+    factors: trace::rollup::FootprintFactors,
+    every: std::time::Duration,
+) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            match service.refresh_model_rollups(&system, &factors).await {
+                Ok(0) => {}
+                Ok(written) => tracing::info!(written, "model roll-ups recomputed"),
+                Err(e) => tracing::warn!("recomputing model roll-ups failed: {e}"),
+            }
+        }
+    });
+}
+
+/// Signs the audit chain head now and then, so a rewritten history cannot match a checkpoint.
 fn spawn_checkpoints(store: std::sync::Arc<dyn store::Store>, every: std::time::Duration) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
