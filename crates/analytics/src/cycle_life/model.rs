@@ -1,0 +1,124 @@
+//! A trained, versioned cycle-life model and its predictions.
+//!
+//! The model is plain data (serde) so that it can be committed, diffed, hashed and embedded in a server. It predicts
+//! log10(cycle life) as the mean of one or more linear members (one member for a plain model, several for an
+//! ensemble), and turns that into a cycle life with a symmetric interval on the log scale, whose half-width was
+//! calibrated on held-out residuals during training.
+
+use serde::{Deserialize, Serialize};
+
+use super::features::{Features, extract};
+use super::input::{EarlyCycles, InputError};
+use super::linear::{LinearFit, Penalty};
+
+/// A trained cycle-life model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Model {
+    pub name: String,
+    pub version: String,
+    pub description: String,
+    /// What the members predict; always `log10(cycle_life)`.
+    pub target: String,
+    /// Every input feature used by any member, in first-use order.
+    pub feature_names: Vec<String>,
+    pub members: Vec<Member>,
+    pub interval: IntervalCalibration,
+    pub training: TrainingRecord,
+}
+
+/// One linear model over standardised features.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Member {
+    pub feature_set: String,
+    pub feature_names: Vec<String>,
+    pub penalty: Penalty,
+    #[serde(flatten)]
+    pub fit: LinearFit,
+}
+
+/// How the prediction interval was calibrated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IntervalCalibration {
+    /// Nominal probability that the true cycle life lies within [lower, upper].
+    pub nominal_coverage: f64,
+    /// Half-width of the interval on the log10 scale: [ŷ − h, ŷ + h].
+    pub log10_half_width: f64,
+    pub method: String,
+    /// Number of held-out residuals the half-width was taken from.
+    pub residuals: usize,
+}
+
+/// Where the model came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TrainingRecord {
+    /// See [`super::dataset::training_data_sha256`].
+    pub training_data_sha256: String,
+    pub training_cells: usize,
+    pub seed: u64,
+    pub cv_folds: usize,
+    pub cv_repeats: usize,
+    /// Cross-validated RMSE (cycles) within the training cells of the selected configuration.
+    pub cv_rmse_cycles: f64,
+    /// Cross-validated mean absolute percentage error within the training cells.
+    pub cv_mape_percent: f64,
+    /// How the configuration was chosen.
+    pub selection: String,
+}
+
+/// A predicted cycle life with its interval.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Prediction {
+    /// Predicted cycles until capacity falls to 80 % of nominal.
+    pub cycle_life: f64,
+    pub lower: f64,
+    pub upper: f64,
+    /// Nominal coverage of [lower, upper].
+    pub coverage: f64,
+    /// `name@version` of the model that made it.
+    pub model: String,
+}
+
+impl Model {
+    /// `name@version`.
+    pub fn id(&self) -> String {
+        format!("{}@{}", self.name, self.version)
+    }
+
+    /// Whether the model needs the per-cycle capacity fade in its input.
+    pub fn needs_capacity_fade(&self) -> bool {
+        let capacity = super::features::capacity_feature_names();
+        self.feature_names.iter().any(|n| capacity.contains(n))
+    }
+
+    /// Predicts the cycle life of a cell from its early cycles.
+    pub fn predict(&self, input: &EarlyCycles) -> Result<Prediction, InputError> {
+        self.predict_features(&extract(input)?)
+    }
+
+    /// Predicts from already extracted features.
+    pub fn predict_features(&self, features: &Features) -> Result<Prediction, InputError> {
+        let log_life = self.predict_log10(features)?;
+        let h = self.interval.log10_half_width;
+        Ok(Prediction {
+            cycle_life: 10f64.powf(log_life),
+            lower: 10f64.powf(log_life - h),
+            upper: 10f64.powf(log_life + h),
+            coverage: self.interval.nominal_coverage,
+            model: self.id(),
+        })
+    }
+
+    /// The mean of the members' log10(cycle life) predictions.
+    pub fn predict_log10(&self, features: &Features) -> Result<f64, InputError> {
+        let mut total = 0.0;
+        for member in &self.members {
+            total += member.fit.predict(&features.select(&member.feature_names)?);
+        }
+        Ok(total / self.members.len() as f64)
+    }
+}
