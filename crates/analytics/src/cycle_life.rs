@@ -18,12 +18,14 @@
 //! Scope: the model was trained on one chemistry (A123 LFP/graphite 18650, 1.1 Ah) under one protocol (fast charge to
 //! 80 % SOC, 4C discharge, 30 °C); predictions for other cells or protocols are extrapolation.
 
+pub mod cv;
 pub mod dataset;
 pub mod evaluate;
 pub mod features;
 pub mod input;
 pub mod linear;
 pub mod model;
+pub mod nested;
 pub mod train;
 
 use std::sync::OnceLock;

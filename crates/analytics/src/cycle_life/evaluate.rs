@@ -13,6 +13,7 @@ use super::dataset::{Cell, Dataset, DatasetError, Split};
 use super::features::extract;
 use super::input::InputError;
 use super::model::Model;
+use super::nested::{NestedCv, nested_cv};
 use super::train::{NOMINAL_COVERAGE, TrainingTable, train, train_variance};
 
 /// Why an evaluation failed.
@@ -25,6 +26,10 @@ pub enum EvaluateError {
     #[error("training failed: {0}")]
     Training(InputError),
 }
+
+/// Outer folds and repeats of the nested cross-validation in the report.
+pub const NESTED_FOLDS: usize = 5;
+pub const NESTED_REPEATS: usize = 2;
 
 /// Error figures of one model on one group of cells.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -65,6 +70,7 @@ pub struct Timings {
     pub train_model_ms: f64,
     /// Feature extraction and prediction for every cell, both models.
     pub predict_all_ms: f64,
+    pub nested_cv_ms: f64,
 }
 
 /// Everything the benchmark prints.
@@ -78,6 +84,8 @@ pub struct CycleLifeReport {
     pub model: ModelEvaluation,
     /// Predicts 10^(mean log10 cycle life of train) for every cell.
     pub mean_baseline: ModelEvaluation,
+    /// The whole training procedure cross-validated within train (outer folds never used for tuning).
+    pub nested_cv: NestedCv,
     pub timings: Timings,
 }
 
@@ -195,14 +203,18 @@ pub fn evaluate(dataset_dir: &Path, seed: u64) -> Result<CycleLifeReport, Evalua
     let variance_model = evaluate_model(&variance, &dataset)?;
     let best = evaluate_model(&model, &dataset)?;
     let predict_all_ms = ms(t);
-    let training_data_sha256 = TrainingTable::new(&dataset).map(|t| super::dataset::training_data_sha256(&t.cells));
+    let table = TrainingTable::new(&dataset).map_err(wrap)?;
+    let t = Instant::now();
+    let nested_cv = nested_cv(&table, NESTED_FOLDS, NESTED_REPEATS, seed).map_err(wrap)?;
+    let nested_cv_ms = ms(t);
     Ok(CycleLifeReport {
         seed,
         nominal_coverage: NOMINAL_COVERAGE,
-        training_data_sha256: training_data_sha256.map_err(wrap)?,
+        training_data_sha256: super::dataset::training_data_sha256(&table.cells),
         variance_model,
         model: best,
         mean_baseline: baseline(&dataset),
-        timings: Timings { load_ms, train_variance_ms, train_model_ms, predict_all_ms },
+        nested_cv,
+        timings: Timings { load_ms, train_variance_ms, train_model_ms, predict_all_ms, nested_cv_ms },
     })
 }

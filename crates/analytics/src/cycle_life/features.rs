@@ -61,6 +61,14 @@ pub struct Features {
 }
 
 impl Features {
+    /// Features from known values; a name not listed is missing (a capacity-fade feature then reports
+    /// [`InputError::MissingCapacityFade`]).
+    pub fn from_values(values: Vec<(String, f64)>) -> Features {
+        let capacity = capacity_feature_names();
+        let has_capacity = capacity.iter().all(|c| values.iter().any(|(n, _)| n == c));
+        Features { values, has_capacity }
+    }
+
     /// The value of feature `name`.
     pub fn get(&self, name: &str) -> Result<f64, InputError> {
         if let Some((_, v)) = self.values.iter().find(|(n, _)| n == name) {

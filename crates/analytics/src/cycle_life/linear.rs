@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 /// How a linear model is penalised.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", tag = "kind")]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase", tag = "kind")]
 pub enum Penalty {
     /// Ordinary least squares.
     None,

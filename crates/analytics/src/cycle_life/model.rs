@@ -122,3 +122,81 @@ impl Model {
         Ok(total / self.members.len() as f64)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::linear::{Standardiser, fit};
+    use super::*;
+
+    fn member(name: &str, intercept: f64, slope: f64) -> Member {
+        Member {
+            feature_set: name.into(),
+            feature_names: vec![name.into()],
+            penalty: Penalty::None,
+            fit: LinearFit {
+                standardiser: Standardiser { means: vec![0.0], scales: vec![1.0] },
+                intercept,
+                coefficients: vec![slope],
+            },
+        }
+    }
+
+    fn model(members: Vec<Member>, half_width: f64) -> Model {
+        Model {
+            name: "t".into(),
+            version: "0".into(),
+            description: String::new(),
+            target: "log10(cycle_life)".into(),
+            feature_names: members.iter().flat_map(|m| m.feature_names.clone()).collect(),
+            members,
+            interval: IntervalCalibration {
+                nominal_coverage: 0.9,
+                log10_half_width: half_width,
+                method: String::new(),
+                residuals: 0,
+            },
+            training: TrainingRecord {
+                training_data_sha256: String::new(),
+                training_cells: 0,
+                seed: 0,
+                cv_folds: 0,
+                cv_repeats: 0,
+                cv_rmse_cycles: 0.0,
+                cv_mape_percent: 0.0,
+                selection: String::new(),
+            },
+        }
+    }
+
+    #[test]
+    fn an_ensemble_predicts_the_geometric_mean_of_its_members_with_a_log_symmetric_interval() {
+        // Member a predicts 10^(2 + 0.5·1) = 316.2, member b 10^(3 − 0) = 1000: the mean of logs is 2.75.
+        let m = model(vec![member("dq_log_var", 2.0, 0.5), member("dq_log_abs_min", 3.0, 0.0)], 0.1);
+        let f = Features::from_values(vec![("dq_log_var".into(), 1.0), ("dq_log_abs_min".into(), 7.0)]);
+        let p = m.predict_features(&f).unwrap();
+        assert!((p.cycle_life - 10f64.powf(2.75)).abs() < 1e-9);
+        assert!((p.upper / p.cycle_life - 10f64.powf(0.1)).abs() < 1e-12);
+        assert!((p.cycle_life / p.lower - 10f64.powf(0.1)).abs() < 1e-12);
+        assert_eq!(p.model, "t@0");
+    }
+
+    #[test]
+    fn a_missing_feature_is_a_typed_error() {
+        let m = model(vec![member("cap_cycle2", 3.0, 1.0)], 0.1);
+        let f = Features::from_values(vec![("dq_log_var".into(), 1.0)]);
+        assert_eq!(m.predict_features(&f).unwrap_err(), InputError::MissingCapacityFade);
+        let m = model(vec![member("no_such_feature", 3.0, 1.0)], 0.1);
+        assert_eq!(m.predict_features(&f).unwrap_err(), InputError::UnknownFeature("no_such_feature".into()));
+    }
+
+    #[test]
+    fn the_fitted_linear_member_is_used_as_fitted() {
+        let rows = vec![vec![0.0], vec![1.0], vec![2.0]];
+        let y = vec![2.0, 2.5, 3.0];
+        let mut mem = member("dq_log_var", 0.0, 0.0);
+        mem.fit = fit(&rows, &y, Penalty::None);
+        let m = model(vec![mem], 0.0);
+        let f = Features::from_values(vec![("dq_log_var".into(), 4.0)]);
+        assert!((m.predict_log10(&f).unwrap() - 4.0).abs() < 1e-12);
+    }
+}
