@@ -27,6 +27,39 @@ pub const REQUIRED_CURVE_CYCLES: [u32; 2] = [10, 100];
 pub const LAST_EARLY_CYCLE: u32 = 100;
 
 /// Early cycling data of one cell, as a client would send it to a server (camelCase JSON).
+///
+/// Shape (arrays shortened; `voltageV` needs at least 100 points covering 3.6..2.0 V, every curve one value per
+/// voltage; `capacityFade` is optional but the committed model needs it, cycles 2..=100 as available):
+///
+/// ```json
+/// {
+///   "voltageV": [3.6, 3.5984, 3.5968, "…", 2.0],
+///   "curves": [
+///     { "cycle": 10,  "dischargeCapacityAh": [-0.0002, -0.0001, 0.0001, "…", 1.0712] },
+///     { "cycle": 100, "dischargeCapacityAh": [-0.0003, -0.0003, 0.0000, "…", 1.0654] }
+///   ],
+///   "capacityFade": [ { "cycle": 2, "dischargeCapacityAh": 1.0610 }, { "cycle": 3, "dischargeCapacityAh": 1.0627 } ]
+/// }
+/// ```
+///
+/// Unknown fields are refused, so that a misspelt optional field is not silently ignored.
+///
+/// ```
+/// use analytics::cycle_life::{EarlyCycles, InputError};
+/// let v: Vec<f64> = (0..200).map(|i| 3.6 - 1.6 * i as f64 / 199.0).collect();
+/// let q10: Vec<f64> = v.iter().map(|v| 1.07 * (3.6 - v) / 1.6).collect();
+/// let q100: Vec<f64> = q10.iter().map(|q| q * 0.99).collect();
+/// let json = serde_json::json!({
+///     "voltageV": v,
+///     "curves": [{ "cycle": 10, "dischargeCapacityAh": q10 }, { "cycle": 100, "dischargeCapacityAh": q100 }],
+/// });
+/// let early: EarlyCycles = serde_json::from_value(json).unwrap();
+/// assert_eq!(early.validate(), Ok(()));
+/// assert_eq!(early.curve_on_model_grid(100).unwrap().len(), 1000);
+/// let mut no_100 = early.clone();
+/// no_100.curves.pop();
+/// assert_eq!(no_100.validate(), Err(InputError::MissingCycle(100)));
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EarlyCycles {
