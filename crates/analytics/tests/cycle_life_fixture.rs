@@ -2,7 +2,9 @@
 
 mod cycle_life_common;
 
-use analytics::cycle_life::{CycleCapacity, EarlyCycles, Split, embedded_model, extract, features};
+use analytics::cycle_life::{
+    CycleCapacity, EarlyCycles, Split, embedded_curves_model, embedded_model, extract, features, predict,
+};
 use cycle_life_common::{cell, close, fixture};
 
 #[test]
@@ -150,6 +152,11 @@ fn embedded_model_is_complete_and_round_trips() {
         assert_eq!(member.fit.standardiser.means.len(), p);
         assert!(member.feature_names.iter().all(|n| m.feature_names.contains(n)));
     }
+    let range_names: Vec<&String> = m.feature_ranges.iter().map(|r| &r.name).collect();
+    assert_eq!(range_names, m.feature_names.iter().collect::<Vec<_>>());
+    assert!(m.feature_ranges.iter().all(|r| r.min < r.max));
+    assert!(m.needs_capacity_fade());
+    assert!(!embedded_curves_model().needs_capacity_fade());
     let again: analytics::cycle_life::Model = serde_json::from_str(&serde_json::to_string(m).unwrap()).unwrap();
     assert_eq!(&again, m);
 }
@@ -224,4 +231,19 @@ fn capacity_glitches_do_not_move_the_features() {
         assert_eq!(dirty.get(&name).unwrap(), dropped.get(&name).unwrap(), "{name}");
     }
     assert_eq!(dirty.get("cap_max_minus_cycle2").unwrap(), clean.get("cap_max_minus_cycle2").unwrap());
+}
+
+#[test]
+fn predict_falls_back_to_the_curves_only_model_without_capacity_fade() {
+    let d = fixture();
+    for c in d.cells.iter().filter(|c| c.split != Split::Train) {
+        let full = predict(&c.early).unwrap();
+        assert_eq!(full.model, embedded_model().id());
+        let curves_only = EarlyCycles { capacity_fade: None, ..c.early.clone() };
+        let p = predict(&curves_only).unwrap();
+        assert_eq!(p.model, embedded_curves_model().id());
+        assert_ne!(p.cycle_life, full.cycle_life);
+        let error = (p.cycle_life - c.cycle_life).abs() / c.cycle_life;
+        assert!(error < 0.35, "{:?} {}: predicted {:.0}, true {}", c.split, c.cell_index, p.cycle_life, c.cycle_life);
+    }
 }

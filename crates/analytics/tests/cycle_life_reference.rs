@@ -3,7 +3,10 @@
 
 use std::path::PathBuf;
 
-use analytics::cycle_life::{Dataset, Model, Split, embedded_model, evaluate::evaluate_model, train, train_variance};
+use analytics::cycle_life::{
+    Dataset, Model, Split, embedded_curves_model, embedded_model, evaluate::evaluate_model, train, train_curves_only,
+    train_variance,
+};
 
 fn reference_dir() -> Option<PathBuf> {
     let dir = std::env::var_os("VOLTPASS_SEVERSON_DIR").map(PathBuf::from).unwrap_or_else(|| {
@@ -43,8 +46,8 @@ fn variance_model_reproduces_the_published_figures() {
     }
 }
 
-/// Same data hash, features, penalties, coefficients and interval (coefficients to 1e-7: the committed JSON is the
-/// same computation, but a different libm could move last digits).
+/// Same data hash, features, penalties, coefficients, ranges and interval, to tolerances: the committed JSON is the
+/// same computation, but a release build (which wrote it) or another libm can move the last digits.
 fn assert_same_model(model: &Model, committed: &Model) {
     assert_eq!(model.training.training_data_sha256, committed.training.training_data_sha256);
     assert_eq!((&model.name, &model.version), (&committed.name, &committed.version));
@@ -58,6 +61,13 @@ fn assert_same_model(model: &Model, committed: &Model) {
         }
     }
     assert!((model.interval.log10_half_width - committed.interval.log10_half_width).abs() < 1e-7);
+    // Debug and release builds may differ in the last bits of a feature, so ranges are compared to 1e-9.
+    assert_eq!(model.feature_ranges.len(), committed.feature_ranges.len());
+    for (a, b) in model.feature_ranges.iter().zip(&committed.feature_ranges) {
+        assert_eq!(a.name, b.name);
+        let tol = 1e-9 * (b.max - b.min).abs().max(1e-12);
+        assert!((a.min - b.min).abs() <= tol && (a.max - b.max).abs() <= tol, "{a:?} vs {b:?}");
+    }
 }
 
 #[test]
@@ -66,6 +76,8 @@ fn training_again_reproduces_the_committed_model() {
     let dataset = Dataset::load(&dir).unwrap();
     let committed = embedded_model();
     assert_same_model(&train(&dataset, committed.training.seed).unwrap(), committed);
+    let curves = embedded_curves_model();
+    assert_same_model(&train_curves_only(&dataset, curves.training.seed).unwrap(), curves);
 }
 
 #[test]

@@ -14,7 +14,7 @@ use super::features::extract;
 use super::input::InputError;
 use super::model::Model;
 use super::nested::{NestedCv, nested_cv};
-use super::train::{NOMINAL_COVERAGE, TrainingTable, train, train_variance};
+use super::train::{NOMINAL_COVERAGE, TrainingTable, Variant, train, train_curves_only, train_variance};
 
 /// Why an evaluation failed.
 #[derive(Debug, Error)]
@@ -43,6 +43,9 @@ pub struct SplitMetrics {
     /// Share of cells whose true life lies within [lower, upper]; absent for the baseline.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interval_coverage: Option<f64>,
+    /// Cells flagged as outside the training range (absent for the baseline).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outside_training_range: Option<usize>,
     /// Median of upper/lower over the cells (the interval's relative width); absent for the baseline.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub median_upper_over_lower: Option<f64>,
@@ -68,7 +71,7 @@ pub struct Timings {
     pub load_ms: f64,
     pub train_variance_ms: f64,
     pub train_model_ms: f64,
-    /// Feature extraction and prediction for every cell, both models.
+    /// Feature extraction and prediction for every cell, all three models.
     pub predict_all_ms: f64,
     pub nested_cv_ms: f64,
 }
@@ -82,10 +85,14 @@ pub struct CycleLifeReport {
     pub training_data_sha256: String,
     pub variance_model: ModelEvaluation,
     pub model: ModelEvaluation,
+    /// The same procedure restricted to the cycle 10 and 100 curves (no capacity fade in the input).
+    pub curves_only_model: ModelEvaluation,
     /// Predicts 10^(mean log10 cycle life of train) for every cell.
     pub mean_baseline: ModelEvaluation,
     /// The whole training procedure cross-validated within train (outer folds never used for tuning).
     pub nested_cv: NestedCv,
+    /// The same for the curves-only variant.
+    pub curves_only_nested_cv: NestedCv,
     pub timings: Timings,
 }
 
@@ -121,12 +128,14 @@ pub fn evaluate_model(model: &Model, dataset: &Dataset) -> Result<ModelEvaluatio
         let mut pairs = Vec::new();
         let mut inside = 0usize;
         let mut ratios = Vec::new();
+        let mut flagged = 0usize;
         for cell in &cells {
             let err = |source| EvaluateError::Cell { split: cell.split, cell_index: cell.cell_index, source };
             let p = model.predict(&cell.early).map_err(err)?;
             pairs.push((p.cycle_life, cell.cycle_life));
             inside += usize::from(p.lower <= cell.cycle_life && cell.cycle_life <= p.upper);
             ratios.push(p.upper / p.lower);
+            flagged += usize::from(!p.outside_training_range.is_empty());
         }
         let (rmse_cycles, mape_percent) = rmse_mape(&pairs);
         splits.push(SplitMetrics {
@@ -135,6 +144,7 @@ pub fn evaluate_model(model: &Model, dataset: &Dataset) -> Result<ModelEvaluatio
             rmse_cycles,
             mape_percent,
             interval_coverage: Some(inside as f64 / cells.len() as f64),
+            outside_training_range: Some(flagged),
             median_upper_over_lower: Some(median(ratios)),
         });
     }
@@ -162,6 +172,7 @@ fn baseline(dataset: &Dataset) -> ModelEvaluation {
                 rmse_cycles,
                 mape_percent,
                 interval_coverage: None,
+                outside_training_range: None,
                 median_upper_over_lower: None,
             }
         })
@@ -199,13 +210,17 @@ pub fn evaluate(dataset_dir: &Path, seed: u64) -> Result<CycleLifeReport, Evalua
     let t = Instant::now();
     let model = train(&dataset, seed).map_err(wrap)?;
     let train_model_ms = ms(t);
+    let curves_model = train_curves_only(&dataset, seed).map_err(wrap)?;
     let t = Instant::now();
     let variance_model = evaluate_model(&variance, &dataset)?;
     let best = evaluate_model(&model, &dataset)?;
+    let curves_only_model = evaluate_model(&curves_model, &dataset)?;
     let predict_all_ms = ms(t);
     let table = TrainingTable::new(&dataset).map_err(wrap)?;
     let t = Instant::now();
-    let nested_cv = nested_cv(&table, NESTED_FOLDS, NESTED_REPEATS, seed).map_err(wrap)?;
+    let nested = nested_cv(&table, Variant::Full, NESTED_FOLDS, NESTED_REPEATS, seed).map_err(wrap)?;
+    let curves_only_nested_cv =
+        nested_cv(&table, Variant::CurvesOnly, NESTED_FOLDS, NESTED_REPEATS, seed).map_err(wrap)?;
     let nested_cv_ms = ms(t);
     Ok(CycleLifeReport {
         seed,
@@ -213,8 +228,10 @@ pub fn evaluate(dataset_dir: &Path, seed: u64) -> Result<CycleLifeReport, Evalua
         training_data_sha256: super::dataset::training_data_sha256(&table.cells),
         variance_model,
         model: best,
+        curves_only_model,
         mean_baseline: baseline(&dataset),
-        nested_cv,
+        nested_cv: nested,
+        curves_only_nested_cv,
         timings: Timings { load_ms, train_variance_ms, train_model_ms, predict_all_ms, nested_cv_ms },
     })
 }

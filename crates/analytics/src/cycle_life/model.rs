@@ -23,9 +23,23 @@ pub struct Model {
     /// Every input feature used by any member, in first-use order.
     pub feature_names: Vec<String>,
     pub members: Vec<Member>,
+    /// Range of each of `feature_names` over the training cells, for the applicability check.
+    pub feature_ranges: Vec<FeatureRange>,
     pub interval: IntervalCalibration,
     pub training: TrainingRecord,
 }
+
+/// Smallest and largest value of a feature over the training cells.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FeatureRange {
+    pub name: String,
+    pub min: f64,
+    pub max: f64,
+}
+
+/// A feature may lie this fraction of its training span beyond the training range before the prediction is flagged.
+pub const RANGE_MARGIN: f64 = 0.1;
 
 /// One linear model over standardised features.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -81,6 +95,10 @@ pub struct Prediction {
     pub coverage: f64,
     /// `name@version` of the model that made it.
     pub model: String,
+    /// Features of this input that lie outside the training range (widened by [`RANGE_MARGIN`] of its span): the
+    /// model is then extrapolating, and the interval's calibration does not apply. Empty for typical inputs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outside_training_range: Vec<String>,
 }
 
 impl Model {
@@ -110,7 +128,20 @@ impl Model {
             upper: 10f64.powf(log_life + h),
             coverage: self.interval.nominal_coverage,
             model: self.id(),
+            outside_training_range: self.outside_training_range(features),
         })
+    }
+
+    /// Names of the features of `features` beyond the training range (see [`Prediction::outside_training_range`]).
+    pub fn outside_training_range(&self, features: &Features) -> Vec<String> {
+        self.feature_ranges
+            .iter()
+            .filter(|r| {
+                let margin = RANGE_MARGIN * (r.max - r.min);
+                features.get(&r.name).is_ok_and(|v| v < r.min - margin || v > r.max + margin)
+            })
+            .map(|r| r.name.clone())
+            .collect()
     }
 
     /// The mean of the members' log10(cycle life) predictions.
@@ -149,6 +180,7 @@ mod tests {
             target: "log10(cycle_life)".into(),
             feature_names: members.iter().flat_map(|m| m.feature_names.clone()).collect(),
             members,
+            feature_ranges: vec![FeatureRange { name: "dq_log_var".into(), min: 0.0, max: 2.0 }],
             interval: IntervalCalibration {
                 nominal_coverage: 0.9,
                 log10_half_width: half_width,
@@ -178,6 +210,11 @@ mod tests {
         assert!((p.upper / p.cycle_life - 10f64.powf(0.1)).abs() < 1e-12);
         assert!((p.cycle_life / p.lower - 10f64.powf(0.1)).abs() < 1e-12);
         assert_eq!(p.model, "t@0");
+        assert!(p.outside_training_range.is_empty(), "1.0 is inside [0, 2]");
+        let far = Features::from_values(vec![("dq_log_var".into(), 2.3), ("dq_log_abs_min".into(), 7.0)]);
+        assert_eq!(m.predict_features(&far).unwrap().outside_training_range, vec!["dq_log_var".to_string()]);
+        let near = Features::from_values(vec![("dq_log_var".into(), 2.15), ("dq_log_abs_min".into(), 7.0)]);
+        assert!(m.predict_features(&near).unwrap().outside_training_range.is_empty(), "within the 10 % margin");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::cv::fold_assignments;
 use super::input::InputError;
-use super::train::{TrainingTable, train_table};
+use super::train::{TrainingTable, Variant, train_table};
 
 /// Outer-fold figures of the whole procedure.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -24,8 +24,14 @@ pub struct NestedCv {
     pub interval_coverage: f64,
 }
 
-/// Runs `train_table` inside each of `folds` × `repeats` outer folds of `table`.
-pub fn nested_cv(table: &TrainingTable, folds: usize, repeats: usize, seed: u64) -> Result<NestedCv, InputError> {
+/// Runs `train_table` for `variant` inside each of `folds` × `repeats` outer folds of `table`.
+pub fn nested_cv(
+    table: &TrainingTable,
+    variant: Variant,
+    folds: usize,
+    repeats: usize,
+    seed: u64,
+) -> Result<NestedCv, InputError> {
     let n = table.log_life.len();
     // Outer folds drawn from a different stream than the inner ones, which use `seed` itself.
     let outer = fold_assignments(n, folds, repeats, seed ^ 0x5eed_0e57);
@@ -34,7 +40,7 @@ pub fn nested_cv(table: &TrainingTable, folds: usize, repeats: usize, seed: u64)
         let mut sq = 0.0;
         for fold in 0..folds {
             let inner: Vec<usize> = (0..n).filter(|&i| assignment[i] != fold).collect();
-            let model = train_table(&table.subset(&inner), seed)?;
+            let model = train_table(&table.subset(&inner), seed, variant)?;
             for i in (0..n).filter(|&i| assignment[i] == fold) {
                 let p = model.predict_features(&table.features[i])?;
                 let truth = 10f64.powf(table.log_life[i]);

@@ -20,14 +20,56 @@ use super::dataset::{Cell, Dataset, Split, training_data_sha256};
 use super::features::{Features, capacity_feature_names, curve_feature_names, extract};
 use super::input::InputError;
 use super::linear::{Penalty, fit};
-use super::model::{IntervalCalibration, Member, Model, TrainingRecord};
+use super::model::{FeatureRange, IntervalCalibration, Member, Model, TrainingRecord};
 
 /// Name of the reproduction of Severson et al.'s one-feature model.
 pub const VARIANCE_MODEL_NAME: &str = "severson-variance";
 /// Name of the cross-validated model.
 pub const MODEL_NAME: &str = "voltpass-cycle-life";
+/// Name of the cross-validated model restricted to the curves of cycles 10 and 100.
+pub const CURVES_MODEL_NAME: &str = "voltpass-cycle-life-curves";
+
+/// Which inputs a trained model may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variant {
+    /// Curves of cycles 10 and 100 and the per-cycle capacity fade.
+    Full,
+    /// Curves of cycles 10 and 100 only, for clients that cannot send the capacity fade.
+    CurvesOnly,
+}
+
+impl Variant {
+    /// The feature sets this variant chooses from.
+    pub fn feature_sets(self) -> Vec<(String, Vec<String>)> {
+        let capacity = capacity_feature_names();
+        match self {
+            Variant::Full => feature_sets(),
+            Variant::CurvesOnly => {
+                let mut sets: Vec<(String, Vec<String>)> =
+                    feature_sets().into_iter().filter(|(_, f)| f.iter().all(|n| !capacity.contains(n))).collect();
+                let windows = curve_feature_names().into_iter().filter(|n| n.starts_with("dq_log_var_w"));
+                sets.push((
+                    "severson_curves".into(),
+                    names(&["dq_log_var", "dq_log_abs_min", "dq_log_abs_skew", "dq_log_abs_kurt"]),
+                ));
+                sets.push((
+                    "variance_windows".into(),
+                    std::iter::once("dq_log_var".to_string()).chain(windows).collect(),
+                ));
+                sets
+            }
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Variant::Full => MODEL_NAME,
+            Variant::CurvesOnly => CURVES_MODEL_NAME,
+        }
+    }
+}
 /// Bumped whenever the features, candidates or procedure change.
-pub const MODEL_VERSION: &str = "1.1.0";
+pub const MODEL_VERSION: &str = "1.2.0";
 /// Nominal coverage of the prediction interval.
 pub const NOMINAL_COVERAGE: f64 = 0.9;
 pub const CV_FOLDS: usize = 5;
@@ -137,6 +179,15 @@ fn finish(
             .extend(m.feature_names.iter().filter(|n| !feature_names.contains(n)).cloned().collect::<Vec<_>>());
     }
     let y = &table.log_life;
+    let feature_ranges = feature_names
+        .iter()
+        .map(|name| {
+            let values = table.features.iter().map(|f| f.get(name)).collect::<Result<Vec<f64>, _>>()?;
+            let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+            let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            Ok(FeatureRange { name: name.clone(), min, max })
+        })
+        .collect::<Result<Vec<_>, InputError>>()?;
     Ok(Model {
         name: name.to_string(),
         version: MODEL_VERSION.to_string(),
@@ -144,6 +195,7 @@ fn finish(
         target: "log10(cycle_life)".to_string(),
         feature_names,
         members: fitted,
+        feature_ranges,
         interval: IntervalCalibration {
             nominal_coverage: NOMINAL_COVERAGE,
             log10_half_width: conformal_half_width(&oof.log_residuals(y), y.len(), NOMINAL_COVERAGE),
@@ -189,16 +241,21 @@ pub fn train_variance(dataset: &Dataset, seed: u64) -> Result<Model, InputError>
 
 /// Trains the better model on the `train` split of `dataset` (see the module docs for the procedure).
 pub fn train(dataset: &Dataset, seed: u64) -> Result<Model, InputError> {
-    train_table(&TrainingTable::new(dataset)?, seed)
+    train_table(&TrainingTable::new(dataset)?, seed, Variant::Full)
+}
+
+/// [`train`] restricted to features of the cycle 10 and 100 curves, for inputs without capacity fade.
+pub fn train_curves_only(dataset: &Dataset, seed: u64) -> Result<Model, InputError> {
+    train_table(&TrainingTable::new(dataset)?, seed, Variant::CurvesOnly)
 }
 
 /// [`train`] on given training rows.
-pub fn train_table(table: &TrainingTable, seed: u64) -> Result<Model, InputError> {
+pub fn train_table(table: &TrainingTable, seed: u64, variant: Variant) -> Result<Model, InputError> {
     let y = &table.log_life;
     let folds = fold_assignments(y.len(), CV_FOLDS, CV_REPEATS, seed);
     let penalties = penalty_grid();
     let mut choices = Vec::new();
-    for (feature_set, feature_names) in feature_sets() {
+    for (feature_set, feature_names) in variant.feature_sets() {
         let results = cross_validate(&table.rows(&feature_names)?, y, &penalties, &folds);
         let (penalty, oof, rmse) = penalties
             .iter()
@@ -225,7 +282,7 @@ pub fn train_table(table: &TrainingTable, seed: u64) -> Result<Model, InputError
         choices.len()
     );
     let text = (
-        MODEL_NAME,
+        variant.name(),
         "Mean of linear models of log10(cycle life) on features of the first 100 cycles; feature sets, penalties and \
          ensemble size chosen by CV within the train split",
         selection,
