@@ -50,6 +50,7 @@ pub mod roc;
 mod screen;
 pub(crate) mod synth;
 
+pub(crate) use data::read_table;
 pub use eval::{AnomalyReport, FaultKind, FaultResult, MethodResult, SourceSummary, evaluate};
 pub use screen::{
     CellFeatures, CellScreening, Driver, ExcludedFeature, Exclusion, FeatureScale, FeatureZ, MIN_UNIVARIATE_CELLS,
