@@ -8,7 +8,9 @@
 //! - [`cycle_life`]: cycle life predicted from the first 100 cycles (Severson et al. 2019), with a calibrated
 //!   interval.
 //! - [`health`]: state of health and remaining useful life from capacity over cycles.
+//! - [`line_yield`]: a line's first-pass yield per day with a one-day-ahead forecast and its error on past days.
 
 pub mod anomaly;
 pub mod cycle_life;
 pub mod health;
+pub mod line_yield;

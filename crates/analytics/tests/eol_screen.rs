@@ -148,7 +148,7 @@ fn screening_serialises_to_json() {
     let s = screen(&group(50, 11), &ScreenConfig::default()).unwrap();
     let v = serde_json::to_value(&s).unwrap();
     assert_eq!(v["cells"].as_array().unwrap().len(), 50);
-    assert!(v["cells"][0]["multivariate"]["drivers"][0]["conditional_z"].is_number());
+    assert!(v["cells"][0]["multivariate"]["drivers"][0]["conditionalZ"].is_number());
     let cell: CellFeatures = serde_json::from_str(r#"{"id":"x","features":{"capacity_ah":2.5}}"#).unwrap();
     assert_eq!(cell.features["capacity_ah"], 2.5);
 }

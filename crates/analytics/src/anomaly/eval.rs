@@ -50,6 +50,7 @@ pub enum FaultKind {
 
 /// One method's detection figures on one batch.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct MethodResult {
     pub flagged: usize,
     pub false_positives: usize,
@@ -66,6 +67,7 @@ pub struct MethodResult {
 
 /// Figures for one group, fault kind and size.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct FaultResult {
     pub source: String,
     pub fault: FaultKind,
@@ -80,6 +82,7 @@ pub struct FaultResult {
 
 /// A real group the batches are drawn from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SourceSummary {
     pub name: String,
     pub real_cells: usize,
@@ -93,6 +96,7 @@ pub struct SourceSummary {
 
 /// Result of [`evaluate`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct AnomalyReport {
     pub seed: u64,
     pub batch_size: usize,

@@ -14,6 +14,7 @@ use super::robust::location_scale;
 ///
 /// JSON: `{"id": "C-0001", "features": {"capacity_ah": 1.836, "resistance_ohm": 0.0414}}`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CellFeatures {
     pub id: String,
     pub features: BTreeMap<String, f64>,
@@ -60,6 +61,7 @@ pub enum Exclusion {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ExcludedFeature {
     pub feature: String,
     pub reason: Exclusion,
@@ -67,6 +69,7 @@ pub struct ExcludedFeature {
 
 /// Robust centre and scale of a feature in this group.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct FeatureScale {
     pub feature: String,
     pub median: f64,
@@ -75,6 +78,7 @@ pub struct FeatureScale {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct FeatureZ {
     pub feature: String,
     pub value: f64,
@@ -83,6 +87,7 @@ pub struct FeatureZ {
 
 /// Univariate result of a cell.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct UnivariateScore {
     /// max |z| / threshold: 1 is the flag limit, comparable across groups and features.
     pub score: f64,
@@ -95,6 +100,7 @@ pub struct UnivariateScore {
 
 /// A feature's part in a cell's robust distance.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Driver {
     pub feature: String,
     /// `(x−μ)_j · [Σ⁻¹(x−μ)]_j`: these sum to the squared distance; negative means the feature pulls the cell
@@ -107,6 +113,7 @@ pub struct Driver {
 
 /// Multivariate result of a cell.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct MultivariateScore {
     /// distance_sq / cutoff: 1 is the flag limit, comparable across groups and numbers of features.
     pub score: f64,
@@ -122,6 +129,7 @@ pub struct MultivariateScore {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CellScreening {
     pub id: String,
     /// Flagged by either method.
@@ -133,6 +141,7 @@ pub struct CellScreening {
 
 /// Result of [`screen`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Screening {
     pub n_cells: usize,
     /// Cells with every model feature, on which the robust covariance was fitted.

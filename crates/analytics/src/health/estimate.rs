@@ -11,6 +11,7 @@ use super::fit::theil_sen;
 ///
 /// JSON: `{"at": 57.0, "capacity": 1.61}`
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Reading {
     pub at: f64,
     pub capacity: f64,
@@ -76,6 +77,7 @@ pub enum Caveat {
 
 /// Result of [`estimate`]. Capacities are in the unit of the readings, RUL in the unit of `at`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct HealthEstimate {
     /// Trend capacity at the last reading / rated.
     pub soh: f64,

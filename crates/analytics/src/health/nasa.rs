@@ -27,6 +27,7 @@ use super::{HealthError, NASA_RATED_AH};
 
 /// A cell left out of the evaluation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Exclusion {
     pub cell: String,
     pub reason: String,
@@ -34,6 +35,7 @@ pub struct Exclusion {
 
 /// One cell's prediction at half life.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CellRul {
     pub cell: String,
     pub ambient_c: f64,
@@ -52,6 +54,7 @@ pub struct CellRul {
 /// Aggregate over the evaluated cells of one threshold. A missing prediction (not fading, beyond the horizon)
 /// counts as an error of the full true RUL, so declining to predict is not rewarded.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RulSummary {
     pub eol_fraction: f64,
     pub cells: Vec<CellRul>,
@@ -66,6 +69,7 @@ pub struct RulSummary {
 
 /// Result of [`evaluate_nasa`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct HealthReport {
     pub seed: u64,
     pub rated_ah: f64,

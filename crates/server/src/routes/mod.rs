@@ -1,6 +1,8 @@
 //! HTTP routes. Handlers are thin: parse the request, call the service, shape the response.
 
 pub mod aas;
+mod analytics;
+mod analytics_pages;
 mod bulk;
 mod coas;
 mod grants;
@@ -79,6 +81,16 @@ use crate::ratelimit::{self, PublicLimiter};
         spc::put_spec,
         suppliers::ranking,
         suppliers::scorecard,
+        analytics::screen,
+        analytics::screening_results,
+        analytics::holds,
+        analytics::hold,
+        analytics::release,
+        analytics::cycle_life,
+        analytics::state_of_health,
+        analytics::passport_analytics,
+        analytics::line_yield,
+        analytics::models,
         trace::ingest_events,
         trace::upstream,
         trace::downstream,
@@ -106,6 +118,7 @@ use crate::ratelimit::{self, PublicLimiter};
         (name = "grants", description = "Written authorisations to update attribute groups of passports (Art. 77(4))"),
         (name = "quality", description = "Supplier quality: eCoA intake with revisions, incoming-quality decisions and overrides"),
         (name = "trace", description = "Genealogy from material lot to pack: production events, backward and forward (recall) traces"),
+        (name = "analytics", description = "End-of-line anomaly screening and holds, cycle-life prediction, state of health, line first-pass yield"),
         (name = "trust", description = "Issuer keys (did:web), verifiable credentials, the audit log"),
     )
 )]
@@ -184,6 +197,17 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/trace/{id}/rollup", get(trace::rollup))
         .route("/api/v1/trace/{id}/downstream", get(trace::downstream))
         .route("/api/v1/trace/{id}/downstream/cells", get(trace::downstream_cells))
+        .route("/api/v1/analytics/eol/screenings", post(analytics::screen))
+        .route("/api/v1/analytics/eol/results", get(analytics::screening_results))
+        .route("/api/v1/analytics/holds", get(analytics::holds))
+        .route("/api/v1/analytics/holds/{unitId}", post(analytics::hold))
+        .route("/api/v1/analytics/holds/{unitId}/release", post(analytics::release))
+        .route("/api/v1/analytics/cycle-life", post(analytics::cycle_life))
+        .route("/api/v1/analytics/lines/yield", get(analytics::line_yield))
+        .route("/api/v1/analytics/models", get(analytics::models))
+        .route("/api/v1/passports/{id}/state-of-health", post(analytics::state_of_health))
+        .route("/api/v1/passports/{id}/analytics", get(analytics::passport_analytics))
+        .route("/analytics", get(analytics_pages::dashboard))
         .route("/api/v1/audit", get(trust::audit_entries))
         .route("/api/v1/issuer-keys", post(trust::create_issuer_key))
         .layer(DefaultBodyLimit::max(single));

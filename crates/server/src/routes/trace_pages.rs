@@ -44,5 +44,7 @@ pub async fn unit(State(state): State<AppState>, caller: Caller, PathParams(id):
     } else {
         None
     };
-    no_store(html(StatusCode::OK, viewer::trace::unit_page(&actor.name, &up, down.as_ref())))
+    // Authorities and operators see holds; other readers of genealogy (none today) would simply not.
+    let hold = state.service.hold_of(actor, &up.unit.id).await.ok().flatten();
+    no_store(html(StatusCode::OK, viewer::trace::unit_page(&actor.name, &up, down.as_ref(), hold.as_ref())))
 }

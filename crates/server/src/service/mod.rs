@@ -3,6 +3,7 @@
 //! Reads, and the one place that decides what a reader sees, are in [`reads`].
 
 pub mod aas;
+pub mod analytics;
 pub mod audit;
 mod grants;
 mod lifecycle;

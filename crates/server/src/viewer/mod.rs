@@ -3,6 +3,7 @@
 //! live elsewhere. Pages use no JavaScript, no inline styles and no external resources, so they work under
 //! `Content-Security-Policy: default-src 'self'`; maud escapes every value.
 
+pub mod analytics;
 mod charts;
 mod format;
 mod i18n;

@@ -55,13 +55,14 @@ pub fn explorer_start(who: &str) -> String {
 }
 
 /// A unit with its backward trace and, for lots and batches, its forward trace.
-pub fn unit_page(who: &str, up: &Upstream, down: Option<&Downstream>) -> String {
+pub fn unit_page(who: &str, up: &Upstream, down: Option<&Downstream>, hold: Option<&store::UnitHold>) -> String {
     let title = format!("{} {}", up.unit.kind, up.unit.id);
     page(
         who,
         &title,
         html! {
             (search())
+            @if let Some(h) = hold { p class="on-hold" { strong { "On hold: " } (h.reason) " (since " (h.at.date()) ")" } }
             (facts(&up.unit))
             @if up.unit.kind != trace::UnitKind::Lot { section class="upstream" aria-labelledby="upstream-title" {
                 h2 id="upstream-title" { "Made of" }

@@ -38,6 +38,7 @@ pub(crate) fn nav(who: &str) -> Markup {
                 li { a href="/quality/lots" { "Lot decisions" } }
                 li { a href="/quality/suppliers" { "Suppliers" } }
                 li { a href="/trace" { "Genealogy" } }
+                li { a href="/analytics" { "Analytics" } }
             }
         }
         form class="signout" method="post" action="/logout" {
