@@ -1,6 +1,7 @@
 //! `voltpass bench NAME`: figures against a baseline measured in the same run, ending with one JSON line.
 
 mod aas;
+mod analytics;
 mod ingest;
 mod quality;
 mod readings;
@@ -24,6 +25,9 @@ pub enum BenchCommand {
     /// A factory year of genealogy events (lots to packs), then recall and upstream traces vs. one recursive
     /// SQL query per trace.
     Trace(trace::Args),
+    /// End-of-line anomaly screening, cycle-life prediction, remaining useful life and line-yield forecasts on
+    /// the reference datasets, each against its baseline; screening and prediction speed.
+    Analytics(analytics::Args),
 }
 
 pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
@@ -34,6 +38,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Aas(args) => aas::run(args).await,
         BenchCommand::Quality(args) => quality::run(args).await,
         BenchCommand::Trace(args) => trace::run(args).await,
+        BenchCommand::Analytics(args) => analytics::run(args).await,
     }
 }
 
