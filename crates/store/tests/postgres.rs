@@ -57,3 +57,10 @@ async fn history_tables_refuse_update_and_delete() {
         assert!(err.to_string().contains("append-only"), "{sql}: {err}");
     }
 }
+
+#[tokio::test]
+async fn analytics_records_round_trip() {
+    if let (Some(store), Some(empty)) = (fresh().await, fresh().await) {
+        conformance::analytics_records_round_trip(store, empty).await;
+    }
+}

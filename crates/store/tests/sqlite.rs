@@ -56,3 +56,8 @@ async fn history_tables_refuse_update_and_delete() {
 async fn fresh_at(url: &str) -> Arc<dyn Store> {
     Arc::new(SqliteStore::open(url).await.unwrap())
 }
+
+#[tokio::test]
+async fn analytics_records_round_trip() {
+    conformance::analytics_records_round_trip(fresh().await, fresh().await).await;
+}

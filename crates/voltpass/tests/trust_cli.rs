@@ -279,6 +279,7 @@ async fn backup_restores_everything_equal_and_refuses_a_tampered_archive() {
     }
     let coa_files = quality_data(&db, &dir).await;
     trace_data(&db, &dir, &all_heads(&store::open(&db).await.unwrap()).await[0].id);
+    analytics_data(&store::open(&db).await.unwrap()).await;
     ok(&["audit", "checkpoint", "--db", &db]);
 
     let archive = dir.join("archive");
@@ -296,7 +297,7 @@ async fn backup_restores_everything_equal_and_refuses_a_tampered_archive() {
     };
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(archive.join("manifest.json")).unwrap()).unwrap();
-    assert_eq!(manifest["format"], "voltpass-backup/4");
+    assert_eq!(manifest["format"], "voltpass-backup/5");
     let lines =
         |name: &str| manifest["files"].as_array().unwrap().iter().find(|f| f["name"] == name).unwrap()["lines"].clone();
     let coas: i64 = source.coa_suppliers().await.unwrap().iter().map(|(_, n)| n).sum();
@@ -309,6 +310,7 @@ async fn backup_restores_everything_equal_and_refuses_a_tampered_archive() {
     assert_same_records(&source, &target).await;
     assert_same_quality(&source, &target).await;
     assert_same_trace(&source, &target).await;
+    assert_same_analytics(&source, &target).await;
     for (lot, revision, file) in &coa_files {
         let revisions = target.coa_revisions("BPNL000000000CAM", "NMC811", lot).await.unwrap();
         let coa = revisions.iter().find(|c| c.revision == *revision).expect("the revision is restored");
@@ -343,11 +345,12 @@ async fn backup_restores_everything_equal_and_refuses_a_tampered_archive() {
     assert!(refused.contains("archive file passports.ndjson was altered or damaged"), "{refused}");
     assert!(store::open(&fresh).await.unwrap().is_empty().await.unwrap(), "nothing written from a tampered archive");
 
-    // Archives of format 3 (before genealogy was archived) and 2 (before quality data was) still restore,
-    // without what they do not hold.
+    // Archives of format 4 (before analytics were archived), 3 (before genealogy was) and 2 (before quality data
+    // was) still restore, without what they do not hold.
     for (format, left_out) in [
-        ("voltpass-backup/3", &TRACE_FILES[..]),
-        ("voltpass-backup/2", &[&QUALITY_FILES[..], &TRACE_FILES[..]].concat()[..]),
+        ("voltpass-backup/4", &ANALYTICS_FILES[..]),
+        ("voltpass-backup/3", &[&ANALYTICS_FILES[..], &TRACE_FILES[..]].concat()[..]),
+        ("voltpass-backup/2", &[&ANALYTICS_FILES[..], &QUALITY_FILES[..], &TRACE_FILES[..]].concat()[..]),
     ] {
         let older = dir.join(format.replace('/', "-"));
         std::fs::create_dir_all(&older).unwrap();
@@ -365,10 +368,66 @@ async fn backup_restores_everything_equal_and_refuses_a_tampered_archive() {
         let restored = ok(&["restore", older.to_str().unwrap(), "--db", &fresh]);
         assert!(restored.contains("verified intact"), "{format}: {restored}");
         let target = store::open(&fresh).await.unwrap();
-        assert!(target.trace_unit_rows_after(None, 1).await.unwrap().is_empty(), "{format}");
+        assert!(target.analytics_models().await.unwrap().is_empty(), "{format}");
+        assert_eq!(target.trace_unit_rows_after(None, 1).await.unwrap().is_empty(), !format.ends_with('4'), "{format}");
         assert_eq!(target.coa_rows_after(None, 1).await.unwrap().is_empty(), format.ends_with('2'), "{format}");
         assert_eq!(all_heads(&target).await, all_heads(&source).await);
     }
+}
+
+const ANALYTICS_FILES: [&str; 3] = ["analytics_models.ndjson", "analytics_results.ndjson", "unit_holds.ndjson"];
+
+/// A registered model, a screening result and a hold put on and released.
+async fn analytics_data(store: &Arc<dyn store::Store>) {
+    let at = time::macros::datetime!(2026-03-03 09:00:00.5 UTC);
+    let actor = format!("local:{USER}");
+    let model = store::AnalyticsModelRow {
+        name: "eol-screening".into(),
+        version: "1".into(),
+        training_data_sha256: "none".into(),
+        model: serde_json::json!({"zThreshold": 3.5}),
+        registered_at: at,
+    };
+    store.register_analytics_model(&model).await.unwrap();
+    let result = store::AnalyticsResult {
+        id: "r-1".into(),
+        kind: "eol-screening".into(),
+        subject: "C-B2".into(),
+        line: Some("L1".into()),
+        run_id: "run-1".into(),
+        model_name: model.name.clone(),
+        model_version: model.version.clone(),
+        input_sha256: "00".repeat(32),
+        output: serde_json::json!({"univariate": {"score": 2.1}}),
+        flagged: true,
+        actor_id: actor.clone(),
+        created_at: at,
+    };
+    let hold = |action: &str| store::UnitHold {
+        seq: 0,
+        unit_id: "C-B2".into(),
+        action: action.into(),
+        reason: format!("{action} for the backup test"),
+        result_id: Some("r-1".into()),
+        actor_id: actor.clone(),
+        at,
+    };
+    let audit = vec![store::AuditEvent::new(&actor, "analytics.screen", "L1", serde_json::json!({}))];
+    store.write_analytics(&[result], &[hold("hold"), hold("release"), hold("hold")], audit, at).await.unwrap();
+}
+
+async fn assert_same_analytics(a: &Arc<dyn store::Store>, b: &Arc<dyn store::Store>) {
+    assert_eq!(a.analytics_models().await.unwrap(), b.analytics_models().await.unwrap());
+    let results = a.analytics_result_rows_after(None, 100).await.unwrap();
+    assert_eq!(results.len(), 1);
+    assert_eq!(results, b.analytics_result_rows_after(None, 100).await.unwrap());
+    let holds = |rows: Vec<store::UnitHold>| -> Vec<(String, String, String)> {
+        rows.into_iter().map(|h| (h.unit_id, h.action, h.reason)).collect()
+    };
+    let left = holds(a.unit_hold_rows_after(None, 100).await.unwrap());
+    assert_eq!(left.len(), 3);
+    assert_eq!(left, holds(b.unit_hold_rows_after(None, 100).await.unwrap()), "hold events in their order");
+    assert_eq!(b.holds_in_force(None).await.unwrap().len(), 1);
 }
 
 const TRACE_FILES: [&str; 7] = [

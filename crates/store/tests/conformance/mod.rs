@@ -4,10 +4,12 @@ use serde_json::json;
 use std::sync::Arc;
 use store::*;
 
+pub mod analytics;
 pub mod genealogy;
 pub mod quality;
 pub mod registry;
 pub mod restore;
+pub use analytics::analytics_records_round_trip;
 pub use genealogy::trace_genealogy_round_trip;
 pub use quality::{
     quality_coas_revisions_and_decisions, quality_sampling_and_lab_results, quality_spc_state_and_alarms,

@@ -4,7 +4,10 @@
 mod archive;
 
 use anyhow::{Context, bail};
-use archive::{AuditHead, FILES, FORMAT, FileEntry, MANIFEST, Manifest, ManifestSignature, QUALITY_FILES, TRACE_FILES};
+use archive::{
+    ANALYTICS_FILES, AuditHead, FILES, FORMAT, FileEntry, MANIFEST, Manifest, ManifestSignature, QUALITY_FILES,
+    TRACE_FILES,
+};
 use clap::Args as ClapArgs;
 use futures::{StreamExt, TryStreamExt};
 use interop::keys::{decode_signature_multibase, signature_multibase, verify_signature};
@@ -138,6 +141,7 @@ pub async fn backup(args: BackupArgs) -> anyhow::Result<()> {
 
     files.extend(write_quality(&store, dir).await?);
     files.extend(write_trace(&store, dir).await?);
+    files.extend(write_analytics(&store, dir).await?);
 
     let (entry, audit_head) = write_audit(&store, dir).await?;
     files.push(entry);
@@ -251,6 +255,23 @@ async fn write_trace(store: &Arc<dyn Store>, dir: &Path) -> anyhow::Result<[File
     })
     .await?;
     Ok([units, edges, sources, usage, events, backlog, results])
+}
+
+/// The analytics tables in [`ANALYTICS_FILES`] order (results and holds name units and passports by id only).
+async fn write_analytics(store: &Arc<dyn Store>, dir: &Path) -> anyhow::Result<[FileEntry; 3]> {
+    let models = write_rows(dir, "analytics_models.ndjson", PAGE, |after, n| async move {
+        store.analytics_model_rows_after(after.as_ref(), n).await
+    })
+    .await?;
+    let results = write_rows(dir, "analytics_results.ndjson", PAGE, |after, n| async move {
+        store.analytics_result_rows_after(after.as_ref(), n).await
+    })
+    .await?;
+    let holds = write_rows(dir, "unit_holds.ndjson", PAGE, |after, n| async move {
+        store.unit_hold_rows_after(after.as_ref(), n).await
+    })
+    .await?;
+    Ok([models, results, holds])
 }
 
 /// Writes a whole table read in pages of `size` rows: `next(after, size)` reads the page after the last row
@@ -397,6 +418,9 @@ pub async fn restore(args: RestoreArgs) -> anyhow::Result<()> {
     if TRACE_FILES.iter().all(|name| manifest.holds(name)) {
         restore_trace(dir, store).await?;
     }
+    if ANALYTICS_FILES.iter().all(|name| manifest.holds(name)) {
+        restore_analytics(dir, store).await?;
+    }
     restore_file(dir, "audit.ndjson", move |rows: Vec<store::AuditEntry>| async move {
         Ok(store.restore_audit(&rows).await?)
     })
@@ -503,6 +527,22 @@ async fn restore_trace(dir: &Path, store: &Arc<dyn Store>) -> anyhow::Result<()>
     .await
 }
 
+/// Registered models, results and hold events, verbatim (holds in their order).
+async fn restore_analytics(dir: &Path, store: &Arc<dyn Store>) -> anyhow::Result<()> {
+    restore_file(dir, "analytics_models.ndjson", move |rows: Vec<store::AnalyticsModelRow>| async move {
+        Ok(store.restore_analytics_models(&rows).await?)
+    })
+    .await?;
+    restore_file(dir, "analytics_results.ndjson", move |rows: Vec<store::AnalyticsResult>| async move {
+        Ok(store.restore_analytics_results(&rows).await?)
+    })
+    .await?;
+    restore_file(dir, "unit_holds.ndjson", move |rows: Vec<store::UnitHold>| async move {
+        Ok(store.restore_unit_holds(&rows).await?)
+    })
+    .await
+}
+
 /// Reads the manifest and checks every file against it before anything is written.
 fn check_archive(dir: &Path) -> anyhow::Result<Manifest> {
     let path = dir.join(MANIFEST);
@@ -511,9 +551,10 @@ fn check_archive(dir: &Path) -> anyhow::Result<Manifest> {
         .with_context(|| format!("{} is not a voltpass backup manifest", path.display()))?;
     let Some(expected) = archive::files_of(&manifest.format) else {
         bail!(
-            "{}: unknown archive format {} (this voltpass reads {FORMAT}, {}, {} and {})",
+            "{}: unknown archive format {} (this voltpass reads {FORMAT}, {}, {}, {} and {})",
             path.display(),
             manifest.format,
+            archive::FORMAT_V4,
             archive::FORMAT_V3,
             archive::FORMAT_V2,
             archive::FORMAT_V1

@@ -13,7 +13,9 @@ use store::{
 };
 use time::OffsetDateTime;
 
-pub const FORMAT: &str = "voltpass-backup/4";
+pub const FORMAT: &str = "voltpass-backup/5";
+/// Archives written before analytics records were archived: the same files without [`ANALYTICS_FILES`].
+pub const FORMAT_V4: &str = "voltpass-backup/4";
 /// Archives written before genealogy was archived: the same files without [`TRACE_FILES`].
 pub const FORMAT_V3: &str = "voltpass-backup/3";
 /// Archives written before supplier-quality data was archived: the same files without [`QUALITY_FILES`].
@@ -24,7 +26,7 @@ pub const FORMAT_V1: &str = "voltpass-backup/1";
 pub const MANIFEST: &str = "manifest.json";
 
 /// The archive's files, in the order a restore inserts them (rows refer to rows of earlier files).
-pub const FILES: [&str; 25] = [
+pub const FILES: [&str; 28] = [
     "actors.ndjson",
     "issuer_keys.ndjson",
     "models.ndjson",
@@ -48,6 +50,9 @@ pub const FILES: [&str; 25] = [
     "trace_events.ndjson",
     "trace_backlog.ndjson",
     "trace_results.ndjson",
+    "analytics_models.ndjson",
+    "analytics_results.ndjson",
+    "unit_holds.ndjson",
     "audit.ndjson",
     "checkpoints.ndjson",
 ];
@@ -77,14 +82,21 @@ pub const TRACE_FILES: [&str; 7] = [
     "trace_results.ndjson",
 ];
 
+/// The analytics files (format 5 on): registered models, predictions and screening results, unit holds (in
+/// their order).
+pub const ANALYTICS_FILES: [&str; 3] = ["analytics_models.ndjson", "analytics_results.ndjson", "unit_holds.ndjson"];
+
 /// The files an archive of `format` holds, in order; `None` for a format this voltpass does not read.
 pub fn files_of(format: &str) -> Option<Vec<&'static str>> {
     let without = |left_out: &[&str]| FILES.iter().copied().filter(|f| !left_out.contains(f)).collect();
     match format {
         FORMAT => Some(FILES.to_vec()),
-        FORMAT_V3 => Some(without(&TRACE_FILES)),
-        FORMAT_V2 => Some(without(&[&QUALITY_FILES[..], &TRACE_FILES[..]].concat())),
-        FORMAT_V1 => Some(without(&[&QUALITY_FILES[..], &TRACE_FILES[..], &["descriptors.ndjson"]].concat())),
+        FORMAT_V4 => Some(without(&ANALYTICS_FILES)),
+        FORMAT_V3 => Some(without(&[&ANALYTICS_FILES[..], &TRACE_FILES[..]].concat())),
+        FORMAT_V2 => Some(without(&[&ANALYTICS_FILES[..], &QUALITY_FILES[..], &TRACE_FILES[..]].concat())),
+        FORMAT_V1 => Some(without(
+            &[&ANALYTICS_FILES[..], &QUALITY_FILES[..], &TRACE_FILES[..], &["descriptors.ndjson"]].concat(),
+        )),
         _ => None,
     }
 }
@@ -289,16 +301,19 @@ mod tests {
 
     #[test]
     fn older_formats_hold_fewer_files_in_the_same_order() {
-        let v4 = files_of(FORMAT).unwrap();
+        let v5 = files_of(FORMAT).unwrap();
+        let v4 = files_of(FORMAT_V4).unwrap();
         let v3 = files_of(FORMAT_V3).unwrap();
         let v2 = files_of(FORMAT_V2).unwrap();
         let v1 = files_of(FORMAT_V1).unwrap();
+        assert_eq!(v5.len(), 28);
+        assert_eq!(v4, v5.iter().copied().filter(|f| !ANALYTICS_FILES.contains(f)).collect::<Vec<_>>());
         assert_eq!(v4.len(), 25);
         assert_eq!(v3, v4.iter().copied().filter(|f| !TRACE_FILES.contains(f)).collect::<Vec<_>>());
         assert_eq!(v3.len(), 18);
         assert_eq!(v2, v3.iter().copied().filter(|f| !QUALITY_FILES.contains(f)).collect::<Vec<_>>());
         assert_eq!(v1, v2.iter().copied().filter(|f| *f != "descriptors.ndjson").collect::<Vec<_>>());
         assert_eq!(v2.len(), 10);
-        assert!(files_of("voltpass-backup/5").is_none());
+        assert!(files_of("voltpass-backup/6").is_none());
     }
 }
