@@ -9,6 +9,7 @@ mod negotiate;
 pub mod problem;
 pub mod ratelimit;
 mod routes;
+pub mod security;
 pub mod service;
 pub mod viewer;
 

@@ -318,3 +318,68 @@ async fn trace_explorer_in_a_real_browser() {
     assert!(browser.find_all(Locator::Css("section#origin")).await.unwrap().is_empty(), "no origin for others");
     browser.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn analytics_dashboard_in_a_real_browser() {
+    let store = store::open(&store::testing::fresh_sqlite_url()).await.unwrap();
+    let s = TestServer::start(store, Config { public_rate_limit: None, ..Config::default() }).await;
+    s.create_demo_models().await;
+    let doc = documents(DemoModel::EvNmc811Pack, 1, 5).remove(0);
+    let created: Value =
+        s.post("/api/v1/passports", Some(&s.admin)).json(&doc).send().await.unwrap().json().await.unwrap();
+    let passport = created["generalProductInformation"]["batteryPassportIdentifier"].as_str().unwrap().to_string();
+    // 40 cells of line L7 over four days, one with a far too high resistance.
+    let mut events = vec![
+        json!({"eventId": "lot", "type": "produced", "unit": {"id": "LOT-A7", "kind": "lot", "quantity": {"value": 10, "unit": "kg"}}}),
+    ];
+    for i in 0..40 {
+        let id = format!("C7-{i:02}");
+        let resistance = if i == 7 { 1.5 } else { 1.0 + 0.01 * (f64::from(i) * 1.3).cos() };
+        events.push(json!({"eventId": format!("p{i}"), "type": "produced", "unit": {"id": id, "kind": "cell", "line": "L7"}, "inputs": [{"id": "LOT-A7"}]}));
+        events.push(json!({"eventId": format!("t{i}"), "type": "tested", "unitId": id, "passed": i != 7,
+            "at": format!("2026-11-{:02}T08:00:00Z", 10 + i % 4),
+            "results": {"capacityAh": 50.0 + 0.1 * f64::from(i).sin(), "internalResistanceMohm": resistance}}));
+    }
+    let response = s.post("/api/v1/trace/events", Some(&s.operator)).json(&events).send().await.unwrap();
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let window = json!({"line": "L7", "from": "2026-11-01T00:00:00Z", "to": "2026-12-01T00:00:00Z"});
+    let response = s.post("/api/v1/analytics/eol/screenings", Some(&s.operator)).json(&window).send().await.unwrap();
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    // A cycle-life prediction for the passport, from a fixture cell.
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../analytics/fixtures/severson");
+    let cell = analytics::cycle_life::Dataset::load(&fixture).unwrap().cells.remove(0);
+    let path = format!("/api/v1/analytics/cycle-life?passportId={passport}");
+    assert_eq!(s.post(&path, Some(&s.admin)).json(&cell.early).send().await.unwrap().status(), 200);
+
+    let driver = chromedriver().await;
+    let browser = browser(&driver).await;
+    browser.goto(&format!("{}/analytics", s.base)).await.unwrap();
+    assert_eq!(browser.current_url().await.unwrap().path(), "/login", "signed-in readers only");
+    sign_in(&browser, &s, &s.operator, "/analytics").await;
+    let flagged = row_texts(&browser, "table.flagged-cells tbody tr").await;
+    assert!(flagged.iter().any(|r| r.contains("C7-07") && r.contains("internalResistanceMohm")), "{flagged:?}");
+    let held = row_texts(&browser, "table.held-units tbody tr").await;
+    assert!(held.iter().any(|r| r.starts_with("C7-07") && r.contains("end-of-line anomaly on line L7")), "{held:?}");
+    assert_eq!(browser.find_all(Locator::Css("svg.yield circle.measured")).await.unwrap().len(), 4, "four days");
+    let models = row_texts(&browser, "table.models tbody tr").await;
+    assert!(models.iter().any(|r| r.contains(analytics::cycle_life::embedded_model().name.as_str())), "{models:?}");
+    screenshot(&browser, "analytics").await;
+    // From the flagged cell to its genealogy page, which shows the hold.
+    browser.find(Locator::Css("table.flagged-cells tbody tr a")).await.unwrap().click().await.unwrap();
+    wait_for_url(&browser, "/trace/C7-07").await;
+    let hold = browser.find(Locator::Css("p.on-hold")).await.unwrap().text().await.unwrap();
+    assert!(hold.contains("On hold") && hold.contains("internalResistanceMohm"), "{hold}");
+    // The passport page shows the prediction to the operator, not to the public.
+    browser.goto(&format!("{}/p/{passport}", s.base)).await.unwrap();
+    let predicted = browser.find(Locator::Css("section#predictions")).await.unwrap().text().await.unwrap();
+    assert!(
+        predicted.contains("Predicted cycle life")
+            && predicted.contains(&analytics::cycle_life::embedded_model().version),
+        "{predicted}"
+    );
+    screenshot(&browser, "passport-predictions").await;
+    browser.delete_all_cookies().await.unwrap();
+    browser.goto(&format!("{}/p/{passport}", s.base)).await.unwrap();
+    assert!(browser.find_all(Locator::Css("section#predictions")).await.unwrap().is_empty(), "not for the public");
+    browser.close().await.unwrap();
+}

@@ -66,6 +66,7 @@ fn render(doc: &Value, audience: Audience, lang: Lang, history: &[HistoryEntry])
         qr_svg_path: "/p/urn:voltpass:0190f1a2b3c47d8e9f00112233445566/qr.svg",
         health_curve: &[],
         origin: None,
+        predictions: &[],
     };
     viewer::passport_page(&visible(doc, audience), &ctx)
 }

@@ -246,6 +246,7 @@ pub fn router(state: AppState) -> Router {
         .merge(bulk)
         .merge(aas)
         .fallback(pages::not_found)
+        .layer(axum::middleware::map_response(crate::security::headers))
         .with_state(state)
 }
 

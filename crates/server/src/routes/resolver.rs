@@ -283,6 +283,10 @@ async fn render(
                 Audience::Public => Vec::new(),
                 _ => state.service.health_curve(&passport.head.id).await?,
             };
+            let predictions = match audience {
+                Audience::Public => Vec::new(),
+                _ => state.service.passport_analytics(caller.actor_or_public(), &passport.head.id).await?,
+            };
             let origin = match audience {
                 Audience::Operator | Audience::Authority => origin(state, caller, &passport.head.id).await?,
                 _ => None,
@@ -300,6 +304,7 @@ async fn render(
                 qr_svg_path: &qr_path,
                 health_curve: &health_curve,
                 origin: origin.as_ref(),
+                predictions: &predictions,
             };
             (content_type, viewer::passport_page(&passport.document, &ctx).into())
         }

@@ -10,6 +10,7 @@ mod i18n;
 mod origin;
 mod pages;
 mod passport_page;
+mod predictions;
 pub mod quality;
 mod restricted;
 mod sections;
@@ -103,6 +104,8 @@ pub struct PageContext<'a> {
     /// The roll-up of the battery's pack with its provenance (lots, suppliers, factors), for readers who may see
     /// the genealogy; `None` for everyone else or when no traced pack is linked.
     pub origin: Option<&'a serde_json::Value>,
+    /// The passport's stored predictions and estimates, newest first (empty for the public).
+    pub predictions: &'a [store::AnalyticsResult],
 }
 
 /// What is left of a passport whose battery has ceased to exist (the body of a 410).

@@ -5,7 +5,7 @@
 use super::format::{Rows, address, date, date_time, items, link, qty, query_value, section, text};
 use super::i18n::{t, term};
 use super::pages::layout;
-use super::{PageContext, origin, restricted, sections};
+use super::{PageContext, origin, predictions, restricted, sections};
 use maud::{Markup, html};
 use passport::access::Audience;
 use serde_json::Value;
@@ -14,7 +14,7 @@ use time::format_description::well_known::Rfc3339;
 type SectionFn = fn(&Value, &PageContext) -> Option<Markup>;
 
 /// Section ids (also their heading keys) in page order.
-const SECTIONS: [(&str, SectionFn); 13] = [
+const SECTIONS: [(&str, SectionFn); 14] = [
     ("identity", identity),
     ("carbon-footprint", sections::carbon_footprint),
     ("recycled-content", sections::recycled_content),
@@ -26,6 +26,7 @@ const SECTIONS: [(&str, SectionFn); 13] = [
     ("composition", restricted::composition),
     ("state-of-health", restricted::state_of_health),
     ("test-reports", restricted::test_reports),
+    ("predictions", predictions::predictions),
     ("origin", origin::origin),
     ("history", history),
 ];
