@@ -4,6 +4,7 @@
 pub mod auth;
 mod body;
 pub mod import;
+pub mod jobs;
 pub mod mqtt;
 mod negotiate;
 pub mod problem;

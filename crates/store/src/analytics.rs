@@ -76,6 +76,14 @@ pub struct ResultFilter {
     pub flagged_only: bool,
 }
 
+/// Leases on background jobs, so that of several servers sharing a store one runs each job.
+#[async_trait]
+pub trait LeaseStore {
+    /// Takes or renews the lease on `job` for `holder` until `now + ttl`: true when `holder` holds it now (it was
+    /// free, expired, or already `holder`'s), false when another holder's lease runs.
+    async fn acquire_lease(&self, job: &str, holder: &str, now: OffsetDateTime, ttl: time::Duration) -> Result<bool>;
+}
+
 #[async_trait]
 pub trait AnalyticsStore {
     /// Registers a model; registering the same name and version again is a no-op when its training data hash is

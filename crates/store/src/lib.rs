@@ -23,7 +23,9 @@ mod trace;
 mod trace_rows;
 mod types;
 
-pub use analytics::{AnalyticsModelRow, AnalyticsResult, AnalyticsStore, RESULT_KINDS, ResultFilter, UnitHold};
+pub use analytics::{
+    AnalyticsModelRow, AnalyticsResult, AnalyticsStore, LeaseStore, RESULT_KINDS, ResultFilter, UnitHold,
+};
 pub use audit::{AuditCheckpoint, AuditEntry, AuditEvent, checkpoint_message};
 pub use grants::Grant;
 pub use postgres::PostgresStore;
@@ -110,6 +112,7 @@ pub trait Store:
     + TraceStore
     + TraceBackupStore
     + AnalyticsStore
+    + LeaseStore
     + Send
     + Sync
     + 'static

@@ -40,6 +40,7 @@ conformance!(
     quality_spc_state_and_alarms,
     quality_sampling_and_lab_results,
     trace_genealogy_round_trip,
+    job_leases_go_to_one_holder,
 );
 
 #[tokio::test]

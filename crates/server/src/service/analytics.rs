@@ -117,6 +117,17 @@ pub struct LineYield {
     pub forecast: YieldForecast,
 }
 
+/// What is stored of one prediction for a passport (besides its input and output).
+struct PassportResult<'a> {
+    kind: &'static str,
+    passport_id: &'a str,
+    model: &'a ModelRef,
+    /// Outside the model's training range, or an extrapolation the data cannot support.
+    flagged: bool,
+    /// The figures the audit entry names.
+    summary: Value,
+}
+
 fn sha256_of(value: &impl Serialize) -> String {
     let json = serde_json::to_value(value).unwrap_or(Value::Null);
     passport::hash::sha256_hex(passport::hash::canonical_json(&json).as_bytes())
@@ -363,25 +374,10 @@ impl PassportService {
         let Some(passport_id) = passport_id else {
             return Ok(CycleLifeOutcome { prediction, model: reference, result_id: None });
         };
-        let now = OffsetDateTime::now_utc();
-        let id = new_id();
-        let row = AnalyticsResult {
-            id: id.clone(),
-            kind: "cycle-life".into(),
-            subject: passport_id.to_string(),
-            line: None,
-            run_id: id.clone(),
-            model_name: reference.name.clone(),
-            model_version: reference.version.clone(),
-            input_sha256: sha256_of(&input),
-            output: serde_json::to_value(&prediction).map_err(|e| ServiceError::Internal(e.to_string()))?,
-            flagged: !prediction.outside_training_range.is_empty(),
-            actor_id: actor.id.clone(),
-            created_at: now,
-        };
-        let detail = json!({"resultId": id, "model": prediction.model, "cycleLife": prediction.cycle_life});
-        let audit = vec![AuditEvent::new(&actor.id, "analytics.cycle-life", passport_id, detail)];
-        self.store.write_analytics(std::slice::from_ref(&row), &[], audit, now).await?;
+        let flagged = !prediction.outside_training_range.is_empty();
+        let summary = json!({"model": prediction.model, "cycleLife": prediction.cycle_life});
+        let record = PassportResult { kind: "cycle-life", passport_id, model: &reference, flagged, summary };
+        let id = self.record_for_passport(actor, record, &input, &prediction).await?;
         Ok(CycleLifeOutcome { prediction, model: reference, result_id: Some(id) })
     }
 
@@ -413,25 +409,10 @@ impl PassportService {
             json!({"eolFraction": eol_fraction, "interval": config.interval, "bootstrap": config.bootstrap});
         let reference =
             self.registered(HEALTH_MODEL.0, HEALTH_MODEL.1, "none (fitted per battery)", parameters).await?;
-        let now = OffsetDateTime::now_utc();
-        let id = new_id();
-        let row = AnalyticsResult {
-            id: id.clone(),
-            kind: "state-of-health".into(),
-            subject: passport_id.to_string(),
-            line: None,
-            run_id: id.clone(),
-            model_name: reference.name.clone(),
-            model_version: reference.version.clone(),
-            input_sha256: sha256_of(&readings),
-            output: serde_json::to_value(&estimate).map_err(|e| ServiceError::Internal(e.to_string()))?,
-            flagged: !estimate.extrapolation_supported,
-            actor_id: actor.id.clone(),
-            created_at: now,
-        };
-        let detail = json!({"resultId": id, "soh": estimate.soh, "rul": estimate.rul});
-        let audit = vec![AuditEvent::new(&actor.id, "analytics.state-of-health", passport_id, detail)];
-        self.store.write_analytics(std::slice::from_ref(&row), &[], audit, now).await?;
+        let summary = json!({"soh": estimate.soh, "rul": estimate.rul});
+        let flagged = !estimate.extrapolation_supported;
+        let record = PassportResult { kind: "state-of-health", passport_id, model: &reference, flagged, summary };
+        let id = self.record_for_passport(actor, record, &readings, &estimate).await?;
         Ok(HealthOutcome {
             passport_id: passport_id.to_string(),
             rated_capacity_ah: rated,
@@ -441,6 +422,37 @@ impl PassportService {
             model: reference,
             result_id: id,
         })
+    }
+
+    /// Stores one prediction or estimate for a passport, with its input's hash and an audit entry; returns its id.
+    async fn record_for_passport(
+        &self,
+        actor: &Actor,
+        record: PassportResult<'_>,
+        input: &impl Serialize,
+        output: &impl Serialize,
+    ) -> Result<String> {
+        let (id, now) = (new_id(), OffsetDateTime::now_utc());
+        let row = AnalyticsResult {
+            id: id.clone(),
+            kind: record.kind.to_string(),
+            subject: record.passport_id.to_string(),
+            line: None,
+            run_id: id.clone(),
+            model_name: record.model.name.clone(),
+            model_version: record.model.version.clone(),
+            input_sha256: sha256_of(input),
+            output: serde_json::to_value(output).map_err(|e| ServiceError::Internal(e.to_string()))?,
+            flagged: record.flagged,
+            actor_id: actor.id.clone(),
+            created_at: now,
+        };
+        let mut detail = record.summary;
+        detail["resultId"] = json!(id);
+        let action = format!("analytics.{}", record.kind);
+        let audit = vec![AuditEvent::new(&actor.id, &action, record.passport_id, detail)];
+        self.store.write_analytics(std::slice::from_ref(&row), &[], audit, now).await?;
+        Ok(id)
     }
 
     /// A passport's predictions and estimates, newest first: for its operator, administrators, authorities and

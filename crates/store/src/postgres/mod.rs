@@ -42,6 +42,7 @@ fn migrator() -> Migrator {
         ("sampling", include_str!("../../migrations/postgres/0006_sampling.sql")),
         ("trace", include_str!("../../migrations/postgres/0007_trace.sql")),
         ("analytics", include_str!("../../migrations/postgres/0008_analytics.sql")),
+        ("leases", include_str!("../../migrations/postgres/0009_leases.sql")),
     ])
 }
 
@@ -230,7 +231,8 @@ impl Store for PostgresStore {
         .bind(&meta.reason)
         .bind(meta.created_at)
         .execute(&mut *tx)
-        .await?;
+        .await
+        .map_err(|e| version_taken(e, "model", &new.model_id, new.expected_version.unwrap_or(current_version)))?;
         let detail =
             serde_json::json!({"version": meta.version, "contentHash": meta.content_hash, "reason": meta.reason});
         let event = AuditEvent::new(&meta.actor_id, "model.append", &new.model_id, detail);
@@ -493,7 +495,8 @@ async fn check_battery_ids_free(tx: &mut sqlx::Transaction<'_, Postgres>, create
 /// Moves a passport's head to the next version if it is still at the expected one; returns the old hash.
 async fn bump_head(tx: &mut sqlx::Transaction<'_, Postgres>, p: &Prepared, now: OffsetDateTime) -> Result<String> {
     let h = &p.new.head;
-    let previous = sqlx::query("SELECT version, content_hash FROM passports WHERE id = $1")
+    // Locked until commit: a writer on another server waits here, then sees the version this one wrote.
+    let previous = sqlx::query("SELECT version, content_hash FROM passports WHERE id = $1 FOR UPDATE")
         .bind(&h.id)
         .fetch_optional(&mut **tx)
         .await?;
@@ -527,6 +530,17 @@ async fn bump_head(tx: &mut sqlx::Transaction<'_, Postgres>, p: &Prepared, now: 
     .execute(&mut **tx)
     .await?;
     Ok(previous.try_get("content_hash")?)
+}
+
+/// Another server's writer took this version number between our read and our insert: a version conflict, as if
+/// the read had seen it.
+fn version_taken(e: sqlx::Error, kind: &'static str, id: &str, expected: i64) -> StoreError {
+    match &e {
+        sqlx::Error::Database(db) if db.code().as_deref() == Some("23505") => {
+            StoreError::VersionConflict { kind, id: id.to_string(), expected, current: expected + 1 }
+        }
+        _ => e.into(),
+    }
 }
 
 /// A concurrent writer won the race for a battery identifier: report it like the pre-check would.

@@ -2,7 +2,7 @@
 
 use super::restore::{insert_chunked, page};
 use super::{INSERT_CHUNK, SqliteStore, trust::chain_audit};
-use crate::analytics::{AnalyticsModelRow, AnalyticsResult, AnalyticsStore, ResultFilter, UnitHold};
+use crate::analytics::{AnalyticsModelRow, AnalyticsResult, AnalyticsStore, LeaseStore, ResultFilter, UnitHold};
 use crate::{AuditEvent, Result, StoreError};
 use async_trait::async_trait;
 use sqlx::sqlite::SqliteRow;
@@ -233,5 +233,25 @@ impl AnalyticsStore for SqliteStore {
         insert_chunked!(self, rows, HOLD_INSERT, |row, h| {
             push_hold(&mut row, h);
         })
+    }
+}
+
+#[async_trait]
+impl LeaseStore for SqliteStore {
+    async fn acquire_lease(&self, job: &str, holder: &str, now: OffsetDateTime, ttl: time::Duration) -> Result<bool> {
+        // One statement: insert, or take over an expired lease, or renew our own; another holder's running
+        // lease matches no row and changes nothing.
+        let taken = sqlx::query(
+            "INSERT INTO job_leases (job, holder, expires_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (job) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+             WHERE job_leases.holder = excluded.holder OR job_leases.expires_at <= ?4",
+        )
+        .bind(job)
+        .bind(holder)
+        .bind(now + ttl)
+        .bind(now)
+        .execute(&self.writer)
+        .await?;
+        Ok(taken.rows_affected() == 1)
     }
 }

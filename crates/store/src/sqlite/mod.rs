@@ -45,6 +45,7 @@ fn migrator() -> Migrator {
         ("sampling", include_str!("../../migrations/sqlite/0006_sampling.sql")),
         ("trace", include_str!("../../migrations/sqlite/0007_trace.sql")),
         ("analytics", include_str!("../../migrations/sqlite/0008_analytics.sql")),
+        ("leases", include_str!("../../migrations/sqlite/0009_leases.sql")),
     ])
 }
 

@@ -96,3 +96,18 @@ pub async fn analytics_records_round_trip(store: Arc<dyn Store>, empty: Arc<dyn 
     // Append-only: an existing id cannot be written again.
     assert!(store.write_analytics(&results[..1], &[], Vec::new(), t0).await.is_err());
 }
+
+/// A job's lease: the first holder gets it and renews it, another holder waits until it expires, then takes it.
+pub async fn job_leases_go_to_one_holder(store: Arc<dyn Store>) {
+    let t0 = datetime!(2026-11-01 00:00 UTC);
+    let ttl = time::Duration::seconds(60);
+    assert!(store.acquire_lease("rollup-refresh", "server-a", t0, ttl).await.unwrap());
+    assert!(!store.acquire_lease("rollup-refresh", "server-b", t0 + time::Duration::seconds(30), ttl).await.unwrap());
+    assert!(store.acquire_lease("checkpoints", "server-b", t0, ttl).await.unwrap(), "leases are per job");
+    // Renewed by its holder, the lease runs on: b still waits past the first expiry.
+    assert!(store.acquire_lease("rollup-refresh", "server-a", t0 + time::Duration::seconds(50), ttl).await.unwrap());
+    assert!(!store.acquire_lease("rollup-refresh", "server-b", t0 + time::Duration::seconds(70), ttl).await.unwrap());
+    // a stops renewing (it died): once the lease has expired, b takes it, and a no longer holds it.
+    assert!(store.acquire_lease("rollup-refresh", "server-b", t0 + time::Duration::seconds(111), ttl).await.unwrap());
+    assert!(!store.acquire_lease("rollup-refresh", "server-a", t0 + time::Duration::seconds(112), ttl).await.unwrap());
+}

@@ -9,7 +9,7 @@ pub mod genealogy;
 pub mod quality;
 pub mod registry;
 pub mod restore;
-pub use analytics::analytics_records_round_trip;
+pub use analytics::{analytics_records_round_trip, job_leases_go_to_one_holder};
 pub use genealogy::trace_genealogy_round_trip;
 pub use quality::{
     quality_coas_revisions_and_decisions, quality_sampling_and_lab_results, quality_spc_state_and_alarms,

@@ -2,6 +2,7 @@ use anyhow::Context;
 use clap::Args as ClapArgs;
 use server::{AppState, Config, RateLimit};
 use std::num::NonZeroU32;
+use std::time::Duration;
 
 use super::open_store;
 
@@ -146,18 +147,21 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         println!("readings over MQTT: {url}, topics {}/<passport id>", args.mqtt_topic);
         println!("production events over MQTT: {url}, topics {}/<operator id>", args.mqtt_trace_topic);
     }
+    // Background jobs run on one server at a time when several share the store (a lease per job).
+    let holder = server::jobs::holder_id();
+    let seconds = std::time::Duration::from_secs;
     if args.checkpoint_interval_s > 0 {
-        spawn_checkpoints(store.clone(), std::time::Duration::from_secs(args.checkpoint_interval_s));
+        spawn_checkpoints(store.clone(), holder.clone(), seconds(args.checkpoint_interval_s));
     }
     if args.trace_retry_interval_s > 0 {
         let system =
             super::system_actor(&store, "local:trace-retry".into(), "held production event retries".into()).await?;
-        spawn_trace_retries(state.service.clone(), system, std::time::Duration::from_secs(args.trace_retry_interval_s));
+        spawn_trace_retries(state.service.clone(), system, holder.clone(), seconds(args.trace_retry_interval_s));
     }
     if args.rollup_interval_s > 0 {
         let system = super::system_actor(&store, "local:rollup".into(), "model roll-up recomputation".into()).await?;
-        let every = std::time::Duration::from_secs(args.rollup_interval_s);
-        spawn_rollup_refresh(state.service.clone(), system, state.config.footprint_factors.clone(), every);
+        let factors = state.config.footprint_factors.clone();
+        spawn_rollup_refresh(state.service.clone(), system, factors, holder, seconds(args.rollup_interval_s));
     }
     let listener =
         tokio::net::TcpListener::bind(&args.addr).await.with_context(|| format!("cannot listen on {}", args.addr))?;
@@ -166,12 +170,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 }
 
 /// Retries held production events now and then, so they do not wait for their operator's next batch.
-fn spawn_trace_retries(service: server::PassportService, system: store::Actor, every: std::time::Duration) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        tick.tick().await;
-        loop {
-            tick.tick().await;
+fn spawn_trace_retries(service: server::PassportService, system: store::Actor, holder: String, every: Duration) {
+    let store = service.store().clone();
+    server::jobs::spawn_leased(store, "trace-retries", holder, every, move || {
+        let (service, system) = (service.clone(), system.clone());
+        async move {
             match service.retry_trace_backlog(&system).await {
                 Ok(0) => {}
                 Ok(released) => tracing::info!(released, "held production events applied"),
@@ -186,13 +189,13 @@ fn spawn_rollup_refresh(
     service: server::PassportService,
     system: store::Actor,
     factors: trace::rollup::FootprintFactors,
-    every: std::time::Duration,
+    holder: String,
+    every: Duration,
 ) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        tick.tick().await;
-        loop {
-            tick.tick().await;
+    let store = service.store().clone();
+    server::jobs::spawn_leased(store, "rollup-refresh", holder, every, move || {
+        let (service, system, factors) = (service.clone(), system.clone(), factors.clone());
+        async move {
             match service.refresh_model_rollups(&system, &factors).await {
                 Ok(0) => {}
                 Ok(written) => tracing::info!(written, "model roll-ups recomputed"),
@@ -203,12 +206,10 @@ fn spawn_rollup_refresh(
 }
 
 /// Signs the audit chain head now and then, so a rewritten history cannot match a checkpoint.
-fn spawn_checkpoints(store: std::sync::Arc<dyn store::Store>, every: std::time::Duration) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        tick.tick().await;
-        loop {
-            tick.tick().await;
+fn spawn_checkpoints(store: std::sync::Arc<dyn store::Store>, holder: String, every: Duration) {
+    server::jobs::spawn_leased(store.clone(), "audit-checkpoints", holder, every, move || {
+        let store = store.clone();
+        async move {
             match server::service::audit::checkpoint(&store).await {
                 Ok(Some(c)) => tracing::info!(seq = c.seq, "audit checkpoint signed"),
                 Ok(None) => {}
