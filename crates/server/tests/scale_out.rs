@@ -124,3 +124,39 @@ async fn two_servers_on_one_postgres_lose_no_update() {
     assert!(report.is_intact(), "{:?}", report.findings);
     assert_eq!(report.passport_versions as usize, passports.len() * (per_passport + 1));
 }
+
+/// Two servers take material from the same lot at the same moment, each within what the lot has but together
+/// beyond it: one batch goes through, the other is refused, every time.
+#[tokio::test]
+async fn two_servers_never_take_more_than_a_lot_had() {
+    let Some(url) = store::testing::fresh_postgres_url().await else { return };
+    let (first, second) = (store::open(&url).await.unwrap(), store::open(&url).await.unwrap());
+    let operator = store::Actor {
+        id: "actor:line".into(),
+        name: "line".into(),
+        role: store::Role::EconomicOperator,
+        organisation: Some("BPNL-MAKER".into()),
+        subrole: None,
+    };
+    first.create_actor(&operator).await.unwrap();
+    let (a, b) = (server::PassportService::new(first), server::PassportService::new(second));
+    let events = |line: &str| trace::event::read_ndjson(line).unwrap();
+    for round in 0..8 {
+        let lot = format!(
+            r#"{{"eventId":"lot-{round}","type":"produced","unit":{{"id":"LOT-{round}","kind":"lot","quantity":{{"value":1000,"unit":"kg"}}}}}}"#
+        );
+        a.ingest_trace(&operator, events(&lot)).await.unwrap();
+        let take = |side: &str| {
+            format!(
+                r#"{{"eventId":"b-{round}-{side}","type":"produced","unit":{{"id":"B-{round}-{side}","kind":"batch"}},"inputs":[{{"id":"LOT-{round}","quantity":{{"value":600,"unit":"kg"}}}}]}}"#
+            )
+        };
+        let (x, y) =
+            tokio::join!(a.ingest_trace(&operator, events(&take("a"))), b.ingest_trace(&operator, events(&take("b"))));
+        let refused = match (x, y) {
+            (Ok(_), Err(refused)) | (Err(refused), Ok(_)) => refused,
+            (x, y) => panic!("round {round}: exactly one batch goes through: {x:?} / {y:?}"),
+        };
+        assert!(refused.to_string().contains("LOT-"), "round {round}: {refused}");
+    }
+}

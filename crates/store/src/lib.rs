@@ -44,6 +44,7 @@ pub use signing::{IssuerKeyRecord, VersionSignature, VersionSigner};
 pub use sqlite::SqliteStore;
 pub use trace::{
     BacklogEvent, LineDay, ModelSources, StoredEdge, StoredResult, StoredSource, StoredUnit, TraceStore, TraceWrite,
+    WriterLock,
 };
 pub use trace_rows::{TraceBackupStore, TraceEventRow, TraceUnitRow, TraceUsageRow};
 pub use types::*;

@@ -125,6 +125,9 @@ pub struct LineDay {
     pub passed: i64,
 }
 
+/// Held while a genealogy batch is checked and written; dropping it lets the next writer in.
+pub struct WriterLock(pub Box<dyn Send + Sync>);
+
 /// What the packs of one battery model were made of, summed over the packs.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ModelSources {
@@ -189,6 +192,10 @@ pub struct TraceWrite {
 pub trait TraceStore {
     /// Writes a planned batch; applied events leave the backlog.
     async fn write_trace(&self, write: TraceWrite) -> Result<()>;
+    /// Serialises genealogy writers across every server on this store, from reading what a batch names to
+    /// writing its plan (the quantity and assembly checks read, then write): held until the guard is dropped.
+    /// A no-op where one process owns the store (SQLite; the service's own lock serialises its writers).
+    async fn lock_trace_writer(&self) -> Result<WriterLock>;
     /// These units (those that exist).
     async fn trace_units(&self, ids: &[String]) -> Result<Vec<StoredUnit>>;
     /// Which of these event ids were applied before.

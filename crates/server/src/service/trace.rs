@@ -215,6 +215,7 @@ impl PassportService {
     pub async fn ingest_trace(&self, actor: &Actor, events: Vec<(usize, TraceEvent)>) -> Result<TraceReceipt> {
         let operator = trace_writer(actor)?;
         let _one_writer = self.trace_lock.lock().await;
+        let _one_writer_of_all_servers = self.store.lock_trace_writer().await?;
         let backlog: Vec<BacklogEvent> = self
             .store
             .trace_backlog(Some("held"), BACKLOG_RETRY)

@@ -28,6 +28,30 @@ const UNIT_SELECT: &str = "SELECT u.id, u.kind, u.unit_type, u.model, u.line, u.
             WHERE e.input_id = u.id AND e.output_kind IN ('module', 'pack') LIMIT 1) END AS assembled_into
     FROM trace_units u LEFT JOIN trace_usage g ON g.unit_id = u.id WHERE u.id IN ";
 
+/// The session-level advisory lock key of genealogy writers (any constant other locks do not use).
+const TRACE_WRITER_LOCK: i64 = 0x766f_6c74_7472_6163; // "volttrac"
+
+/// A pooled connection holding the genealogy writers' advisory lock: unlocked (off the async caller's path) when
+/// dropped, and closed instead of returned to the pool if unlocking fails, which ends the session and its lock.
+struct AdvisoryLock(Option<sqlx::pool::PoolConnection<Postgres>>);
+
+impl Drop for AdvisoryLock {
+    fn drop(&mut self) {
+        let Some(mut connection) = self.0.take() else { return };
+        let unlock = async move {
+            let unlocked =
+                sqlx::query("SELECT pg_advisory_unlock($1)").bind(TRACE_WRITER_LOCK).execute(&mut *connection).await;
+            if unlocked.is_err() {
+                let _ = connection.detach();
+            }
+        };
+        // The pool lives on a runtime; there is one wherever a store was used.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(unlock);
+        }
+    }
+}
+
 fn unit_from(row: &PgRow) -> Result<StoredUnit> {
     // The usage columns come from a LEFT JOIN: absent for units nothing was taken from yet.
     let usage = match row.try_get::<Option<f64>, _>("used")? {
@@ -272,6 +296,12 @@ async fn record_events(tx: &mut Transaction<'_, Postgres>, write: &TraceWrite) -
 
 #[async_trait]
 impl TraceStore for PostgresStore {
+    async fn lock_trace_writer(&self) -> Result<crate::WriterLock> {
+        let mut connection = self.pool.acquire().await?;
+        sqlx::query("SELECT pg_advisory_lock($1)").bind(TRACE_WRITER_LOCK).execute(&mut *connection).await?;
+        Ok(crate::WriterLock(Box::new(AdvisoryLock(Some(connection)))))
+    }
+
     async fn write_trace(&self, write: TraceWrite) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         insert_units(&mut tx, &write).await?;

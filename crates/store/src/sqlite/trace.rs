@@ -271,6 +271,11 @@ async fn record_events(tx: &mut Transaction<'_, Sqlite>, write: &TraceWrite) -> 
 
 #[async_trait]
 impl TraceStore for SqliteStore {
+    async fn lock_trace_writer(&self) -> Result<crate::WriterLock> {
+        // One process writes an SQLite file; the service's own lock serialises its writers.
+        Ok(crate::WriterLock(Box::new(())))
+    }
+
     async fn write_trace(&self, write: TraceWrite) -> Result<()> {
         let mut tx = self.writer.begin().await?;
         insert_units(&mut tx, &write).await?;
