@@ -60,7 +60,16 @@ pub struct Config {
     pub coa_on_time_days: u32,
     /// Plant, distribution and end-of-life factors and performance classes of the carbon footprint roll-up.
     pub footprint_factors: trace::rollup::FootprintFactors,
+    /// Longest time a request may take to be answered, body upload included (longer: 408); bulk writes excepted.
+    pub request_timeout: std::time::Duration,
+    /// The same for bulk writes (`passports:bulk`, NDJSON readings, production events).
+    pub bulk_timeout: std::time::Duration,
 }
+
+/// Default time limit of a request (30 s): a slow client cannot hold a connection and a task for long.
+pub const DEFAULT_REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+/// Default time limit of a bulk write (30 min: 256 MiB of NDJSON over a slow link).
+pub const DEFAULT_BULK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30 * 60);
 
 /// Default memory for cached public answers (256 MiB: the public JSON of ~40,000 passports).
 pub const DEFAULT_PUBLIC_CACHE_BYTES: u64 = 256 * 1024 * 1024;
@@ -88,6 +97,8 @@ impl Default for Config {
             scorecard_weights: quality::scorecard::Weights::default(),
             footprint_factors: trace::rollup::FootprintFactors::default(),
             coa_on_time_days: service::scorecard::DEFAULT_ON_TIME_DAYS,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            bulk_timeout: DEFAULT_BULK_TIMEOUT,
         }
     }
 }

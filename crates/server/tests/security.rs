@@ -106,3 +106,38 @@ async fn every_route_demands_its_key_and_role() {
     }
     assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
 }
+
+/// A request whose body does not arrive in time is answered 408 (a slow client cannot hold a connection and a
+/// task); bulk writes have their own, longer limit.
+#[tokio::test]
+async fn a_request_that_takes_too_long_is_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let store = store::open(&store::testing::fresh_sqlite_url()).await.unwrap();
+    let limit = std::time::Duration::from_millis(300);
+    let config = Config { request_timeout: limit, public_rate_limit: None, ..Config::default() };
+    let s = TestServer::start(store, config).await;
+    let send_slowly = |path: &str, first: &str, rest: &str| {
+        let (address, key) = (s.base.trim_start_matches("http://").to_string(), s.admin.clone());
+        let (path, first, rest) = (path.to_string(), first.to_string(), rest.to_string());
+        async move {
+            let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+            let head = format!(
+                "POST {path} HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer {key}\r\nContent-Type: application/x-ndjson\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{first}",
+                first.len() + rest.len()
+            );
+            stream.write_all(head.as_bytes()).await.unwrap();
+            tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+            let _ = stream.write_all(rest.as_bytes()).await;
+            let mut answer = Vec::new();
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(10), stream.read_to_end(&mut answer)).await;
+            String::from_utf8_lossy(&answer).to_string()
+        }
+    };
+    let cut = send_slowly("/api/v1/models", "{\"modelId\": \"M-SLOW\",", " \"reason\": \"x\"}").await;
+    assert!(cut.starts_with("HTTP/1.1 408"), "{cut}");
+    // Bulk production events may take longer than the single-request limit.
+    let line = r#"{"eventId":"slow-lot","type":"produced","unit":{"id":"LOT-SLOW","kind":"lot","quantity":{"value":1,"unit":"kg"}}}"#;
+    let (first, rest) = line.split_at(40);
+    let bulk = send_slowly("/api/v1/trace/events", first, &format!("{rest}\n")).await;
+    assert!(bulk.starts_with("HTTP/1.1 200"), "{bulk}");
+}

@@ -22,8 +22,9 @@ mod trust;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::routing::{any, get, post};
+use tower_http::timeout::TimeoutLayer;
 use utoipa::OpenApi;
 
 use crate::AppState;
@@ -216,7 +217,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/passports/{id}/readings", post(readings::add_readings))
         .route("/api/v1/readings", post(readings::add_readings_bulk))
         .route("/api/v1/trace/events", post(trace::ingest_events))
-        .layer(DefaultBodyLimit::max(bulk_limit));
+        .layer(DefaultBodyLimit::max(bulk_limit))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, state.config.bulk_timeout));
     // What the public reaches from a QR code: rate limited per client address when configured.
     let mut public = Router::new()
         .route("/p/{id}", get(resolver::resolve))
@@ -243,9 +245,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/schemas/ecoa.json", get(coas::ecoa_schema))
         .merge(public)
         .merge(api)
-        .merge(bulk)
         .merge(aas)
         .fallback(pages::not_found)
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, state.config.request_timeout))
+        .merge(bulk)
         .layer(axum::middleware::map_response(crate::security::headers))
         .with_state(state)
 }
