@@ -1,5 +1,5 @@
-//! The `voltpass` binary end to end: keys, import, export, and durability of acknowledged writes (passports and
-//! readings) across kill -9.
+//! The `voltpass` binary end to end: keys, import, export, and durability of acknowledged writes (passports,
+//! readings, production events) across kill -9, once and in twenty rounds at random moments.
 
 use passport::demo::{self, DemoModel};
 use passport::fixtures::{item_body, model_body};
@@ -393,4 +393,164 @@ fn serve_refuses_footprint_factors_it_cannot_read() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("is not a set of footprint factors") && stderr.contains("missing field"), "{stderr}");
+}
+
+/// What the writers of one crash round sent and what the server acknowledged.
+#[derive(Default)]
+struct Sent {
+    passports: Vec<String>,
+    readings: Vec<i64>,
+    /// Every production-event batch sent: its cell ids, and whether it was acknowledged.
+    batches: Vec<(Vec<String>, bool)>,
+}
+
+/// Writes until the server dies: passports one by one, readings in NDJSON batches, production events in batches
+/// of a process batch and 20 cells.
+async fn write_until_killed(base: String, key: String, passport: String, round: usize) -> Sent {
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
+    let mut sent = Sent::default();
+    let mut docs = demo::passports(10_000, 100 + round as u64)
+        .filter(|d| d["generalProductInformation"]["batteryCategory"] == "stationary");
+    for n in 0.. {
+        // A passport.
+        let Some(doc) = docs.next() else { break };
+        let Ok(response) =
+            client.post(format!("{base}/api/v1/passports")).bearer_auth(&key).json(&item_body(&doc)).send().await
+        else {
+            break;
+        };
+        if response.status() == 201 {
+            sent.passports.push(
+                response.headers()["location"].to_str().unwrap().trim_start_matches("/api/v1/passports/").to_string(),
+            );
+        }
+        // Ten readings.
+        let at0 = 1_780_000_000_000 + (round * 1_000_000 + n * 10) as i64 * 1_000;
+        let lines: String = (0..10)
+            .map(|i| {
+                let at =
+                    time::OffsetDateTime::from_unix_timestamp_nanos((at0 + i * 1_000) as i128 * 1_000_000).unwrap();
+                let at = at.format(&time::format_description::well_known::Rfc3339).unwrap();
+                format!(
+                    "{}\n",
+                    serde_json::json!({"metric": "stateOfCharge", "at": at, "value": 50, "source": "crash"})
+                )
+            })
+            .collect();
+        let readings = client
+            .post(format!("{base}/api/v1/passports/{passport}/readings"))
+            .bearer_auth(&key)
+            .header("content-type", "application/x-ndjson")
+            .body(lines)
+            .send()
+            .await;
+        match readings {
+            Ok(r) if r.status() == 200 => sent.readings.extend((0..10).map(|i| at0 + i * 1_000)),
+            Ok(_) => {}
+            Err(_) => break,
+        }
+        // A process batch and its 20 cells.
+        let batch = format!("B-{round}-{n}");
+        let cells: Vec<String> = (0..20).map(|c| format!("C-{round}-{n}-{c}")).collect();
+        let mut events =
+            vec![serde_json::json!({"eventId": batch, "type": "produced", "unit": {"id": batch, "kind": "batch"},
+            "inputs": [{"id": "LOT-CRASH", "quantity": {"value": 1, "unit": "g"}}]})];
+        events.extend(cells.iter().map(|c| serde_json::json!({"eventId": c, "type": "produced", "unit": {"id": c, "kind": "cell"}, "inputs": [{"id": batch}]})));
+        let trace = client.post(format!("{base}/api/v1/trace/events")).bearer_auth(&key).json(&events).send().await;
+        let acknowledged = matches!(&trace, Ok(r) if r.status() == 200);
+        let mut ids = cells;
+        ids.push(batch);
+        sent.batches.push((ids, acknowledged));
+        if trace.is_err() {
+            break;
+        }
+    }
+    sent
+}
+
+/// Twenty rounds of writes (passports, readings, production events) cut by kill -9 at a random moment: after
+/// each restart every acknowledged write is there, no batch of production events is half there, and the
+/// whole store verifies.
+#[tokio::test(flavor = "multi_thread")]
+async fn kill_9_at_random_moments_loses_no_acknowledged_write() {
+    use rand::{Rng, SeedableRng};
+    let dir = temp_dir();
+    let db = db_url(&dir);
+    let key = create_key(&db, "admin");
+    let client = reqwest::Client::new();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(9);
+
+    // A model, a passport for the readings, and a lot for the batches.
+    let mut server = start_server(&db);
+    let base = server.base.clone();
+    let model =
+        client.post(format!("{base}/api/v1/models")).bearer_auth(&key).json(&model_body(DemoModel::StationaryLfp));
+    assert_eq!(model.send().await.unwrap().status(), 201);
+    let doc =
+        demo::passports(3, 9).find(|d| d["generalProductInformation"]["batteryCategory"] == "stationary").unwrap();
+    let created =
+        client.post(format!("{base}/api/v1/passports")).bearer_auth(&key).json(&item_body(&doc)).send().await.unwrap();
+    let passport = created.headers()["location"].to_str().unwrap().trim_start_matches("/api/v1/passports/").to_string();
+    let lot = serde_json::json!([{"eventId": "lot", "type": "produced", "unit": {"id": "LOT-CRASH", "kind": "lot", "quantity": {"value": 1, "unit": "t"}}}]);
+    assert_eq!(
+        client.post(format!("{base}/api/v1/trace/events")).bearer_auth(&key).json(&lot).send().await.unwrap().status(),
+        200
+    );
+    server.kill_9();
+
+    let (mut passports, mut readings, mut batches) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..20 {
+        let mut server = start_server(&db);
+        let writer = tokio::spawn(write_until_killed(server.base.clone(), key.clone(), passport.clone(), round));
+        tokio::time::sleep(Duration::from_millis(rng.random_range(150..900))).await;
+        server.kill_9();
+        let sent = writer.await.unwrap();
+        passports.extend(sent.passports);
+        readings.extend(sent.readings);
+        batches.extend(sent.batches);
+    }
+    assert!(
+        passports.len() >= 20 && batches.len() >= 20,
+        "the rounds wrote: {} passports, {} batches",
+        passports.len(),
+        batches.len()
+    );
+
+    let store = store::open(&db).await.unwrap();
+    let heads = store.passport_heads(&passports).await.unwrap();
+    assert_eq!(heads.len(), passports.len(), "every passport acknowledged with 201 is there");
+    let query = store::ReadingQuery {
+        passport_id: passport.clone(),
+        metric: "stateOfCharge".into(),
+        from_ms: 0,
+        to_ms: i64::MAX / 2,
+        limit: 10_000_000,
+    };
+    let stored: std::collections::HashSet<i64> =
+        store.readings(&query).await.unwrap().into_iter().map(|r| r.at_ms).collect();
+    let lost = readings.iter().filter(|at| !stored.contains(at)).count();
+    assert_eq!(lost, 0, "of {} acknowledged readings, {lost} are missing", readings.len());
+    for (ids, acknowledged) in &batches {
+        let present = store.trace_units(ids).await.unwrap().len();
+        assert!(
+            present == 0 || present == ids.len(),
+            "a batch of production events is half there: {present} of {}",
+            ids.len()
+        );
+        assert!(!acknowledged || present == ids.len(), "an acknowledged batch is missing");
+    }
+    let acknowledged = batches.iter().filter(|(_, a)| *a).count();
+    eprintln!(
+        "20 kill -9 rounds: {} passports, {} readings and {acknowledged} of {} event batches acknowledged, all present",
+        passports.len(),
+        readings.len(),
+        batches.len()
+    );
+    let verified = voltpass(&["audit", "verify", "--db", &db]);
+    let report = String::from_utf8_lossy(&verified.stdout);
+    assert!(
+        verified.status.success() && report.starts_with("intact"),
+        "{report}{}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
 }
