@@ -168,6 +168,14 @@ impl From<ServiceError> for Problem {
                 p.retry_after = 2;
                 p
             }
+            StorageFull(detail) => {
+                tracing::error!(%detail, "the store's disk is full: writes fail until space is freed");
+                Problem::new(
+                    StatusCode::INSUFFICIENT_STORAGE,
+                    "storage-full",
+                    "the passport store is out of disk space: nothing was written; reads still work",
+                )
+            }
             Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; it has been logged")

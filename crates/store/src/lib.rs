@@ -71,6 +71,9 @@ pub enum StoreError {
     BadUrl(String),
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// The database's disk is full: nothing was written; what is stored stays readable.
+    #[error("the database's storage is full: {0}")]
+    StorageFull(String),
     #[error("database error: {0}")]
     Database(String),
 }
@@ -81,8 +84,18 @@ impl From<sqlx::Error> for StoreError {
             sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
                 StoreError::Unavailable(e.to_string())
             }
+            sqlx::Error::Database(db) if disk_full(db.as_ref()) => StoreError::StorageFull(db.message().to_string()),
             other => StoreError::Database(other.to_string()),
         }
+    }
+}
+
+/// SQLite's `SQLITE_FULL` (13, and its extended codes), PostgreSQL's `disk_full` (53100).
+fn disk_full(error: &dyn sqlx::error::DatabaseError) -> bool {
+    match error.code().as_deref() {
+        Some("53100") => true,
+        Some(code) => code.parse::<i32>().is_ok_and(|c| c & 0xff == 13),
+        None => false,
     }
 }
 

@@ -554,3 +554,78 @@ async fn kill_9_at_random_moments_loses_no_acknowledged_write() {
         String::from_utf8_lossy(&verified.stderr)
     );
 }
+
+/// A small tmpfs mounted for one test, unmounted when dropped.
+struct SmallDisk(PathBuf);
+
+impl SmallDisk {
+    /// Needs root (CI and the project's machines run tests as root).
+    fn mount(megabytes: u32) -> SmallDisk {
+        let dir = temp_dir();
+        let status = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={megabytes}m"), "tmpfs", dir.to_str().unwrap()])
+            .status()
+            .expect("run mount");
+        assert!(status.success(), "mounting a {megabytes} MiB tmpfs at {} needs root", dir.display());
+        SmallDisk(dir)
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+/// The SQLite file's disk fills up: writes are refused with 507 and a clear problem, nothing half-written, and
+/// the store stays readable and verifies.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_disk_refuses_writes_and_keeps_the_store_readable() {
+    let disk = SmallDisk::mount(6);
+    let db = db_url(&disk.0);
+    let key = create_key(&db, "admin");
+    let client = reqwest::Client::new();
+    let mut server = start_server(&db);
+    let base = server.base.clone();
+    let model =
+        client.post(format!("{base}/api/v1/models")).bearer_auth(&key).json(&model_body(DemoModel::StationaryLfp));
+    assert_eq!(model.send().await.unwrap().status(), 201);
+    let mut created = Vec::new();
+    let mut refusal = None;
+    for doc in demo::passports(20_000, 5).filter(|d| d["generalProductInformation"]["batteryCategory"] == "stationary")
+    {
+        let response = client
+            .post(format!("{base}/api/v1/passports"))
+            .bearer_auth(&key)
+            .json(&item_body(&doc))
+            .send()
+            .await
+            .unwrap();
+        match response.status().as_u16() {
+            201 => created.push(response.headers()["location"].to_str().unwrap().to_string()),
+            _ => {
+                refusal = Some((response.status().as_u16(), response.json::<Value>().await.unwrap()));
+                break;
+            }
+        }
+    }
+    let (status, problem) = refusal.expect("the 6 MiB disk fills up");
+    assert_eq!(status, 507, "{problem}");
+    assert_eq!(problem["type"], "https://voltpass.dev/problems/storage-full");
+    assert!(problem["detail"].as_str().unwrap().contains("out of disk space"), "{problem}");
+    assert!(created.len() > 50, "{} passports fitted", created.len());
+    // Reads still work, for every passport written before the disk filled up.
+    for location in [&created[0], created.last().unwrap()] {
+        let read = client.get(format!("{base}{location}")).bearer_auth(&key).send().await.unwrap();
+        assert_eq!(read.status(), 200);
+    }
+    server.kill_9();
+    let verified = voltpass(&["audit", "verify", "--db", &db]);
+    let report = String::from_utf8_lossy(&verified.stdout);
+    assert!(
+        verified.status.success() && report.starts_with("intact"),
+        "{report}{}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
+    assert!(report.contains(&format!("intact: {} passports", created.len())), "nothing half-written: {report}");
+}

@@ -70,6 +70,9 @@ pub enum ServiceError {
     Trace(Vec<::trace::plan::PlanError>),
     #[error("{0}")]
     Unavailable(String),
+    /// The store's disk is full: nothing of the request was written.
+    #[error("{0}")]
+    StorageFull(String),
     #[error("{0}")]
     Internal(String),
 }
@@ -85,6 +88,7 @@ impl From<StoreError> for ServiceError {
                 ServiceError::Invalid(vec![Violation::new(format!("{GPI}/predecessorPassports"), "predecessor", msg)])
             }
             StoreError::Unavailable(msg) => ServiceError::Unavailable(msg),
+            StoreError::StorageFull(msg) => ServiceError::StorageFull(msg),
             other => ServiceError::Internal(other.to_string()),
         }
     }
