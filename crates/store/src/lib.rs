@@ -85,8 +85,22 @@ impl From<sqlx::Error> for StoreError {
                 StoreError::Unavailable(e.to_string())
             }
             sqlx::Error::Database(db) if disk_full(db.as_ref()) => StoreError::StorageFull(db.message().to_string()),
+            sqlx::Error::Database(db) if connection_lost(db.as_ref()) => {
+                StoreError::Unavailable(db.message().to_string())
+            }
             other => StoreError::Database(other.to_string()),
         }
+    }
+}
+
+/// PostgreSQL going away or not taking connections: a connection exception (08xxx), an operator intervention
+/// (57P01 shutdown, 57P02 crash, 57P03 starting up), too many connections (53300), or a database closed to
+/// connections (55000 "not currently accepting connections"). The request can be retried; the pool reconnects.
+fn connection_lost(error: &dyn sqlx::error::DatabaseError) -> bool {
+    match error.code().as_deref() {
+        Some(code) if code.starts_with("08") || code.starts_with("57P0") || code == "53300" => true,
+        Some("55000") => error.message().contains("not currently accepting connections"),
+        _ => false,
     }
 }
 

@@ -35,3 +35,21 @@ pub fn fresh_sqlite_url() -> String {
     std::fs::create_dir_all(&dir).expect("create temp dir");
     format!("sqlite://{}", dir.join("voltpass.db").display())
 }
+
+/// Takes the PostgreSQL database at `url` away for `outage`, as a restart would for its clients: closes it to new
+/// connections, terminates every session on it, waits, and opens it again.
+pub async fn interrupt_postgres(url: &str, outage: std::time::Duration) {
+    use sqlx::Connection;
+    let base = std::env::var(PG_URL_VAR).expect("an interruption needs the PostgreSQL test URL");
+    let database = url.rsplit('/').next().expect("a database URL names its database").to_string();
+    let mut admin = sqlx::PgConnection::connect(&base).await.expect("connect as the test admin");
+    let alter = |open: bool| sqlx::AssertSqlSafe(format!("ALTER DATABASE {database} ALLOW_CONNECTIONS {open}"));
+    sqlx::query(alter(false)).execute(&mut admin).await.expect("close the database to connections");
+    sqlx::query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1")
+        .bind(&database)
+        .execute(&mut admin)
+        .await
+        .expect("terminate the sessions");
+    tokio::time::sleep(outage).await;
+    sqlx::query(alter(true)).execute(&mut admin).await.expect("open the database again");
+}
