@@ -6,6 +6,7 @@ mod ingest;
 mod quality;
 mod readings;
 mod resolve;
+mod soak;
 mod trace;
 
 use clap::Subcommand;
@@ -28,6 +29,9 @@ pub enum BenchCommand {
     /// End-of-line anomaly screening, cycle-life prediction, remaining useful life and line-yield forecasts on
     /// the reference datasets, each against its baseline; screening and prediction speed.
     Analytics(analytics::Args),
+    /// Minutes of mixed load on loopback (public resolves, reads, If-Match updates, readings, CoAs): rate, p99 and
+    /// memory every minute, no errors allowed.
+    Soak(soak::Args),
 }
 
 pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
@@ -39,6 +43,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Quality(args) => quality::run(args).await,
         BenchCommand::Trace(args) => trace::run(args).await,
         BenchCommand::Analytics(args) => analytics::run(args).await,
+        BenchCommand::Soak(args) => soak::run(args).await,
     }
 }
 
