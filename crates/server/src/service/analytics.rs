@@ -3,7 +3,7 @@
 //! and each line's first-pass yield with its forecast. Every result is stored with the model that made it (name,
 //! version, hash of its training data) and the hash of its input, attributed to the actor who asked.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use analytics::anomaly::{CellFeatures, CellScreening, ScreenConfig, Screening, screen};
 use analytics::cycle_life::{EarlyCycles, Model, Prediction};
@@ -309,29 +309,32 @@ impl PassportService {
         Ok(hold)
     }
 
+    /// Of these unit ids, the ones the reader may see (all for administrators and authorities).
+    async fn visible_units(&self, own: Option<&str>, ids: &[String]) -> Result<HashSet<String>> {
+        if own.is_none() {
+            return Ok(ids.iter().cloned().collect());
+        }
+        let units = self.store.trace_units(ids).await?;
+        Ok(units.into_iter().filter(|u| owned(u, own)).map(|u| u.id).collect())
+    }
+
     /// Holds in force on the reader's units.
     pub async fn holds(&self, actor: &Actor) -> Result<Vec<UnitHold>> {
         let own = analytics_reader(actor)?;
         let holds = self.store.holds_in_force(None).await?;
-        if own.is_none() {
-            return Ok(holds);
-        }
         let ids: Vec<String> = holds.iter().map(|h| h.unit_id.clone()).collect();
-        let mine: Vec<String> = self
-            .store
-            .trace_units(&ids)
-            .await?
-            .into_iter()
-            .filter(|u| owned(u, own.as_deref()))
-            .map(|u| u.id)
-            .collect();
+        let mine = self.visible_units(own.as_deref(), &ids).await?;
         Ok(holds.into_iter().filter(|h| mine.contains(&h.unit_id)).collect())
     }
 
     /// The hold in force on a unit the reader may see, if any.
     pub async fn hold_of(&self, actor: &Actor, unit_id: &str) -> Result<Option<UnitHold>> {
-        analytics_reader(actor)?;
-        Ok(self.store.holds_in_force(Some(&[unit_id.to_string()])).await?.into_iter().next())
+        let own = analytics_reader(actor)?;
+        let ids = [unit_id.to_string()];
+        if self.visible_units(own.as_deref(), &ids).await?.is_empty() {
+            return Ok(None);
+        }
+        Ok(self.store.holds_in_force(Some(&ids)).await?.into_iter().next())
     }
 
     /// Screening results (flagged only, or all) of the reader's units, newest first.
@@ -339,18 +342,8 @@ impl PassportService {
         let own = analytics_reader(actor)?;
         let filter = ResultFilter { kind: Some("eol-screening".into()), ..filter };
         let results = self.store.analytics_results(&filter, RESULTS_LIMIT).await?;
-        if own.is_none() {
-            return Ok(results);
-        }
         let ids: Vec<String> = results.iter().map(|r| r.subject.clone()).collect();
-        let mine: Vec<String> = self
-            .store
-            .trace_units(&ids)
-            .await?
-            .into_iter()
-            .filter(|u| owned(u, own.as_deref()))
-            .map(|u| u.id)
-            .collect();
+        let mine = self.visible_units(own.as_deref(), &ids).await?;
         Ok(results.into_iter().filter(|r| mine.contains(&r.subject)).collect())
     }
 
