@@ -177,6 +177,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     }
     // Each minute: the minute that just ended.
     let mut per_minute = Vec::new();
+    let (mut total, mut errors) = (0usize, 0usize);
     for minute in 0..args.minutes as usize {
         tokio::time::sleep_until((started + Duration::from_secs(60 * (minute as u64 + 1) + 1)).into()).await;
         let rss = super::peak_rss_mib();
@@ -185,6 +186,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         let mut figures = json!({"minute": minute + 1, "rss_mib": (current * 10.0).round() / 10.0});
         let mut log = log.lock().expect("log");
         let Some(m) = log.get_mut(minute) else { continue };
+        total += m.latencies_ms.values().map(Vec::len).sum::<usize>();
+        errors += m.errors.len();
         for (kind, _) in KINDS {
             let latencies = m.latencies_ms.entry(kind).or_default();
             latencies.sort_by(f64::total_cmp);
@@ -195,6 +198,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         }
         line += &format!(" errors {} | memory {current:.0} MiB (peak {:.0})", m.errors.len(), rss.unwrap_or(f64::NAN));
         figures["errors"] = json!(m.errors.len());
+        // The minute's latencies are summed up: free them, so the memory shown is the server's, not this log's.
+        m.latencies_ms = m.latencies_ms.keys().map(|k| (*k, vec![0.0; 0])).collect();
+        m.errors.truncate(3);
         println!("{line}");
         for e in m.errors.iter().take(3) {
             println!("    {e}");
@@ -204,9 +210,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     for task in tasks {
         task.await?;
     }
-    let total: usize =
-        log.lock().expect("log").iter().map(|m| m.latencies_ms.values().map(Vec::len).sum::<usize>()).sum();
-    let errors: usize = log.lock().expect("log").iter().map(|m| m.errors.len()).sum();
+    // Requests that ended after the last minute's summary.
+    if let Some(late) = log.lock().expect("log").get(args.minutes as usize) {
+        total += late.latencies_ms.values().map(Vec::len).sum::<usize>();
+        errors += late.errors.len();
+    }
     let first = per_minute.first().cloned().unwrap_or_default();
     let last = per_minute.last().cloned().unwrap_or_default();
     println!(
