@@ -3,7 +3,7 @@
 //! and (for a JSON body) the registry's shell and submodel descriptor checks.
 #![no_main]
 
-use interop::aas::{self, Cursor, decode_id, encode_id, elements, twins};
+use interop::aas::{self, Cursor, decode_id, elements, encode_id, twins};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Value, json};
 use std::sync::OnceLock;
@@ -40,6 +40,13 @@ fuzz_target!(|data: &[u8]| {
         1 => {
             if let Ok(cursor) = Cursor::decode(text) {
                 assert_eq!(Cursor::decode(&cursor.encode()).as_ref(), Ok(&cursor));
+                // Index paging as the registry and submodel element listings use it.
+                for len in [0, 3, 1000] {
+                    if let Ok(start) = aas::index_start(Some(&cursor), len) {
+                        assert!(start <= len);
+                        let _ = aas::index_next(start, aas::MAX_LIMIT, len);
+                    }
+                }
             }
             let _ = aas::parse_limit(Some(text));
         }
