@@ -53,6 +53,23 @@ impl Cursor {
     }
 }
 
+/// Where an index-based page starts (listings paged by position, e.g. a shell's submodel descriptors or a
+/// submodel's elements): 0 without a cursor. A cursor that is not a position in a list of `len` items was not
+/// issued by this server.
+pub fn index_start(cursor: Option<&Cursor>, len: usize) -> Result<usize, AasError> {
+    let Some(Cursor(key)) = cursor else { return Ok(0) };
+    key.first()
+        .and_then(|k| k.parse::<usize>().ok())
+        .filter(|start| *start <= len)
+        .ok_or_else(|| AasError::BadRequest("cursor was not issued by this server".into()))
+}
+
+/// The cursor of the page after `limit` items from `start` in a list of `len`; `None` on the last page.
+pub fn index_next(start: usize, limit: usize, len: usize) -> Option<Cursor> {
+    let next = start.saturating_add(limit);
+    (next < len).then(|| Cursor(vec![next.to_string()]))
+}
+
 /// The largest page a listing returns; larger `limit` values are refused, not truncated silently.
 pub const MAX_LIMIT: usize = 1000;
 /// The page size when `limit` is absent.
@@ -117,6 +134,21 @@ mod tests {
         for bad in ["", "!!", "bm90IGpzb24", &URL_SAFE_NO_PAD.encode("[]"), &URL_SAFE_NO_PAD.encode("{\"a\":1}")] {
             assert!(Cursor::decode(bad).unwrap_err().to_string().contains("not issued"), "{bad}");
         }
+    }
+
+    #[test]
+    fn index_cursors_past_the_end_are_refused() {
+        // Found reviewing the cursor callers while fuzzing: the registry used a forged position unchecked, and
+        // `start + limit` overflowed (a panic with overflow checks, a wrapped cursor without).
+        let forged = Cursor::decode(&URL_SAFE_NO_PAD.encode(format!("[\"{}\"]", usize::MAX))).unwrap();
+        assert!(index_start(Some(&forged), 3).unwrap_err().to_string().contains("not issued"));
+        assert!(index_start(Some(&Cursor(vec!["4".into()])), 3).is_err());
+        assert!(index_start(Some(&Cursor(vec!["-1".into()])), 3).is_err());
+        assert_eq!(index_start(None, 0).unwrap(), 0);
+        assert_eq!(index_start(Some(&Cursor(vec!["3".into()])), 3).unwrap(), 3);
+        assert_eq!(index_next(usize::MAX, MAX_LIMIT, 5), None);
+        assert_eq!(index_next(0, 2, 5), Some(Cursor(vec!["2".into()])));
+        assert_eq!(index_next(3, 2, 5), None);
     }
 
     #[test]

@@ -95,16 +95,10 @@ async fn submodel_descriptors(state: &AppState, request: &AasRequest) -> AasResu
     let position = |id: &str| list.iter().position(|d| d["id"] == id);
     match (submodel_id, &request.method) {
         (None, &Method::GET) => {
-            let start = match request.cursor()? {
-                Some(Cursor(key)) => key
-                    .first()
-                    .and_then(|k| k.parse::<usize>().ok())
-                    .ok_or_else(|| AasFail::bad_request("cursor was not issued by this server"))?,
-                None => 0,
-            };
+            let start = aas::index_start(request.cursor()?.as_ref(), list.len())?;
             let limit = request.limit()?;
             let page: Vec<Value> = list.iter().skip(start).take(limit).cloned().collect();
-            let next = (start + limit < list.len()).then(|| Cursor(vec![(start + limit).to_string()]));
+            let next = aas::index_next(start, limit, list.len());
             Ok(paged(page, next))
         }
         (None, &Method::POST) => {

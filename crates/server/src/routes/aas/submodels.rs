@@ -125,17 +125,10 @@ fn top_elements(submodel: &Value) -> &[Value] {
 
 /// Index-based paging within one submodel's elements.
 fn slice<T: Clone>(request: &AasRequest, items: &[T]) -> Result<(Vec<T>, Option<Cursor>), AasFail> {
-    let start = match request.cursor()? {
-        Some(Cursor(key)) => key
-            .first()
-            .and_then(|k| k.parse::<usize>().ok())
-            .filter(|s| *s <= items.len())
-            .ok_or_else(|| AasFail::bad_request("cursor was not issued by this server"))?,
-        None => 0,
-    };
+    let start = aas::index_start(request.cursor()?.as_ref(), items.len())?;
     let limit = request.limit()?;
     let page = items.iter().skip(start).take(limit).cloned().collect();
-    let next = (start + limit < items.len()).then(|| Cursor(vec![(start + limit).to_string()]));
+    let next = aas::index_next(start, limit, items.len());
     Ok((page, next))
 }
 
