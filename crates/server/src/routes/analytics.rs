@@ -86,9 +86,7 @@ pub async fn hold(
     PathParams(unit): PathParams<String>,
     JsonBody(body): JsonBody,
 ) -> Result<Json<store::UnitHold>, Problem> {
-    let actor = caller.actor()?;
-    let body: HoldBody = parse(body, "hold")?;
-    Ok(Json(state.service.set_hold(actor, &unit, "hold", &body.reason).await?))
+    set_hold(&state, &caller, &unit, "hold", body).await
 }
 
 /// Release a unit from hold.
@@ -101,9 +99,20 @@ pub async fn release(
     PathParams(unit): PathParams<String>,
     JsonBody(body): JsonBody,
 ) -> Result<Json<store::UnitHold>, Problem> {
+    set_hold(&state, &caller, &unit, "release", body).await
+}
+
+/// A hold or release of `unit` with the reason in `body`.
+async fn set_hold(
+    state: &AppState,
+    caller: &Caller,
+    unit: &str,
+    action: &str,
+    body: Value,
+) -> Result<Json<store::UnitHold>, Problem> {
     let actor = caller.actor()?;
-    let body: HoldBody = parse(body, "release")?;
-    Ok(Json(state.service.set_hold(actor, &unit, "release", &body.reason).await?))
+    let body: HoldBody = parse(body, action)?;
+    Ok(Json(state.service.set_hold(actor, unit, action, &body.reason).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

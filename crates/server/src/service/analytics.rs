@@ -199,9 +199,9 @@ impl PassportService {
         }
         let results = self.store.trace_line_results(&request.line, request.from, request.to, own.as_deref()).await?;
         // The latest result of each cell (they come by unit, oldest first).
+        let wanted = |name: &String| request.features.as_ref().is_none_or(|f| f.contains(name));
         let mut latest: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
         for r in results {
-            let wanted = |name: &String| request.features.as_ref().is_none_or(|f| f.contains(name));
             let numbers = r.results.into_iter().filter(|(k, _)| wanted(k)).collect();
             latest.insert(r.unit_id, numbers);
         }

@@ -180,6 +180,8 @@ impl PassportService {
     /// (the server's background task; `system` is the server's own actor). Returns how many versions it wrote.
     pub async fn refresh_model_rollups(&self, system: &Actor, factors: &FootprintFactors) -> Result<usize> {
         let mut written = 0;
+        // Model records of administrators and of operators alike: the server writes as an administrator.
+        let admin = Actor { role: Role::Admin, organisation: None, ..system.clone() };
         for model_id in self.store.models_with_reason_prefix(ROLLUP_REASON).await? {
             let model = self.model(&model_id, None).await?;
             let year = rollup_year(&model);
@@ -188,7 +190,6 @@ impl PassportService {
                 Err(ServiceError::NotFound(_)) => continue,
                 Err(e) => return Err(e),
             };
-            let admin = Actor { role: Role::Admin, organisation: None, ..system.clone() };
             match self.write_rollup(&admin, &model, &rolled, Some(model.meta.version)).await {
                 Ok(Some(_)) => written += 1,
                 Ok(None) | Err(ServiceError::Stale(_)) => {}
