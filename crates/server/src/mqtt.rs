@@ -3,7 +3,8 @@
 //! after its readings are stored (or refused and recorded), so a reading the broker holds is never lost: if
 //! the server or the store fails first, the broker delivers it again, and duplicates are ignored by the store.
 //! Malformed payloads are refused with the topic and reason, never crash the subscriber. A broker that goes
-//! away is reconnected with exponential backoff.
+//! away is reconnected with exponential backoff. Servers sharing a store run the subscriber on one of them at a
+//! time, under a lease in the store ([`spawn_leased`]).
 //!
 //! Production events (genealogy, issue 7) arrive the same way on `<trace prefix>/<operator id>`
 //! (`voltpass/trace/BPNL...`): each message is one event, a JSON array of them, or NDJSON. They are recorded for
@@ -55,12 +56,40 @@ pub fn host_port(url: &str) -> Result<(String, u16), MqttError> {
 
 /// Connects and runs the subscriber until the process ends.
 pub fn spawn(service: PassportService, config: MqttConfig) -> Result<tokio::task::JoinHandle<()>, MqttError> {
+    let options = options(&config)?;
+    Ok(start(service, config, options))
+}
+
+/// The job name of the subscriber's lease.
+pub const LEASE_JOB: &str = "mqtt-subscriber";
+
+/// Runs the subscriber on one server at a time among those sharing the store, renewing its lease every `every`
+/// (see [`crate::jobs::spawn_while_leased`]). All servers use the same client id, so the one that takes over
+/// also takes over the broker's session and the messages it kept meanwhile.
+pub fn spawn_leased(
+    service: PassportService,
+    config: MqttConfig,
+    holder: String,
+    every: Duration,
+) -> Result<tokio::task::JoinHandle<()>, MqttError> {
+    let options = options(&config)?;
+    let store = service.store().clone();
+    Ok(crate::jobs::spawn_while_leased(store, LEASE_JOB, holder, every, move || {
+        start(service.clone(), config.clone(), options.clone())
+    }))
+}
+
+fn options(config: &MqttConfig) -> Result<MqttOptions, MqttError> {
     let (host, port) = host_port(&config.url)?;
     let mut options = MqttOptions::new(&config.client_id, host, port);
     options.set_keep_alive(Duration::from_secs(15)).set_clean_session(false).set_manual_acks(true);
     options.set_max_packet_size(4 * 1024 * 1024, 4 * 1024 * 1024);
+    Ok(options)
+}
+
+fn start(service: PassportService, config: MqttConfig, options: MqttOptions) -> tokio::task::JoinHandle<()> {
     let (client, events) = AsyncClient::new(options, 1024);
-    Ok(tokio::spawn(run(service, config, client, events)))
+    tokio::spawn(run(service, config, client, events))
 }
 
 /// Messages stored in one transaction at most: a busy broker's backlog is taken in large bites.
@@ -179,7 +208,7 @@ async fn store_trace_batches(
         let mut by_operator: std::collections::BTreeMap<String, Vec<(usize, trace::TraceEvent)>> = Default::default();
         for publish in &batch {
             let operator = publish.topic.rsplit('/').next().unwrap_or_default().to_string();
-            for (text, json) in payload_lines(&publish.payload) {
+            for (text, json) in passport::readings::payload_lines(&publish.payload) {
                 match json.and_then(|v| serde_json::from_value::<trace::TraceEvent>(v).map_err(|e| e.to_string())) {
                     Ok(event) => by_operator.entry(operator.clone()).or_default().push((0, event)),
                     Err(reason) => {
@@ -244,7 +273,7 @@ async fn store_trace_events(
 fn message_lines(publish: &Publish) -> Vec<(String, Result<serde_json::Value, String>, String)> {
     let topic = publish.topic.clone();
     let passport = topic.rsplit('/').next().unwrap_or_default().to_string();
-    payload_lines(&publish.payload)
+    passport::readings::payload_lines(&publish.payload)
         .into_iter()
         .map(|(text, json)| {
             let json = json.and_then(|mut value| {
@@ -260,35 +289,14 @@ fn message_lines(publish: &Publish) -> Vec<(String, Result<serde_json::Value, St
         .collect()
 }
 
-/// A payload is one reading object, a JSON array of them, or NDJSON.
-fn payload_lines(payload: &[u8]) -> Vec<(String, Result<serde_json::Value, String>)> {
-    let Ok(text) = std::str::from_utf8(payload) else {
-        return vec![(String::from_utf8_lossy(payload).into_owned(), Err("payload is not UTF-8".into()))];
-    };
-    match serde_json::from_str::<serde_json::Value>(text) {
-        Ok(serde_json::Value::Array(items)) => items.into_iter().map(|v| (v.to_string(), Ok(v))).collect(),
-        Ok(one) => vec![(text.to_string(), Ok(one))],
-        Err(_) => text
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| (l.to_string(), serde_json::from_str(l).map_err(|e| format!("malformed JSON: {e}"))))
-            .collect(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn urls_and_payloads() {
+    fn urls() {
         assert_eq!(host_port("mqtt://127.0.0.1:1883").unwrap(), ("127.0.0.1".into(), 1883));
         assert_eq!(host_port("mqtt://broker").unwrap(), ("broker".into(), 1883));
         assert!(host_port("http://x").is_err());
-        assert_eq!(payload_lines(br#"[{"a":1},{"a":2}]"#).len(), 2);
-        assert_eq!(payload_lines(b"{\"a\":1}\n{\"a\":2}\n").len(), 2);
-        let bad = payload_lines(b"{\"a\":1}\nnot json");
-        assert!(bad[1].1.as_ref().unwrap_err().contains("malformed JSON"));
-        assert!(payload_lines(&[0xff, 0xfe]).remove(0).1.unwrap_err().contains("UTF-8"));
     }
 }

@@ -54,6 +54,10 @@ pub struct Args {
     /// MQTT client id; the broker keeps unacknowledged readings for it while the server is down.
     #[arg(long, default_value = "voltpass-server")]
     mqtt_client_id: String,
+    /// Seconds between renewals of the MQTT subscriber's lease: servers sharing a store subscribe one at a time,
+    /// and another takes over within three of these after the subscribing one stops.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
+    mqtt_lease_interval_s: u64,
     /// Seconds between signed checkpoints of the audit chain (needs a voltpass-server issuer key; 0 = none).
     #[arg(long, default_value_t = 300)]
     checkpoint_interval_s: u64,
@@ -134,6 +138,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         let key = super::demo::demo_admin_key(&store).await?;
         println!("demo admin key (shown once): {key}");
     }
+    // Background jobs run on one server at a time when several share the store (a lease per job).
+    let holder = server::jobs::holder_id();
+    let seconds = std::time::Duration::from_secs;
     if let Some(url) = &args.mqtt {
         let actor = super::mqtt_actor(&store).await?;
         let config = server::mqtt::MqttConfig {
@@ -143,13 +150,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             client_id: args.mqtt_client_id.clone(),
             actor,
         };
-        server::mqtt::spawn(state.service.clone(), config)?;
+        let every = seconds(args.mqtt_lease_interval_s);
+        server::mqtt::spawn_leased(state.service.clone(), config, holder.clone(), every)?;
         println!("readings over MQTT: {url}, topics {}/<passport id>", args.mqtt_topic);
         println!("production events over MQTT: {url}, topics {}/<operator id>", args.mqtt_trace_topic);
     }
-    // Background jobs run on one server at a time when several share the store (a lease per job).
-    let holder = server::jobs::holder_id();
-    let seconds = std::time::Duration::from_secs;
     if args.checkpoint_interval_s > 0 {
         spawn_checkpoints(store.clone(), holder.clone(), seconds(args.checkpoint_interval_s));
     }
