@@ -64,6 +64,9 @@ pub struct Config {
     pub request_timeout: std::time::Duration,
     /// The same for bulk writes (`passports:bulk`, NDJSON readings, production events).
     pub bulk_timeout: std::time::Duration,
+    /// How long a key holder once looked up is trusted before the store is asked again: a key revoked through
+    /// another server (or the CLI) stops working here within this time.
+    pub key_recheck: std::time::Duration,
 }
 
 /// Default time limit of a request (30 s): a slow client cannot hold a connection and a task for long.
@@ -99,6 +102,7 @@ impl Default for Config {
             coa_on_time_days: service::scorecard::DEFAULT_ON_TIME_DAYS,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             bulk_timeout: DEFAULT_BULK_TIMEOUT,
+            key_recheck: service::keys::KEY_RECHECK,
         }
     }
 }
@@ -112,7 +116,9 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, config: Config) -> Self {
-        let service = PassportService::new(store).with_public_cache(config.public_cache_bytes, config.public_cache_ttl);
+        let service = PassportService::new(store)
+            .with_public_cache(config.public_cache_bytes, config.public_cache_ttl)
+            .with_key_recheck(config.key_recheck);
         AppState { service, config: Arc::new(config) }
     }
 }

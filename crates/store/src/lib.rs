@@ -9,6 +9,7 @@
 mod analytics;
 mod audit;
 mod grants;
+mod keys;
 mod postgres;
 mod quality;
 mod quality_rows;
@@ -28,6 +29,7 @@ pub use analytics::{
 };
 pub use audit::{AuditCheckpoint, AuditEntry, AuditEvent, checkpoint_message};
 pub use grants::Grant;
+pub use keys::{FINGERPRINT_LEN, KeyHolder, KeyInfo, KeySelector, KeyStore, MIN_FINGERPRINT_PREFIX};
 pub use postgres::PostgresStore;
 pub use quality::{
     AlarmAck, AlarmFilter, CoaDecision, CoaFilter, CoaWrite, LabResultRecord, NewAlarm, NewCoa, NewDecision, ParsedCoa,
@@ -141,6 +143,7 @@ pub trait Store:
     + TraceBackupStore
     + AnalyticsStore
     + LeaseStore
+    + KeyStore
     + Send
     + Sync
     + 'static
@@ -153,8 +156,9 @@ pub trait Store:
     async fn create_actor(&self, actor: &Actor) -> Result<()>;
     async fn actor(&self, id: &str) -> Result<Option<Actor>>;
     async fn list_actors(&self) -> Result<Vec<Actor>>;
-    /// Binds an API key (by its hash only) to an actor.
+    /// Binds an API key (by its hash only) to an actor, for good ([`KeyStore::add_key_until`] for a time).
     async fn add_key(&self, actor_id: &str, key_hash: &str) -> Result<()>;
+    /// The holder of the key with this hash while the key is in force ([`KeyStore::key_in_force`]).
     async fn actor_by_key_hash(&self, key_hash: &str) -> Result<Option<Actor>>;
 
     /// Appends a model version (version 1 creates the model).

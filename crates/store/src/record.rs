@@ -115,7 +115,7 @@ pub(crate) fn written_versions(
 }
 
 /// The migrator for a backend's schema scripts, in order.
-pub(crate) fn migrator(scripts: [(&'static str, &'static str); 9]) -> sqlx::migrate::Migrator {
+pub(crate) fn migrator<const N: usize>(scripts: [(&'static str, &'static str); N]) -> sqlx::migrate::Migrator {
     use sqlx::migrate::{Migration, MigrationType, Migrator};
     use std::borrow::Cow;
     let migration = |version, name, sql| {

@@ -20,6 +20,7 @@ macro_rules! conformance {
 
 conformance!(
     actors_and_keys,
+    keys_expire_and_are_revoked,
     models_are_versioned_and_chained,
     passports_append_and_chain,
     duplicate_battery_ids_write_nothing,

@@ -50,6 +50,47 @@ fn keys_are_printed_once_and_listed_without_secrets() {
     assert!(String::from_utf8_lossy(&no_org.stderr).contains("--organisation"));
 }
 
+/// A key with an expiry, listed by fingerprint (never the key), then revoked by that fingerprint.
+#[test]
+fn keys_expire_and_are_revoked_from_the_command_line() {
+    let dir = temp_dir();
+    let db = db_url(&dir);
+    let out = voltpass(&[
+        "keys",
+        "create",
+        "--role",
+        "supplier",
+        "--organisation",
+        "BPNL1",
+        "--name",
+        "qa",
+        "--expires-in-days",
+        "30",
+        "--db",
+        &db,
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("valid until"));
+    let key = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let listed = String::from_utf8(voltpass(&["keys", "list", "--keys", "--db", &db]).stdout).unwrap();
+    assert!(!listed.contains(&key[4..]), "keys are never listed: {listed}");
+    let line = listed.lines().next().unwrap_or_default();
+    assert!(line.contains("expires 20"), "{listed}");
+    let fingerprint = line.split('\t').next().unwrap().to_string();
+    assert_eq!(fingerprint.len(), 16, "{listed}");
+
+    let short = voltpass(&["keys", "revoke", "--fingerprint", "abc", "--db", &db]);
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("at least 8 hex digits"));
+    let revoked = voltpass(&["keys", "revoke", "--fingerprint", &fingerprint, "--db", &db]);
+    assert!(revoked.status.success(), "{}", String::from_utf8_lossy(&revoked.stderr));
+    assert_eq!(String::from_utf8_lossy(&revoked.stdout).trim(), "revoked 1 key(s)");
+    let listed = String::from_utf8(voltpass(&["keys", "list", "--keys", "--db", &db]).stdout).unwrap();
+    assert!(listed.contains("revoked 20") && listed.contains("by local:"), "{listed}");
+    let again = voltpass(&["keys", "revoke", "--fingerprint", &fingerprint, "--db", &db]);
+    assert!(!again.status.success(), "revoked once only");
+}
+
 #[test]
 fn import_reports_bad_lines_and_keeps_the_good_ones_then_export_streams_them() {
     let dir = temp_dir();

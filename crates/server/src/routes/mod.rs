@@ -7,6 +7,7 @@ mod bulk;
 mod coas;
 mod grants;
 mod health;
+mod keys;
 mod lifecycle;
 mod models;
 mod pages;
@@ -64,6 +65,8 @@ use crate::ratelimit::{self, PublicLimiter};
         grants::create_grant,
         grants::list_grants,
         grants::revoke_grant,
+        keys::list_keys,
+        keys::revoke_keys,
         coas::receive_coa,
         coas::list_coas,
         coas::get_coa,
@@ -117,6 +120,7 @@ use crate::ratelimit::{self, PublicLimiter};
         (name = "lifecycle", description = "Waste, recycling, and new passports for re-used, repurposed and remanufactured batteries"),
         (name = "readings", description = "Dynamic data (Annex VII): state of charge and health, cycles, throughput, events"),
         (name = "grants", description = "Written authorisations to update attribute groups of passports (Art. 77(4))"),
+        (name = "keys", description = "API keys for administrators: listed by fingerprint, revoked"),
         (name = "quality", description = "Supplier quality: eCoA intake with revisions, incoming-quality decisions and overrides"),
         (name = "trace", description = "Genealogy from material lot to pack: production events, backward and forward (recall) traces"),
         (name = "analytics", description = "End-of-line anomaly screening and holds, cycle-life prediction, state of health, line first-pass yield"),
@@ -169,6 +173,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/readings/rejected", get(readings::rejected_readings))
         .route("/api/v1/grants", post(grants::create_grant).get(grants::list_grants))
         .route("/api/v1/grants/{id}/revoke", post(grants::revoke_grant))
+        .route("/api/v1/keys", get(keys::list_keys))
+        .route("/api/v1/keys/revoke", post(keys::revoke_keys))
         .route("/api/v1/coas", post(coas::receive_coa).get(coas::list_coas))
         .route("/api/v1/coas/{id}", get(coas::get_coa))
         .route("/api/v1/coas/{id}/original", get(coas::coa_original))

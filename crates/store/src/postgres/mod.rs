@@ -3,6 +3,7 @@
 
 mod analytics;
 mod grants;
+mod keys;
 mod quality;
 mod readings;
 mod registry;
@@ -11,6 +12,7 @@ mod trace;
 mod trust;
 
 use crate::audit::AuditEvent;
+use crate::keys::KeyStore;
 use crate::record::{Prepared, append_event, prepare_records, record_hash, repeated_battery_ids, written_versions};
 use crate::{
     Actor, AppendOptions, ModelVersion, NewModelVersion, NewPassportVersion, PassportFilter, PassportHead,
@@ -43,6 +45,7 @@ fn migrator() -> Migrator {
         ("trace", include_str!("../../migrations/postgres/0007_trace.sql")),
         ("analytics", include_str!("../../migrations/postgres/0008_analytics.sql")),
         ("leases", include_str!("../../migrations/postgres/0009_leases.sql")),
+        ("key_lifecycle", include_str!("../../migrations/postgres/0010_key_lifecycle.sql")),
     ])
 }
 
@@ -162,27 +165,11 @@ impl Store for PostgresStore {
     }
 
     async fn add_key(&self, actor_id: &str, key_hash: &str) -> Result<()> {
-        let now = crate::record::now();
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("INSERT INTO api_keys (key_hash, actor_id, created_at) VALUES ($1, $2, $3)")
-            .bind(key_hash)
-            .bind(actor_id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        // The key's hash is not recorded: the log names the holder only.
-        let event = AuditEvent::new(actor_id, "key.create", actor_id, serde_json::json!({}));
-        trust::chain_audit(&mut tx, vec![event], now).await?;
-        tx.commit().await?;
-        Ok(())
+        self.add_key_until(actor_id, key_hash, None).await
     }
 
     async fn actor_by_key_hash(&self, key_hash: &str) -> Result<Option<Actor>> {
-        let row = sqlx::query("SELECT a.* FROM api_keys k JOIN actors a ON a.id = k.actor_id WHERE k.key_hash = $1")
-            .bind(key_hash)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(actor_from).transpose()
+        Ok(self.key_in_force(key_hash).await?.map(|holder| holder.actor))
     }
 
     async fn append_model(&self, new: NewModelVersion) -> Result<ModelVersion> {

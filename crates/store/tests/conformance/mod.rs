@@ -72,6 +72,53 @@ pub async fn actors_and_keys(store: Arc<dyn Store>) {
     store.ping().await.unwrap();
 }
 
+/// Keys expire and are revoked (by fingerprint or by actor); the rows stay, listed by fingerprint only, and
+/// every revocation is in the audit log.
+pub async fn keys_expire_and_are_revoked(store: Arc<dyn Store>) {
+    use store::{KeySelector, StoreError};
+    let a = with_actor(&store).await;
+    let now = time::OffsetDateTime::now_utc();
+    let hashes: Vec<String> = (0..4).map(|i| format!("{i}{}", "ab".repeat(31) + "c")).collect();
+    store.add_key_until(&a.id, &hashes[0], Some(now - time::Duration::seconds(1))).await.unwrap();
+    store.add_key_until(&a.id, &hashes[1], Some(now + time::Duration::hours(1))).await.unwrap();
+    store.add_key(&a.id, &hashes[2]).await.unwrap();
+    store.add_key(&a.id, &hashes[3]).await.unwrap();
+    assert_eq!(store.key_in_force(&hashes[0]).await.unwrap(), None, "expired");
+    let holder = store.key_in_force(&hashes[1]).await.unwrap().unwrap();
+    assert_eq!(holder.actor, a);
+    assert!(holder.expires_at.is_some_and(|t| t > now));
+    assert_eq!(store.actor_by_key_hash(&hashes[0]).await.unwrap(), None);
+    assert_eq!(store.actor_by_key_hash(&hashes[2]).await.unwrap(), Some(a.clone()));
+
+    let short = store.revoke_keys(&KeySelector::Fingerprint("2ab".into()), "actor:admin").await;
+    assert!(matches!(short, Err(StoreError::Invalid(_))), "{short:?}");
+    let nothing = store.revoke_keys(&KeySelector::Fingerprint("ffffffff".into()), "actor:admin").await;
+    assert!(matches!(nothing, Err(StoreError::NotFound { .. })), "{nothing:?}");
+    let fingerprint: String = hashes[2].chars().take(store::FINGERPRINT_LEN).collect();
+    assert_eq!(store.revoke_keys(&KeySelector::Fingerprint(fingerprint.clone()), "actor:admin").await.unwrap(), 1);
+    assert_eq!(store.actor_by_key_hash(&hashes[2]).await.unwrap(), None, "revoked");
+    assert_eq!(store.actor_by_key_hash(&hashes[3]).await.unwrap(), Some(a.clone()), "the other key still works");
+    let again = store.revoke_keys(&KeySelector::Fingerprint(fingerprint.clone()), "actor:admin").await;
+    assert!(matches!(again, Err(StoreError::NotFound { .. })), "revoked once only: {again:?}");
+    // The actor's keys still in force (the expired one counts: it is not revoked).
+    assert_eq!(store.revoke_keys(&KeySelector::Actor(a.id.clone()), "actor:admin").await.unwrap(), 3);
+    assert_eq!(store.key_in_force(&hashes[1]).await.unwrap(), None);
+    assert_eq!(store.key_in_force(&hashes[3]).await.unwrap(), None);
+
+    let listed = store.list_keys().await.unwrap();
+    assert_eq!(listed.len(), 4);
+    assert!(
+        listed
+            .iter()
+            .all(|k| k.fingerprint.len() == store::FINGERPRINT_LEN && k.revoked_by.as_deref() == Some("actor:admin"))
+    );
+    assert!(listed.iter().any(|k| k.fingerprint == fingerprint));
+    let log = store.audit_entries(0, 1000).await.unwrap();
+    let revocations = log.iter().filter(|e| e.action == "key.revoke").count();
+    assert_eq!(revocations, 4);
+    assert!(log.iter().all(|e| !e.detail.contains(&hashes[2])), "the log never holds a key hash");
+}
+
 pub async fn models_are_versioned_and_chained(store: Arc<dyn Store>) {
     with_actor(&store).await;
     let v1 = store.append_model(new_model("M1", 400.0, Some(0))).await.unwrap();

@@ -1,7 +1,7 @@
 use anyhow::{Context, bail};
 use clap::{Args as ClapArgs, Subcommand};
 use server::auth::{generate_key, key_hash};
-use store::{Actor, LEGITIMATE_INTEREST_SUBROLES, Role};
+use store::{Actor, KeySelector, LEGITIMATE_INTEREST_SUBROLES, Role};
 
 use super::open_store;
 
@@ -13,7 +13,25 @@ pub enum KeysCommand {
     List {
         #[arg(long, env = "VOLTPASS_DB", default_value = crate::DEFAULT_DB)]
         db: String,
+        /// List the keys instead: fingerprint, holder, created, expires, revoked.
+        #[arg(long)]
+        keys: bool,
     },
+    /// Revoke one key (by the fingerprint `list --keys` shows) or every key of an actor. Servers stop accepting
+    /// it within 30 s (at once when revoked through `POST /api/v1/keys/revoke`).
+    Revoke(RevokeArgs),
+}
+
+#[derive(ClapArgs)]
+pub struct RevokeArgs {
+    /// The key's fingerprint (at least 8 hex digits).
+    #[arg(long, required_unless_present = "actor", conflicts_with = "actor")]
+    fingerprint: Option<String>,
+    /// Revoke every key of this actor.
+    #[arg(long)]
+    actor: Option<String>,
+    #[arg(long, env = "VOLTPASS_DB", default_value = crate::DEFAULT_DB)]
+    db: String,
 }
 
 #[derive(ClapArgs)]
@@ -30,6 +48,9 @@ pub struct CreateArgs {
     /// Legitimate-interest sub-role: repairer, remanufacturer, second-life-operator, recycler, purchaser.
     #[arg(long)]
     subrole: Option<String>,
+    /// The key stops working after this many days (it works until revoked otherwise).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    expires_in_days: Option<u32>,
     #[arg(long, env = "VOLTPASS_DB", default_value = crate::DEFAULT_DB)]
     db: String,
 }
@@ -61,11 +82,36 @@ pub async fn run(command: KeysCommand) -> anyhow::Result<()> {
             };
             let key = generate_key();
             store.create_actor(&actor).await?;
-            store.add_key(&actor.id, &key_hash(&key)).await?;
-            eprintln!("created {} ({}) with role {}; the key is shown once:", actor.id, actor.name, actor.role);
+            let expires_at = args
+                .expires_in_days
+                .map(|days| time::OffsetDateTime::now_utc() + time::Duration::days(i64::from(days)));
+            store.add_key_until(&actor.id, &key_hash(&key), expires_at).await?;
+            let until = expires_at.map(|t| format!(", valid until {}", rfc3339(t))).unwrap_or_default();
+            eprintln!("created {} ({}) with role {}{until}; the key is shown once:", actor.id, actor.name, actor.role);
             println!("{key}");
         }
-        KeysCommand::List { db } => {
+        KeysCommand::List { db, keys: true } => {
+            let store = open_store(&db).await?;
+            let stamp = |t: Option<time::OffsetDateTime>| t.map_or("-".to_string(), rfc3339);
+            for k in store.list_keys().await? {
+                let revoked =
+                    k.revoked_at.map(|t| format!("revoked {} by {}", rfc3339(t), k.revoked_by.unwrap_or_default()));
+                let state = revoked.unwrap_or_else(|| format!("expires {}", stamp(k.expires_at)));
+                println!("{}\t{}\tcreated {}\t{state}", k.fingerprint, k.actor_id, rfc3339(k.created_at));
+            }
+        }
+        KeysCommand::Revoke(args) => {
+            let store = open_store(&args.db).await?;
+            let by = super::local_actor(&store).await?;
+            let which = match (args.fingerprint, args.actor) {
+                (Some(fingerprint), _) => KeySelector::Fingerprint(fingerprint),
+                (None, Some(actor)) => KeySelector::Actor(actor),
+                (None, None) => bail!("give --fingerprint or --actor"),
+            };
+            let revoked = store.revoke_keys(&which, &by.id).await.context("cannot revoke")?;
+            println!("revoked {revoked} key(s)");
+        }
+        KeysCommand::List { db, keys: false } => {
             let store = open_store(&db).await?;
             for a in store.list_actors().await? {
                 let role = match &a.subrole {
@@ -77,4 +123,8 @@ pub async fn run(command: KeysCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_else(|_| t.to_string())
 }
