@@ -1,37 +1,21 @@
 //! Readings as they arrive over REST (a JSON object or array, or NDJSON bulk lines) and MQTT (one topic per
-//! passport): the payload is split into lines as `server::mqtt::payload_lines` and `ReadingLine::parse` do
-//! (mirrored below: those live in the heavy `server` crate), the topic's passport is filled in, and each line
-//! goes through `passport::readings::parse` (plausibility), `check_monotonic` and `overlay` into a document.
+//! passport): the payload is split into lines by `passport::readings::payload_lines` (what the MQTT subscriber
+//! uses), the topic's passport is filled in, and each line goes through `passport::readings::parse`
+//! (plausibility), `check_monotonic` and `overlay` into a document.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use passport::readings;
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// 2026-11-18, a fixed clock for reproducible runs.
 const NOW_MS: i64 = 1_795_000_000_000;
 const TOPIC_PASSPORT: &str = "urn:voltpass:passport:0193";
 
-/// Mirror of `server::mqtt::payload_lines`: one object, a JSON array of them, or NDJSON.
-fn payload_lines(payload: &[u8]) -> Vec<(String, Result<Value, String>)> {
-    let Ok(text) = std::str::from_utf8(payload) else {
-        return vec![(String::from_utf8_lossy(payload).into_owned(), Err("payload is not UTF-8".into()))];
-    };
-    match serde_json::from_str::<Value>(text) {
-        Ok(Value::Array(items)) => items.into_iter().map(|v| (v.to_string(), Ok(v))).collect(),
-        Ok(one) => vec![(text.to_string(), Ok(one))],
-        Err(_) => text
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| (l.to_string(), serde_json::from_str(l).map_err(|e| format!("malformed JSON: {e}"))))
-            .collect(),
-    }
-}
-
 fuzz_target!(|data: &[u8]| {
     let mut latest = Vec::new();
     let mut previous: Option<f64> = None;
-    for (_text, json) in payload_lines(data) {
+    for (_text, json) in readings::payload_lines(data) {
         let Ok(mut value) = json else { continue };
         // As `server::mqtt::message_lines`: the topic names the passport.
         if let Some(object) = value.as_object_mut() {

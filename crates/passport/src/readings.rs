@@ -261,11 +261,37 @@ pub fn pointer(metric: &Metric) -> String {
     }
 }
 
+/// The lines of an MQTT payload: one reading object, a JSON array of them, or NDJSON; each line's text with its
+/// JSON or why it is not JSON.
+pub fn payload_lines(payload: &[u8]) -> Vec<(String, Result<Value, String>)> {
+    let Ok(text) = std::str::from_utf8(payload) else {
+        return vec![(String::from_utf8_lossy(payload).into_owned(), Err("payload is not UTF-8".into()))];
+    };
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Array(items)) => items.into_iter().map(|v| (v.to_string(), Ok(v))).collect(),
+        Ok(one) => vec![(text.to_string(), Ok(one))],
+        Err(_) => text
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| (l.to_string(), serde_json::from_str(l).map_err(|e| format!("malformed JSON: {e}"))))
+            .collect(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     const NOW: i64 = 1_795_000_000_000; // 2026-11-18
+
+    #[test]
+    fn payloads_split_into_lines() {
+        assert_eq!(payload_lines(br#"[{"a":1},{"a":2}]"#).len(), 2);
+        assert_eq!(payload_lines(b"{\"a\":1}\n{\"a\":2}\n").len(), 2);
+        let bad = payload_lines(b"{\"a\":1}\nnot json");
+        assert!(bad[1].1.as_ref().unwrap_err().contains("malformed JSON"));
+        assert!(payload_lines(&[0xff, 0xfe]).remove(0).1.unwrap_err().contains("UTF-8"));
+    }
 
     fn ok(v: Value) -> ParsedReading {
         parse(&v, NOW).unwrap()

@@ -237,13 +237,6 @@ async fn wait_for(service: &server::PassportService, id: &str, reading: &serde_j
     Ok(())
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
-
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let dir = std::env::temp_dir().join(format!("voltpass-bench-{}", uuid::Uuid::now_v7().simple()));
     std::fs::create_dir_all(&dir)?;
@@ -278,7 +271,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     anyhow::ensure!(accepted == total as u64, "{accepted} of {total} readings were accepted");
     latencies.sort_by(f64::total_cmp);
     let rest_rate = (total as f64 / elapsed.as_secs_f64()).round();
-    let (p50, p99) = (percentile(&latencies, 0.5), percentile(&latencies, 0.99));
+    let (p50, p99) = (super::percentile(&latencies, 0.5), super::percentile(&latencies, 0.99));
     println!(
         "  voltpass  REST NDJSON, {} clients x {} lines: {rest_rate:>10} readings/s ({:.2} s; request p50 {p50:.0} ms, p99 {p99:.0} ms)",
         args.clients,

@@ -53,13 +53,6 @@ fn record(log: &Log, started: Instant, kind: &'static str, took: Duration, error
     }
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
-
 struct Client {
     http: reqwest::Client,
     base: String,
@@ -191,7 +184,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         for (kind, _) in KINDS {
             let latencies = m.latencies_ms.entry(kind).or_default();
             latencies.sort_by(f64::total_cmp);
-            let (rate, p99) = (latencies.len() as f64 / 60.0, percentile(latencies, 0.99));
+            let (rate, p99) = (latencies.len() as f64 / 60.0, super::percentile(latencies, 0.99));
             line += &format!(" {kind} {rate:.0}/s p99 {p99:.1} ms |");
             figures[format!("{kind}_per_s")] = json!((rate * 10.0).round() / 10.0);
             figures[format!("{kind}_p99_ms")] = json!((p99 * 100.0).round() / 100.0);
