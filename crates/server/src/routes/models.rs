@@ -3,13 +3,14 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
-use store::{ModelVersion, VersionMeta};
+use store::ModelVersion;
 
 use crate::AppState;
 use crate::auth::{Caller, READERS, WRITERS};
 use crate::body::{JsonBody, PathParams};
 use crate::problem::Problem;
 use crate::routes::{etag, if_match};
+use crate::service::ModelView;
 
 fn model_json(model: &ModelVersion) -> Value {
     json!({
@@ -29,6 +30,13 @@ fn model_response(status: StatusCode, model: &ModelVersion) -> Response {
     {
         response.headers_mut().insert(header::LOCATION, location);
     }
+    response
+}
+
+/// A model record as its reader may see it, with its version as the ETag.
+fn view_response(model: &ModelView) -> Response {
+    let mut response = Json(model).into_response();
+    response.headers_mut().insert(header::ETAG, etag(model.version));
     response
 }
 
@@ -57,9 +65,9 @@ pub async fn get_model(
     caller: Caller,
     PathParams(id): PathParams<String>,
 ) -> Result<Response, Problem> {
-    caller.require(READERS, "read battery models")?;
-    let model = state.service.model(&id, None).await?;
-    Ok(model_response(StatusCode::OK, &model))
+    let reader = caller.require(READERS, "read battery models")?;
+    let model = state.service.model_for(reader, &id, None).await?;
+    Ok(view_response(&model))
 }
 
 /// Append a new version of a battery model record (`If-Match` for optimistic concurrency).
@@ -88,8 +96,8 @@ pub async fn model_versions(
     caller: Caller,
     PathParams(id): PathParams<String>,
 ) -> Result<Json<Value>, Problem> {
-    caller.require(READERS, "read battery models")?;
-    let items: Vec<VersionMeta> = state.service.model_history(&id).await?;
+    let reader = caller.require(READERS, "read battery models")?;
+    let items = state.service.model_history_for(reader, &id).await?;
     Ok(Json(json!({ "items": items })))
 }
 
@@ -102,9 +110,9 @@ pub async fn model_version(
     caller: Caller,
     PathParams((id, version)): PathParams<(String, i64)>,
 ) -> Result<Response, Problem> {
-    caller.require(READERS, "read battery models")?;
-    let model = state.service.model(&id, Some(version)).await?;
-    Ok(model_response(StatusCode::OK, &model))
+    let reader = caller.require(READERS, "read battery models")?;
+    let model = state.service.model_for(reader, &id, Some(version)).await?;
+    Ok(view_response(&model))
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]

@@ -6,6 +6,7 @@ pub mod aas;
 pub mod analytics;
 pub mod audit;
 mod grants;
+pub mod keys;
 mod lifecycle;
 pub mod model_rollup;
 pub mod public_cache;
@@ -20,7 +21,7 @@ pub mod trace;
 
 pub use grants::{GRANT_GROUPS, GrantRequest};
 pub use lifecycle::StatusChange;
-pub use reads::{CEASED, HistoryEntry, Tombstone, audience};
+pub use reads::{CEASED, HistoryEntry, ModelView, Tombstone, audience};
 
 use passport::catalogue::Category;
 use passport::document::compose;
@@ -176,9 +177,10 @@ pub struct PassportService {
     keys: Arc<KeyRing>,
     /// Latest counter values, to refuse readings that run backwards.
     counters: Arc<readings::CounterCache>,
-    /// Actors of API keys already seen (by key hash). Keys are never revoked and actors never change, so a hit
-    /// is always right; unknown keys are not cached, so a new key works at once.
-    key_holders: Arc<quick_cache::sync::Cache<String, Actor>>,
+    /// Holders of API keys already seen (by key hash), trusted for a while ([`keys::KEY_RECHECK`]) and never past
+    /// the key's expiry; unknown keys are not cached, so a new key works at once.
+    key_holders: Arc<quick_cache::sync::Cache<String, keys::CachedHolder>>,
+    key_recheck: std::time::Duration,
     /// One genealogy batch at a time: its checks (quantities left, serials free) hold until it is written.
     trace_lock: Arc<tokio::sync::Mutex<()>>,
 }
@@ -227,20 +229,9 @@ impl PassportService {
             keys: Arc::default(),
             counters: Arc::default(),
             key_holders: Arc::new(quick_cache::sync::Cache::new(10_000)),
+            key_recheck: keys::KEY_RECHECK,
             trace_lock: Arc::default(),
         }
-    }
-
-    /// The actor holding the API key with this hash, if any.
-    pub async fn actor_by_key_hash(&self, key_hash: &str) -> Result<Option<Actor>> {
-        if let Some(actor) = self.key_holders.get(key_hash) {
-            return Ok(Some(actor));
-        }
-        let actor = self.store.actor_by_key_hash(key_hash).await?;
-        if let Some(actor) = &actor {
-            self.key_holders.insert(key_hash.to_string(), actor.clone());
-        }
-        Ok(actor)
     }
 
     /// Keeps up to `bytes` of finished public answers in memory for `ttl` (the server does; the CLI does not).

@@ -263,3 +263,66 @@ fn summary(head: &PassportHead, audience: Audience) -> Value {
     }
     out
 }
+
+/// A model record as a reader may see it: the document pruned to the reader's access group, and who wrote each
+/// version (`meta`) only for the operator and authorities, as with passport histories.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelView {
+    pub model_id: String,
+    pub version: i64,
+    pub owner: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meta: Option<VersionMeta>,
+    pub document: Value,
+}
+
+impl PassportService {
+    /// The access group a reader belongs to for a model: as for its passports. An economic operator sees all
+    /// of a model it owns, or of an administrator-managed model it issues passports for; the public part of
+    /// others.
+    pub async fn model_audience(&self, reader: &Actor, model: &store::ModelVersion) -> Result<Audience> {
+        let audience = match (reader.role, reader.organisation.as_deref(), model.owner.as_deref()) {
+            (Role::Admin, _, _) => Audience::Operator,
+            (Role::Authority, _, _) => Audience::Authority,
+            (Role::LegitimateInterest, _, _) => Audience::LegitimateInterest,
+            (Role::EconomicOperator, Some(org), Some(owner)) if org == owner => Audience::Operator,
+            (Role::EconomicOperator, Some(org), None) => {
+                let filter = PassportFilter {
+                    model_id: Some(model.model_id.clone()),
+                    responsible: Some(org.to_string()),
+                    ..PassportFilter::default()
+                };
+                match self.store.list_passports(&filter, None, 1).await?.is_empty() {
+                    true => Audience::Public,
+                    false => Audience::Operator,
+                }
+            }
+            _ => Audience::Public,
+        };
+        Ok(audience)
+    }
+
+    /// A model version (the latest without `version`) as `reader` may see it.
+    pub async fn model_for(&self, reader: &Actor, id: &str, version: Option<i64>) -> Result<ModelView> {
+        let model = self.model(id, version).await?;
+        let audience = self.model_audience(reader, &model).await?;
+        let auditor = matches!(audience, Audience::Operator | Audience::Authority);
+        Ok(ModelView {
+            model_id: model.model_id.clone(),
+            version: model.meta.version,
+            owner: model.owner.clone(),
+            meta: auditor.then(|| model.meta.clone()),
+            document: access::visible(&model.document, audience),
+        })
+    }
+}
+
+impl PassportService {
+    /// A model's versions as `reader` may see them (who wrote them and why for auditors only).
+    pub async fn model_history_for(&self, reader: &Actor, id: &str) -> Result<Vec<HistoryEntry>> {
+        let model = self.model(id, None).await?;
+        let audience = self.model_audience(reader, &model).await?;
+        Ok(self.model_history(id).await?.into_iter().map(|meta| HistoryEntry::new(meta, audience)).collect())
+    }
+}
