@@ -301,7 +301,9 @@ async fn model_rollups_fill_the_model_record(store: Arc<dyn Store>) {
             "attributes": {"category": "cathode",
                 "substances": [{"name": "cobalt", "cas": "7440-48-4", "massFraction": 0.06, "critical": true},
                                {"name": "nickel", "cas": "7440-02-0", "massFraction": 0.48, "critical": true},
-                               {"name": "binder", "massFraction": 0.02}],
+                               {"name": "nickel oxide", "cas": "1313-99-1", "massFraction": 0.01, "hazardous": true,
+                                "hazardClass": "AcuteToxicity", "hazardStatements": ["H332: Harmful if inhaled"]},
+                               {"name": "binder", "massFraction": 0.02, "hazardous": true}],
                 "recycledContent": {"cobalt": {"preConsumer": 0.1, "postConsumer": 0.15}},
                 "pcf": {"pcfExcludingBiogenic": 20.0, "declaredUnit": "kilogram"}}}}),
         json!({"eventId": "cb", "type": "produced", "unit": {"id": "CB", "kind": "batch"},
@@ -373,7 +375,25 @@ async fn model_rollups_fill_the_model_record(store: Arc<dyn Store>) {
             )
         })
         .collect();
-    assert_eq!(materials, [("cathode", "7440-02-0", 96.0, true), ("cathode", "7440-48-4", 12.0, true)]);
+    assert_eq!(
+        materials,
+        [
+            ("cathode", "1313-99-1", 2.0, false),
+            ("cathode", "7440-02-0", 96.0, true),
+            ("cathode", "7440-48-4", 12.0, true)
+        ]
+    );
+    // Hazardous substances declared with class and CAS number, as % w/w of their part (2 kg in 200 kg of
+    // cathode); the binder, declared hazardous without either, is left out.
+    let mut hazardous = doc["materialComposition"]["hazardousSubstances"].clone();
+    let concentration = hazardous[0].as_object_mut().unwrap().remove("hazardousSubstanceConcentration");
+    assert_eq!(concentration.and_then(|c| c.as_f64()), Some(1.0));
+    assert_eq!(
+        hazardous,
+        json!([{"hazardousSubstanceClass": "AcuteToxicity", "hazardousSubstanceName": "nickel oxide",
+            "hazardousSubstanceIdentifier": "1313-99-1", "hazardousSubstanceImpact": ["H332: Harmful if inhaled"],
+            "hazardousSubstanceLocation": {"componentName": "cathode"}}])
+    );
     let recycled = doc["circularity"]["recycledContent"].as_array().unwrap();
     assert_eq!(
         recycled,

@@ -6,7 +6,9 @@
 //!
 //! ```json
 //! {"category": "cathode",
-//!  "substances": [{"name": "cobalt", "cas": "7440-48-4", "massFraction": 0.06, "critical": true}],
+//!  "substances": [{"name": "cobalt", "cas": "7440-48-4", "massFraction": 0.06, "critical": true},
+//!                 {"name": "LiPF6", "cas": "21324-40-3", "massFraction": 0.12, "hazardous": true,
+//!                  "hazardClass": "AcuteToxicity", "hazardStatements": ["H301: Toxic if swallowed"]}],
 //!  "recycledContent": {"cobalt": {"preConsumer": 0.04, "postConsumer": 0.08}}}
 //! ```
 //!
@@ -69,7 +71,17 @@ pub struct Substance {
     pub critical: bool,
     #[serde(default)]
     pub hazardous: bool,
+    /// For a hazardous substance, its CLP hazard class as the Battery Pass names it ([`HAZARD_CLASSES`]), from the
+    /// supplier's safety data sheet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hazard_class: Option<String>,
+    /// For a hazardous substance, its hazard statements (e.g. `H301: Toxic if swallowed`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hazard_statements: Vec<String>,
 }
+
+/// The hazard classes the Battery Pass material composition (v1.2) reports.
+pub const HAZARD_CLASSES: [&str; 3] = ["AcuteToxicity", "SkinCorrosionOrIrritation", "EyeDamageOrIrritation"];
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -88,6 +100,18 @@ impl LotDeclaration {
         for s in &declaration.substances {
             if !(0.0..=1.0).contains(&s.mass_fraction) {
                 return Err(format!("substance {}: mass fraction {} is not within 0..1", s.name, s.mass_fraction));
+            }
+            if let Some(class) = &s.hazard_class {
+                if !s.hazardous {
+                    return Err(format!("substance {}: a hazard class for a substance not declared hazardous", s.name));
+                }
+                if !HAZARD_CLASSES.contains(&class.as_str()) {
+                    return Err(format!(
+                        "substance {}: hazard class `{class}` is not one of {}",
+                        s.name,
+                        HAZARD_CLASSES.join(", ")
+                    ));
+                }
             }
         }
         if let Some(pcf) = &declaration.pcf {
@@ -343,6 +367,13 @@ mod tests {
             json!({"substances": [{"name": "cobalt", "massFraction": 0.0005, "critical": true}]}),
         )];
         assert!(rollup(&lots).composition.critical_raw_materials.is_empty(), "0.05 % w/w is below 0.1 %");
+        let class = |hazardous: bool, class: &str| {
+            LotDeclaration::from_attributes(Some(&json!({"substances": [
+                {"name": "LiPF6", "massFraction": 0.1, "hazardous": hazardous, "hazardClass": class}]})))
+        };
+        assert!(class(true, "AcuteToxicity").is_ok());
+        assert!(class(true, "Explosive").unwrap_err().contains("hazard class `Explosive` is not one of"));
+        assert!(class(false, "AcuteToxicity").unwrap_err().contains("not declared hazardous"));
         let bad = LotDeclaration::from_attributes(Some(&json!({"substances": [{"name": "Co", "massFraction": 1.5}]})));
         assert!(bad.unwrap_err().contains("not within 0..1"));
         let shares = LotDeclaration::from_attributes(Some(

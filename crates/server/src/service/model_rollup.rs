@@ -11,7 +11,7 @@
 //! new version is written when a value changed; a version written by hand afterwards stops that (the operator's
 //! edit is not overwritten).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -209,8 +209,8 @@ fn rollup_year(model: &ModelVersion) -> Option<i32> {
 
 /// The Battery Pass fields a roll-up fills, merged over the model's document: material composition (substances
 /// declared with a CAS number, by part), recycled content with its reporting year and plant, and the carbon
-/// footprint. Hazardous substances need a hazard class and impacts the lot declarations do not carry, so they stay
-/// as the operator wrote them.
+/// footprint; hazardous substances declared with their hazard class and a CAS number, each with its concentration
+/// (% w/w) in its part. Without such declarations the operator's hazardous substances stay as written.
 fn passport_fields(
     document: &Value,
     lots: &[LotInUnit],
@@ -248,6 +248,7 @@ fn passport_fields(
             "isCriticalRawMaterial": critical,
         })).collect::<Vec<_>>()});
     }
+    hazardous_substances(lots, &mut fields, &mut not_filled);
     without_cas.sort();
     without_cas.dedup();
     if !without_cas.is_empty() {
@@ -300,6 +301,60 @@ fn passport_fields(
         ),
     }
     (fields, not_filled)
+}
+
+/// A hazardous substance in a part: (part, CAS number, name, class).
+type HazardKey = (String, String, String, String);
+
+/// `materialComposition.hazardousSubstances` from the lots' declarations: by part, CAS number and class, the
+/// substance's mass over the part's traced mass (%), with every hazard statement a supplier gave.
+fn hazardous_substances(lots: &[LotInUnit], fields: &mut Value, not_filled: &mut Vec<String>) {
+    let mut part_mass: BTreeMap<String, f64> = BTreeMap::new();
+    let mut found: BTreeMap<HazardKey, (f64, BTreeSet<String>)> = BTreeMap::new();
+    let mut undeclared: BTreeSet<String> = BTreeSet::new();
+    for lot in lots {
+        let part = lot.declaration.category.clone().unwrap_or_else(|| "other".into());
+        *part_mass.entry(part.clone()).or_default() += lot.mass_kg;
+        for s in lot.declaration.substances.iter().filter(|s| s.hazardous) {
+            match (&s.cas, &s.hazard_class) {
+                (Some(cas), Some(class)) => {
+                    let at = found.entry((part.clone(), cas.clone(), s.name.clone(), class.clone())).or_default();
+                    at.0 += lot.mass_kg * s.mass_fraction;
+                    at.1.extend(s.hazard_statements.iter().cloned());
+                }
+                _ => {
+                    undeclared.insert(s.name.clone());
+                }
+            }
+        }
+    }
+    if !undeclared.is_empty() {
+        let names = undeclared.into_iter().collect::<Vec<_>>().join(", ");
+        not_filled.push(format!("hazardous substances without a CAS number or hazard class left out: {names}"));
+    }
+    if found.is_empty() {
+        not_filled.push(
+            "materialComposition.hazardousSubstances (no lot declares a hazardous substance with its class and CAS \
+             number; the model's list stays)"
+                .into(),
+        );
+        return;
+    }
+    let list: Vec<Value> = found
+        .into_iter()
+        .map(|((part, cas, name, class), (kg, statements))| {
+            let of = part_mass.get(&part).copied().unwrap_or_default();
+            json!({
+                "hazardousSubstanceClass": class,
+                "hazardousSubstanceName": name,
+                "hazardousSubstanceIdentifier": cas,
+                "hazardousSubstanceConcentration": if of > 0.0 { round(100.0 * kg / of, 4) } else { 0.0 },
+                "hazardousSubstanceImpact": statements.into_iter().collect::<Vec<_>>(),
+                "hazardousSubstanceLocation": {"componentName": part},
+            })
+        })
+        .collect();
+    fields["materialComposition"]["hazardousSubstances"] = Value::Array(list);
 }
 
 /// The model's manufacturing place as one line.
