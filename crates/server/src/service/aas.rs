@@ -507,7 +507,8 @@ impl PassportService {
             }
             TwinOf::Model(model_id) => {
                 let model = self.model(model_id, None).await?;
-                Ok(access::visible(&model.document, model_audience(reader.actor.as_ref(), model.owner.as_deref())))
+                let audience = self.model_audience(reader.actor.as_ref(), &model).await?;
+                Ok(access::visible(&model.document, audience))
             }
         }
     }
@@ -669,16 +670,6 @@ pub fn is_bpn(text: &str) -> bool {
     text.len() == 16
         && ["BPNL", "BPNS", "BPNA"].iter().any(|p| text.starts_with(p))
         && text[4..].chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-}
-
-fn model_audience(reader: Option<&Actor>, owner: Option<&str>) -> Audience {
-    match reader.map(|a| (a.role, a.organisation.as_deref())) {
-        Some((Role::Admin, _)) => Audience::Operator,
-        Some((Role::EconomicOperator, Some(org))) if Some(org) == owner => Audience::Operator,
-        Some((Role::Authority, _)) => Audience::Authority,
-        Some((Role::LegitimateInterest, _)) => Audience::LegitimateInterest,
-        _ => Audience::Public,
-    }
 }
 
 fn owner_of(actor: &Actor) -> String {

@@ -281,7 +281,8 @@ impl PassportService {
     /// The access group a reader belongs to for a model: as for its passports. An economic operator sees all
     /// of a model it owns, or of an administrator-managed model it issues passports for; the public part of
     /// others.
-    pub async fn model_audience(&self, reader: &Actor, model: &store::ModelVersion) -> Result<Audience> {
+    pub async fn model_audience(&self, reader: Option<&Actor>, model: &store::ModelVersion) -> Result<Audience> {
+        let Some(reader) = reader else { return Ok(Audience::Public) };
         let audience = match (reader.role, reader.organisation.as_deref(), model.owner.as_deref()) {
             (Role::Admin, _, _) => Audience::Operator,
             (Role::Authority, _, _) => Audience::Authority,
@@ -306,7 +307,7 @@ impl PassportService {
     /// A model version (the latest without `version`) as `reader` may see it.
     pub async fn model_for(&self, reader: &Actor, id: &str, version: Option<i64>) -> Result<ModelView> {
         let model = self.model(id, version).await?;
-        let audience = self.model_audience(reader, &model).await?;
+        let audience = self.model_audience(Some(reader), &model).await?;
         let auditor = matches!(audience, Audience::Operator | Audience::Authority);
         Ok(ModelView {
             model_id: model.model_id.clone(),
@@ -322,7 +323,7 @@ impl PassportService {
     /// A model's versions as `reader` may see them (who wrote them and why for auditors only).
     pub async fn model_history_for(&self, reader: &Actor, id: &str) -> Result<Vec<HistoryEntry>> {
         let model = self.model(id, None).await?;
-        let audience = self.model_audience(reader, &model).await?;
+        let audience = self.model_audience(Some(reader), &model).await?;
         Ok(self.model_history(id).await?.into_iter().map(|meta| HistoryEntry::new(meta, audience)).collect())
     }
 }
