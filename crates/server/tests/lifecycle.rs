@@ -14,15 +14,6 @@ use store::Store;
 
 on_both_backends!(waste_handover_successor_and_end, refused_transitions_say_why, grants_allow_groups_until_revoked);
 
-/// Creates one EV passport as the demo operator; returns its id.
-async fn ev_passport(s: &TestServer, seed: u64) -> (String, Value) {
-    let doc = documents(DemoModel::EvNmc811Pack, 1, seed).remove(0);
-    let response = s.post("/api/v1/passports", Some(&s.operator)).json(&item_body(&doc)).send().await.unwrap();
-    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
-    let created: Value = response.json().await.unwrap();
-    (created["generalProductInformation"]["batteryPassportIdentifier"].as_str().unwrap().to_string(), doc)
-}
-
 async fn actor_id(s: &TestServer, key: &str) -> String {
     s.store.actor_by_key_hash(&key_hash(key)).await.unwrap().unwrap().id
 }
@@ -40,7 +31,7 @@ async fn audit_actions(s: &TestServer) -> Vec<(String, String)> {
 async fn waste_handover_successor_and_end(store: Arc<dyn Store>) {
     let s = TestServer::start(store, Config::default()).await;
     s.create_demo_models().await;
-    let (id, doc) = ev_passport(&s, 11).await;
+    let (id, doc) = s.ev_passport(11).await;
     let path = format!("/api/v1/passports/{id}");
 
     // Waste: in place, responsibility moves to a waste-management operator (the "other" operator here).
@@ -130,7 +121,7 @@ async fn waste_handover_successor_and_end(store: Arc<dyn Store>) {
 async fn refused_transitions_say_why(store: Arc<dyn Store>) {
     let s = TestServer::start(store, Config::default()).await;
     s.create_demo_models().await;
-    let (id, doc) = ev_passport(&s, 21).await;
+    let (id, doc) = s.ev_passport(21).await;
     let path = format!("/api/v1/passports/{id}");
     let post = |body: Value| s.post(&format!("{path}/status"), Some(&s.operator)).json(&body).send();
 
@@ -173,8 +164,8 @@ async fn refused_transitions_say_why(store: Arc<dyn Store>) {
 async fn grants_allow_groups_until_revoked(store: Arc<dyn Store>) {
     let s = TestServer::start(store, Config::default()).await;
     s.create_demo_models().await;
-    let (id, doc) = ev_passport(&s, 31).await;
-    let (other_id, _) = ev_passport(&s, 32).await;
+    let (id, doc) = s.ev_passport(31).await;
+    let (other_id, _) = s.ev_passport(32).await;
     let repairer = actor_id(&s, &s.legitimate).await;
     let path = format!("/api/v1/passports/{id}");
     let until = (time::OffsetDateTime::now_utc() + time::Duration::days(30))

@@ -5,9 +5,7 @@
 
 mod common;
 
-use common::{TestServer, documents};
-use passport::demo::DemoModel;
-use passport::fixtures::item_body;
+use common::TestServer;
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
 use serde_json::{Value, json};
 use server::Config;
@@ -97,14 +95,6 @@ impl Drop for Broker {
     }
 }
 
-async fn ev_passport(s: &TestServer, seed: u64) -> String {
-    let doc = documents(DemoModel::EvNmc811Pack, 1, seed).remove(0);
-    let response = s.post("/api/v1/passports", Some(&s.operator)).json(&item_body(&doc)).send().await.unwrap();
-    assert_eq!(response.status(), 201);
-    let created: Value = response.json().await.unwrap();
-    created["generalProductInformation"]["batteryPassportIdentifier"].as_str().unwrap().to_string()
-}
-
 async fn bridge_config(store: &Arc<dyn Store>, broker: &Broker, client_id: &str) -> server::mqtt::MqttConfig {
     let bridge = store::Actor {
         id: format!("local:mqtt-{}", uuid::Uuid::now_v7().simple()),
@@ -192,7 +182,7 @@ async fn no_acknowledged_reading_is_lost_when_the_broker_restarts_under_load() {
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&testing::fresh_sqlite_url()).await.unwrap());
     let s = TestServer::start(store.clone(), Config::default()).await;
     s.create_demo_models().await;
-    let id = ev_passport(&s, 61).await;
+    let id = s.ev_passport(61).await.0;
     let broker = Broker::start();
     let port = broker.port;
     let config = bridge_config(&store, &broker, &format!("voltpass-{}", uuid::Uuid::now_v7().simple())).await;
@@ -241,7 +231,7 @@ async fn no_acknowledged_reading_is_lost_when_the_broker_restarts_under_load() {
 async fn one_server_at_a_time_subscribes_and_another_takes_over(store: Arc<dyn Store>) {
     let s = TestServer::start(store.clone(), Config::default()).await;
     s.create_demo_models().await;
-    let id = ev_passport(&s, 71).await;
+    let id = s.ev_passport(71).await.0;
     let broker = Broker::start();
     let client_id = format!("voltpass-{}", uuid::Uuid::now_v7().simple());
     let config = bridge_config(&store, &broker, &client_id).await;

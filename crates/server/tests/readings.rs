@@ -3,9 +3,7 @@
 
 mod common;
 
-use common::{TestServer, documents, problem};
-use passport::demo::DemoModel;
-use passport::fixtures::item_body;
+use common::{TestServer, problem};
 use rumqttc::{AsyncClient, MqttOptions, QoS};
 use serde_json::{Value, json};
 use server::Config;
@@ -14,14 +12,6 @@ use std::time::Duration;
 use store::Store;
 
 on_both_backends!(rest_readings_are_checked_idempotent_and_shown, mqtt_readings_are_stored_and_bad_payloads_kept);
-
-async fn ev_passport(s: &TestServer, seed: u64) -> String {
-    let doc = documents(DemoModel::EvNmc811Pack, 1, seed).remove(0);
-    let response = s.post("/api/v1/passports", Some(&s.operator)).json(&item_body(&doc)).send().await.unwrap();
-    assert_eq!(response.status(), 201);
-    let created: Value = response.json().await.unwrap();
-    created["generalProductInformation"]["batteryPassportIdentifier"].as_str().unwrap().to_string()
-}
 
 fn reading(metric: &str, at: &str, value: f64, source: &str) -> Value {
     json!({"metric": metric, "at": at, "value": value, "source": source})
@@ -37,8 +27,8 @@ async fn post_ndjson(s: &TestServer, path: &str, key: &str, lines: &[Value]) -> 
 async fn rest_readings_are_checked_idempotent_and_shown(store: Arc<dyn Store>) {
     let s = TestServer::start(store, Config::default()).await;
     s.create_demo_models().await;
-    let id = ev_passport(&s, 41).await;
-    let second = ev_passport(&s, 42).await;
+    let id = s.ev_passport(41).await.0;
+    let second = s.ev_passport(42).await.0;
     let path = format!("/api/v1/passports/{id}/readings");
 
     let batch = vec![
@@ -131,7 +121,7 @@ async fn rest_readings_are_checked_idempotent_and_shown(store: Arc<dyn Store>) {
 async fn mqtt_readings_are_stored_and_bad_payloads_kept(store: Arc<dyn Store>) {
     let s = TestServer::start(store.clone(), Config::default()).await;
     s.create_demo_models().await;
-    let id = ev_passport(&s, 51).await;
+    let id = s.ev_passport(51).await.0;
     let prefix = format!("voltpass-test/{}", uuid::Uuid::now_v7().simple());
     let subscriber = common::mqtt_subscriber(&store, &prefix).await;
 

@@ -118,6 +118,16 @@ impl TestServer {
         }
     }
 
+    /// Creates an EV passport (demo document `seed`) as the demo operator and returns it as written.
+    pub async fn ev_passport(&self, seed: u64) -> (String, Value) {
+        let doc = documents(DemoModel::EvNmc811Pack, 1, seed).remove(0);
+        let body = fixtures::item_body(&doc);
+        let response = self.post("/api/v1/passports", Some(&self.operator)).json(&body).send().await.unwrap();
+        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+        let created: Value = response.json().await.unwrap();
+        (created["generalProductInformation"]["batteryPassportIdentifier"].as_str().unwrap().to_string(), doc)
+    }
+
     /// Number of passports the list endpoint returns (up to 1000).
     pub async fn passport_count(&self) -> usize {
         let body: Value =
