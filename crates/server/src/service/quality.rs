@@ -117,11 +117,15 @@ pub struct CoaSubmission {
     pub received_at: Option<OffsetDateTime>,
 }
 
-/// A parsed and checked CoA with the specification it is judged by, not yet decided or stored.
+/// A parsed and checked CoA with the specification it is judged by, not yet decided or stored. What can be
+/// made of it alone (its JSON value and hash) is made while checking, on every core.
 pub(super) struct Checked {
     pub coa: Coa,
     pub spec: MaterialSpec,
     pub bytes: Vec<u8>,
+    pub content_hash: String,
+    /// `coa` as JSON, taken by the first attempt to store it (made again only for a retry).
+    pub parsed: Option<Value>,
     pub format: CoaFormat,
     pub received_at: OffsetDateTime,
 }
@@ -189,7 +193,7 @@ impl PassportService {
 
     /// Decides on checked CoAs with the SPC signals their values raise and stores them with the SPC state,
     /// in one transaction; again from fresh SPC state when another writer moved a series meanwhile.
-    async fn commit_coas(&self, actor: &Actor, batch: Vec<Checked>) -> Result<Vec<StoredCoa>> {
+    async fn commit_coas(&self, actor: &Actor, mut batch: Vec<Checked>) -> Result<Vec<StoredCoa>> {
         if batch.is_empty() {
             return Ok(Vec::new());
         }
@@ -206,7 +210,7 @@ impl PassportService {
             let mut spc = super::spc::SpcBatch::load(self.store.as_ref(), &batch).await?;
             let mut sampling = super::sampling::SamplingBatch::load(self.store.as_ref(), &batch).await?;
             let mut writes = Vec::with_capacity(batch.len());
-            for checked in &batch {
+            for checked in &mut batch {
                 let id = format!("coa:{}", uuid::Uuid::now_v7().simple());
                 let alarms = spc.observe(&id, checked);
                 let mut context = DecisionContext::received_on(checked.received_at.date());
@@ -228,11 +232,14 @@ impl PassportService {
                     decided_at: checked.received_at,
                     override_reason: None,
                 };
-                let parsed = serde_json::to_value(&checked.coa).map_err(|e| ServiceError::Internal(e.to_string()))?;
+                let parsed = match checked.parsed.take() {
+                    Some(parsed) => parsed,
+                    None => coa_value(&checked.coa)?,
+                };
                 writes.push(coa_write(
                     actor,
                     id,
-                    &checked.bytes,
+                    (checked.bytes.clone(), checked.content_hash.clone()),
                     checked.format,
                     &coa_key(&checked.coa),
                     Some(parsed),
@@ -311,8 +318,9 @@ impl PassportService {
             override_reason: None,
         };
         let id = format!("coa:{}", uuid::Uuid::now_v7().simple());
+        let original = (bytes.to_vec(), actual);
         let write =
-            coa_write(actor, id, bytes, CoaFormat::Pdf, &(supplier, material, lot), None, decision, received_at);
+            coa_write(actor, id, original, CoaFormat::Pdf, &(supplier, material, lot), None, decision, received_at);
         let mut stored = self.store.insert_coas(vec![write], SpcWrite::default()).await?;
         stored.pop().ok_or_else(|| ServiceError::Internal("the store returned no CoA".into()))
     }
@@ -545,6 +553,8 @@ fn check_coa(
         _ => ecoa::parse_csv_with(&bytes, &intake),
     };
     let coa = parsed.map_err(|e| ServiceError::Ecoa(Box::new(e)))?;
+    let parsed = Some(coa_value(&coa)?);
+    let content_hash = ecoa::content_hash(&bytes);
     let key = coa.lot_key();
     let spec = spec::select(specs, &key.material_id, &key.supplier_id).cloned().ok_or_else(|| {
         ServiceError::Ecoa(Box::new(EcoaError::UnknownMaterial {
@@ -552,7 +562,12 @@ fn check_coa(
             material: key.material_id.clone(),
         }))
     })?;
-    Ok(Checked { coa, spec, bytes, format, received_at })
+    Ok(Checked { coa, spec, bytes, content_hash, parsed, format, received_at })
+}
+
+/// A parsed CoA as the JSON value stored with it.
+fn coa_value(coa: &Coa) -> Result<Value> {
+    serde_json::to_value(coa).map_err(|e| ServiceError::Internal(e.to_string()))
 }
 
 /// The store's record of a received CoA with its first decision and audit event.
@@ -560,14 +575,13 @@ fn check_coa(
 fn coa_write(
     actor: &Actor,
     id: String,
-    bytes: &[u8],
+    (original, content_hash): (Vec<u8>, String),
     format: CoaFormat,
     (supplier, material, lot): &(String, String, String),
     parsed: Option<Value>,
     decision: NewDecision,
     received_at: OffsetDateTime,
 ) -> CoaWrite {
-    let content_hash = ecoa::content_hash(bytes);
     let detail = json!({
         "supplier": supplier, "material": material, "lot": lot, "contentHash": content_hash,
         "mediaType": format.media_type(), "outcome": decision.outcome,
@@ -580,7 +594,7 @@ fn coa_write(
         lot_number: lot.clone(),
         content_hash,
         media_type: format.media_type().into(),
-        original: bytes.to_vec(),
+        original,
         parsed,
         actor_id: actor.id.clone(),
         received_at,
