@@ -130,6 +130,13 @@ pub(super) struct Checked {
     pub received_at: OffsetDateTime,
 }
 
+/// A batch of eCoAs parsed and checked, not yet decided or stored (see [`PassportService::check_coas`]).
+pub struct CheckedCoas {
+    /// Per submission: its place in `batch`, or why it was refused.
+    slots: Vec<Result<usize>>,
+    batch: Vec<Checked>,
+}
+
 /// CoAs per page when reading every lot (SPC recompute, scorecards): a parsed CoA is a few kB of JSON.
 const LOT_PAGE: i64 = 500;
 
@@ -156,15 +163,22 @@ impl PassportService {
     /// `Err` in its place and stores nothing), the accepted ones are decided and stored together. The outer
     /// error is a failure to store the batch, which then stores nothing.
     pub async fn receive_coas(&self, actor: &Actor, submissions: Vec<CoaSubmission>) -> Result<Vec<Result<StoredCoa>>> {
+        let checked = self.check_coas(actor, submissions).await?;
+        self.store_coas(actor, checked).await
+    }
+
+    /// The first half of [`PassportService::receive_coas`]: parses and checks each eCoA, on every core and off
+    /// the async runtime, so that a caller may store the batch before meanwhile ([`super::coa_pipeline`]).
+    pub async fn check_coas(&self, actor: &Actor, submissions: Vec<CoaSubmission>) -> Result<CheckedCoas> {
         let own = submitter(actor)?;
+        let admin = actor.role == Role::Admin;
         let specs = self.material_specs().await?;
-        // Parsing and schema checks are the bulk of the work and independent per CoA: on every core.
-        let checked: Vec<Result<Checked>> = {
+        let checked: Vec<Result<Checked>> = tokio::task::spawn_blocking(move || {
             use rayon::prelude::*;
             submissions
                 .into_par_iter()
                 .map(|submission| {
-                    if submission.received_at.is_some() && actor.role != Role::Admin {
+                    if submission.received_at.is_some() && !admin {
                         return Err(ServiceError::Forbidden("only an administrator may backdate a receipt".into()));
                     }
                     let received_at = submission.received_at.unwrap_or_else(now);
@@ -176,9 +190,11 @@ impl PassportService {
                     }
                 })
                 .collect()
-        };
+        })
+        .await
+        .map_err(|e| ServiceError::Internal(format!("checking CoAs failed: {e}")))?;
         let mut batch = Vec::new();
-        let slots: Vec<Result<usize>> = checked
+        let slots = checked
             .into_iter()
             .map(|c| {
                 c.map(|c| {
@@ -187,6 +203,13 @@ impl PassportService {
                 })
             })
             .collect();
+        Ok(CheckedCoas { slots, batch })
+    }
+
+    /// The second half of [`PassportService::receive_coas`]: decides on the checked eCoAs and stores them in
+    /// one transaction; the refused ones stay `Err` in their places.
+    pub async fn store_coas(&self, actor: &Actor, checked: CheckedCoas) -> Result<Vec<Result<StoredCoa>>> {
+        let CheckedCoas { slots, batch } = checked;
         let mut stored: Vec<Option<StoredCoa>> = self.commit_coas(actor, batch).await?.into_iter().map(Some).collect();
         Ok(slots.into_iter().map(|slot| slot.map(|i| stored[i].take().expect("each CoA is stored once"))).collect())
     }
