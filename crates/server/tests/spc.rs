@@ -5,17 +5,20 @@
 
 mod common;
 
-use common::quality::{BASELINE, CAM, baseline_and_shift, baseline_d50, lot, post_coa, supplier_key};
+use common::quality::{BASELINE, CAM, SHIFTED_D50, baseline_and_shift, baseline_d50, lot, post_coa, supplier_key};
 use common::{TestServer, problem};
 use serde_json::{Value, json};
 use server::Config;
+use server::service::coa_pipeline::CoaPipeline;
+use server::service::quality::{CoaFormat, CoaSubmission};
 use std::sync::Arc;
 use store::Store;
 
 on_both_backends!(
     alarms_hold_lots_and_are_acknowledged,
     scorecards_and_specifications,
-    skip_lot_sampling_and_lab_results
+    skip_lot_sampling_and_lab_results,
+    pipelined_batches_decide_in_order
 );
 
 async fn alarms_hold_lots_and_are_acknowledged(store: Arc<dyn Store>) {
@@ -269,4 +272,32 @@ async fn skip_lot_sampling_and_lab_results(store: Arc<dyn Store>) {
     let audit = s.store.audit_entries(0, 10_000).await.unwrap();
     assert_eq!(audit.iter().filter(|e| e.action == "coa.lab_result").count(), 11);
     assert!(audit.iter().any(|e| e.action == "sampling.requalify"));
+}
+
+/// Batches through the pipeline (as `coa import` sends them) are decided as if received one by one: outcomes
+/// come back batch by batch in submission order, a refused CoA in its place, and the lot past the baseline
+/// is held.
+async fn pipelined_batches_decide_in_order(store: Arc<dyn Store>) {
+    let s = TestServer::start(store, Config::default()).await;
+    let admin = s.store.actor_by_key_hash(&server::auth::key_hash(&s.admin)).await.unwrap().unwrap();
+    let service = server::PassportService::new(s.store.clone());
+    let json = |body: String| CoaSubmission { bytes: body.into_bytes(), format: CoaFormat::Json, received_at: None };
+    let first: Vec<CoaSubmission> = (1..=30).map(|i| json(lot(i, baseline_d50(i)))).collect();
+    let mut second: Vec<CoaSubmission> = (31..=BASELINE).map(|i| json(lot(i, baseline_d50(i)))).collect();
+    second.push(json("{ not json".into()));
+    second.push(json(lot(BASELINE + 1, SHIFTED_D50)));
+
+    let mut pipeline = CoaPipeline::new(&service, &admin);
+    assert!(pipeline.push(first).await.unwrap().is_none(), "the first batch is only checked");
+    let stored = pipeline.push(second).await.unwrap().expect("the first batch's outcomes");
+    let last = pipeline.finish().await.unwrap().expect("the second batch's outcomes");
+    assert_eq!((stored.len(), last.len()), (30, BASELINE - 30 + 2));
+    assert!(last[last.len() - 2].is_err(), "the malformed CoA is refused in its place");
+    let coas: Vec<&store::StoredCoa> = stored.iter().chain(&last).filter_map(|o| o.as_ref().ok()).collect();
+    let lots: Vec<&str> = coas.iter().map(|c| c.lot_number.as_str()).collect();
+    let expected: Vec<String> = (1..=BASELINE + 1).map(|n| format!("L-{n:03}")).collect();
+    assert_eq!(lots, expected);
+    let outcomes: Vec<&str> = coas.iter().map(|c| c.decision.as_ref().unwrap().outcome.as_str()).collect();
+    assert!(outcomes[..BASELINE].iter().all(|o| *o == "accepted"), "{outcomes:?}");
+    assert_eq!(outcomes[BASELINE], "hold");
 }

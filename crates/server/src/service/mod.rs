@@ -5,6 +5,7 @@
 pub mod aas;
 pub mod analytics;
 pub mod audit;
+pub mod coa_pipeline;
 mod grants;
 pub mod keys;
 mod lifecycle;

@@ -117,13 +117,24 @@ pub struct CoaSubmission {
     pub received_at: Option<OffsetDateTime>,
 }
 
-/// A parsed and checked CoA with the specification it is judged by, not yet decided or stored.
+/// A parsed and checked CoA with the specification it is judged by, not yet decided or stored. What can be
+/// made of it alone (its JSON value and hash) is made while checking, on every core.
 pub(super) struct Checked {
     pub coa: Coa,
     pub spec: MaterialSpec,
     pub bytes: Vec<u8>,
+    pub content_hash: String,
+    /// `coa` as JSON, taken by the first attempt to store it (made again only for a retry).
+    pub parsed: Option<Value>,
     pub format: CoaFormat,
     pub received_at: OffsetDateTime,
+}
+
+/// A batch of eCoAs parsed and checked, not yet decided or stored (see [`PassportService::check_coas`]).
+pub struct CheckedCoas {
+    /// Per submission: its place in `batch`, or why it was refused.
+    slots: Vec<Result<usize>>,
+    batch: Vec<Checked>,
 }
 
 /// CoAs per page when reading every lot (SPC recompute, scorecards): a parsed CoA is a few kB of JSON.
@@ -152,15 +163,22 @@ impl PassportService {
     /// `Err` in its place and stores nothing), the accepted ones are decided and stored together. The outer
     /// error is a failure to store the batch, which then stores nothing.
     pub async fn receive_coas(&self, actor: &Actor, submissions: Vec<CoaSubmission>) -> Result<Vec<Result<StoredCoa>>> {
+        let checked = self.check_coas(actor, submissions).await?;
+        self.store_coas(actor, checked).await
+    }
+
+    /// The first half of [`PassportService::receive_coas`]: parses and checks each eCoA, on every core and off
+    /// the async runtime, so that a caller may store the batch before meanwhile ([`super::coa_pipeline`]).
+    pub async fn check_coas(&self, actor: &Actor, submissions: Vec<CoaSubmission>) -> Result<CheckedCoas> {
         let own = submitter(actor)?;
+        let admin = actor.role == Role::Admin;
         let specs = self.material_specs().await?;
-        // Parsing and schema checks are the bulk of the work and independent per CoA: on every core.
-        let checked: Vec<Result<Checked>> = {
+        let checked: Vec<Result<Checked>> = tokio::task::spawn_blocking(move || {
             use rayon::prelude::*;
             submissions
                 .into_par_iter()
                 .map(|submission| {
-                    if submission.received_at.is_some() && actor.role != Role::Admin {
+                    if submission.received_at.is_some() && !admin {
                         return Err(ServiceError::Forbidden("only an administrator may backdate a receipt".into()));
                     }
                     let received_at = submission.received_at.unwrap_or_else(now);
@@ -172,9 +190,11 @@ impl PassportService {
                     }
                 })
                 .collect()
-        };
+        })
+        .await
+        .map_err(|e| ServiceError::Internal(format!("checking CoAs failed: {e}")))?;
         let mut batch = Vec::new();
-        let slots: Vec<Result<usize>> = checked
+        let slots = checked
             .into_iter()
             .map(|c| {
                 c.map(|c| {
@@ -183,13 +203,20 @@ impl PassportService {
                 })
             })
             .collect();
+        Ok(CheckedCoas { slots, batch })
+    }
+
+    /// The second half of [`PassportService::receive_coas`]: decides on the checked eCoAs and stores them in
+    /// one transaction; the refused ones stay `Err` in their places.
+    pub async fn store_coas(&self, actor: &Actor, checked: CheckedCoas) -> Result<Vec<Result<StoredCoa>>> {
+        let CheckedCoas { slots, batch } = checked;
         let mut stored: Vec<Option<StoredCoa>> = self.commit_coas(actor, batch).await?.into_iter().map(Some).collect();
         Ok(slots.into_iter().map(|slot| slot.map(|i| stored[i].take().expect("each CoA is stored once"))).collect())
     }
 
     /// Decides on checked CoAs with the SPC signals their values raise and stores them with the SPC state,
     /// in one transaction; again from fresh SPC state when another writer moved a series meanwhile.
-    async fn commit_coas(&self, actor: &Actor, batch: Vec<Checked>) -> Result<Vec<StoredCoa>> {
+    async fn commit_coas(&self, actor: &Actor, mut batch: Vec<Checked>) -> Result<Vec<StoredCoa>> {
         if batch.is_empty() {
             return Ok(Vec::new());
         }
@@ -206,7 +233,7 @@ impl PassportService {
             let mut spc = super::spc::SpcBatch::load(self.store.as_ref(), &batch).await?;
             let mut sampling = super::sampling::SamplingBatch::load(self.store.as_ref(), &batch).await?;
             let mut writes = Vec::with_capacity(batch.len());
-            for checked in &batch {
+            for checked in &mut batch {
                 let id = format!("coa:{}", uuid::Uuid::now_v7().simple());
                 let alarms = spc.observe(&id, checked);
                 let mut context = DecisionContext::received_on(checked.received_at.date());
@@ -228,11 +255,14 @@ impl PassportService {
                     decided_at: checked.received_at,
                     override_reason: None,
                 };
-                let parsed = serde_json::to_value(&checked.coa).map_err(|e| ServiceError::Internal(e.to_string()))?;
+                let parsed = match checked.parsed.take() {
+                    Some(parsed) => parsed,
+                    None => coa_value(&checked.coa)?,
+                };
                 writes.push(coa_write(
                     actor,
                     id,
-                    &checked.bytes,
+                    (checked.bytes.clone(), checked.content_hash.clone()),
                     checked.format,
                     &coa_key(&checked.coa),
                     Some(parsed),
@@ -311,8 +341,9 @@ impl PassportService {
             override_reason: None,
         };
         let id = format!("coa:{}", uuid::Uuid::now_v7().simple());
+        let original = (bytes.to_vec(), actual);
         let write =
-            coa_write(actor, id, bytes, CoaFormat::Pdf, &(supplier, material, lot), None, decision, received_at);
+            coa_write(actor, id, original, CoaFormat::Pdf, &(supplier, material, lot), None, decision, received_at);
         let mut stored = self.store.insert_coas(vec![write], SpcWrite::default()).await?;
         stored.pop().ok_or_else(|| ServiceError::Internal("the store returned no CoA".into()))
     }
@@ -545,6 +576,8 @@ fn check_coa(
         _ => ecoa::parse_csv_with(&bytes, &intake),
     };
     let coa = parsed.map_err(|e| ServiceError::Ecoa(Box::new(e)))?;
+    let parsed = Some(coa_value(&coa)?);
+    let content_hash = ecoa::content_hash(&bytes);
     let key = coa.lot_key();
     let spec = spec::select(specs, &key.material_id, &key.supplier_id).cloned().ok_or_else(|| {
         ServiceError::Ecoa(Box::new(EcoaError::UnknownMaterial {
@@ -552,7 +585,12 @@ fn check_coa(
             material: key.material_id.clone(),
         }))
     })?;
-    Ok(Checked { coa, spec, bytes, format, received_at })
+    Ok(Checked { coa, spec, bytes, content_hash, parsed, format, received_at })
+}
+
+/// A parsed CoA as the JSON value stored with it.
+fn coa_value(coa: &Coa) -> Result<Value> {
+    serde_json::to_value(coa).map_err(|e| ServiceError::Internal(e.to_string()))
 }
 
 /// The store's record of a received CoA with its first decision and audit event.
@@ -560,14 +598,13 @@ fn check_coa(
 fn coa_write(
     actor: &Actor,
     id: String,
-    bytes: &[u8],
+    (original, content_hash): (Vec<u8>, String),
     format: CoaFormat,
     (supplier, material, lot): &(String, String, String),
     parsed: Option<Value>,
     decision: NewDecision,
     received_at: OffsetDateTime,
 ) -> CoaWrite {
-    let content_hash = ecoa::content_hash(bytes);
     let detail = json!({
         "supplier": supplier, "material": material, "lot": lot, "contentHash": content_hash,
         "mediaType": format.media_type(), "outcome": decision.outcome,
@@ -580,7 +617,7 @@ fn coa_write(
         lot_number: lot.clone(),
         content_hash,
         media_type: format.media_type().into(),
-        original: bytes.to_vec(),
+        original,
         parsed,
         actor_id: actor.id.clone(),
         received_at,

@@ -44,7 +44,8 @@ pub fn monitor_options() -> MonitorOptions {
 
 /// The series a batch of CoAs touches, as read from the store, and what the batch does to them.
 pub(super) struct SpcBatch {
-    series: HashMap<SeriesId, Watched>,
+    /// By (supplier, material), then characteristic: a point is looked up without building its series id.
+    series: HashMap<(String, String), HashMap<String, Watched>>,
     alarms: Vec<NewAlarm>,
 }
 
@@ -59,11 +60,12 @@ impl SpcBatch {
     /// Reads the series of every (supplier, material) in the batch.
     pub(super) async fn load(store: &dyn Store, batch: &[Checked]) -> Result<SpcBatch> {
         let pairs = super::quality::supplier_materials(batch.iter());
-        let mut series = HashMap::new();
+        let mut series: HashMap<(String, String), HashMap<String, Watched>> = HashMap::new();
         for (supplier, material) in pairs {
+            let of_pair = series.entry((supplier.clone(), material.clone())).or_default();
             for stored in store.series(Some(&supplier), Some(&material)).await? {
                 let monitor = monitor_from(&stored)?;
-                series.insert(stored.id, Watched { monitor, version: stored.version, changed: false });
+                of_pair.insert(stored.id.characteristic, Watched { monitor, version: stored.version, changed: false });
             }
         }
         Ok(SpcBatch { series, alarms: Vec::new() })
@@ -72,18 +74,15 @@ impl SpcBatch {
     /// Adds a CoA's values to their series; returns the signals that hold the lot, for its decision.
     pub(super) fn observe(&mut self, coa_id: &str, checked: &Checked) -> Vec<spec::Alarm> {
         let key = checked.coa.lot_key();
+        let pair = (key.supplier_id.trim().to_string(), key.material_id.trim().to_string());
         let mut holding = Vec::new();
+        let of_pair = self.series.entry(pair).or_default();
         for (characteristic, value) in points_of(&checked.coa, &checked.spec) {
-            let id = SeriesId {
-                supplier_id: key.supplier_id.trim().to_string(),
-                material_id: key.material_id.trim().to_string(),
-                characteristic: characteristic.clone(),
-            };
-            let watched = self.series.entry(id.clone()).or_insert_with(|| Watched {
-                monitor: SeriesMonitor::new(monitor_options()),
-                version: 0,
-                changed: false,
-            });
+            if !of_pair.contains_key(&characteristic) {
+                let fresh = Watched { monitor: SeriesMonitor::new(monitor_options()), version: 0, changed: false };
+                of_pair.insert(characteristic.clone(), fresh);
+            }
+            let Some(watched) = of_pair.get_mut(&characteristic) else { continue };
             watched.changed = true;
             for signal in distinct(watched.monitor.observe(value)) {
                 if HOLDING_RULES.contains(&signal.rule.as_str()) {
@@ -93,6 +92,7 @@ impl SpcBatch {
                         detail: signal.detail.clone(),
                     });
                 }
+                let id = series_id((key.supplier_id.trim(), key.material_id.trim(), &characteristic));
                 let lot = (checked.coa.lot.number.trim(), checked.coa.lot.manufactured_on);
                 self.alarms.push(new_alarm(&id, coa_id, lot, signal, checked.received_at));
             }
@@ -105,8 +105,14 @@ impl SpcBatch {
         let mut series: Vec<StoredSeries> = self
             .series
             .into_iter()
-            .filter(|(_, w)| w.changed)
-            .map(|(id, w)| StoredSeries { id, state: state_of(&w.monitor), version: w.version, updated_at: now })
+            .flat_map(|((supplier_id, material_id), of_pair)| {
+                of_pair.into_iter().filter(|(_, w)| w.changed).map(move |(characteristic, w)| StoredSeries {
+                    id: SeriesId { supplier_id: supplier_id.clone(), material_id: material_id.clone(), characteristic },
+                    state: state_of(&w.monitor),
+                    version: w.version,
+                    updated_at: now,
+                })
+            })
             .collect();
         // One order for every writer, so two batches lock rows alike.
         series.sort_by(|a, b| a.id.cmp(&b.id));

@@ -24,6 +24,11 @@ const COA_SELECT: &str = "SELECT c.id, c.supplier_id, c.material_id, c.lot_numbe
         ON d.coa_id = c.id AND d.seq = (SELECT MAX(x.seq) FROM coa_decisions x WHERE x.coa_id = c.id)
     WHERE 1 = 1";
 
+/// JSON text of a value. serde_json's writer: a `Value`'s `Display` goes through `fmt` and is slower.
+fn json_text(value: &Value) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Database(format!("a value is not JSON: {e}")))
+}
+
 fn json(text: &str, what: &str) -> Result<Value> {
     serde_json::from_str(text).map_err(|e| StoreError::Database(format!("stored {what} is not JSON: {e}")))
 }
@@ -120,11 +125,13 @@ impl QualityStore for SqliteStore {
         let revisions = next_revisions(&mut tx, &coas).await?;
         // Multi-row statements: a batch of 500 CoAs is a handful of round trips to the database, not thousands.
         for (chunk, revs) in coas.chunks(ROWS_PER_INSERT).zip(revisions.chunks(ROWS_PER_INSERT)) {
+            let parsed: Vec<Option<String>> =
+                chunk.iter().map(|w| w.coa.parsed.as_ref().map(json_text).transpose()).collect::<Result<_>>()?;
             let mut insert = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO coas (id, supplier_id, material_id, lot_number, revision, content_hash, media_type, \
                  original, parsed, actor_id, received_at) ",
             );
-            insert.push_values(chunk.iter().zip(revs), |mut row, (w, revision)| {
+            insert.push_values(chunk.iter().zip(revs).zip(&parsed), |mut row, ((w, revision), parsed)| {
                 row.push_bind(&w.coa.id)
                     .push_bind(&w.coa.supplier_id)
                     .push_bind(&w.coa.material_id)
@@ -133,7 +140,7 @@ impl QualityStore for SqliteStore {
                     .push_bind(&w.coa.content_hash)
                     .push_bind(&w.coa.media_type)
                     .push_bind(&w.coa.original)
-                    .push_bind(w.coa.parsed.as_ref().map(Value::to_string))
+                    .push_bind(parsed)
                     .push_bind(&w.coa.actor_id)
                     .push_bind(w.coa.received_at);
             });

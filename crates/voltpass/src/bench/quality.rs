@@ -7,6 +7,7 @@ use anyhow::Context;
 use clap::Args as ClapArgs;
 use serde_json::json;
 use server::PassportService;
+use server::service::coa_pipeline::{CoaPipeline, Outcomes};
 use server::service::quality::{CoaFormat, CoaSubmission};
 use sqlx::Connection;
 use std::time::{Duration, Instant};
@@ -65,26 +66,48 @@ struct Run {
     store_mib: f64,
 }
 
+/// Decisions counted by outcome.
+#[derive(Default)]
+struct Tally {
+    accepted: usize,
+    hold: usize,
+    rejected: usize,
+}
+
+impl Tally {
+    fn add(&mut self, outcomes: Option<Outcomes>) -> anyhow::Result<()> {
+        for outcome in outcomes.into_iter().flatten() {
+            let coa = outcome.context("bench CoA refused")?;
+            match coa.decision.as_ref().map(|d| d.outcome.as_str()) {
+                Some("accepted") => self.accepted += 1,
+                Some("rejected") => self.rejected += 1,
+                _ => self.hold += 1,
+            }
+        }
+        Ok(())
+    }
+}
+
 async fn voltpass_run(dir: &std::path::Path, count: usize, suppliers: usize) -> anyhow::Result<Run> {
     let path = dir.join("voltpass.db");
     let store = store::open(&format!("sqlite://{}", path.display())).await?;
     let service = PassportService::new(store);
     let actor = local_actor(service.store()).await?;
     service.put_spec(&actor, quality::demo::bench_spec()).await.context("bench specification")?;
-    let (mut ingest, mut accepted, mut hold, mut rejected) = (Duration::ZERO, 0, 0, 0);
+    // As `coa import` does: each batch is checked while the one before is stored.
+    let (mut ingest, mut tally) = (Duration::ZERO, Tally::default());
+    let mut pipeline = CoaPipeline::new(&service, &actor);
     for batch in batches(count, suppliers) {
         let started = Instant::now();
-        let outcomes = service.receive_coas(&actor, batch).await?;
+        let outcomes = pipeline.push(batch).await?;
         ingest += started.elapsed();
-        for outcome in outcomes {
-            let coa = outcome.context("bench CoA refused")?;
-            match coa.decision.as_ref().map(|d| d.outcome.as_str()) {
-                Some("accepted") => accepted += 1,
-                Some("rejected") => rejected += 1,
-                _ => hold += 1,
-            }
-        }
+        tally.add(outcomes)?;
     }
+    let started = Instant::now();
+    let outcomes = pipeline.finish().await?;
+    ingest += started.elapsed();
+    tally.add(outcomes)?;
+    let Tally { accepted, hold, rejected } = tally;
     let started = Instant::now();
     let report = service.recompute_spc(&actor).await?;
     let recompute = started.elapsed();

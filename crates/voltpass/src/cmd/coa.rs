@@ -8,8 +8,10 @@ use clap::{Args as ClapArgs, Subcommand};
 use serde_json::Value;
 use server::PassportService;
 use server::service::ServiceError;
+use server::service::coa_pipeline::{CoaPipeline, Outcomes};
 use server::service::quality::{CoaFormat, CoaSubmission, PdfLot};
 use server::service::scorecard::ScorecardQuery;
+use std::collections::VecDeque;
 use std::path::PathBuf;
 
 use super::{local_actor, open_store};
@@ -162,6 +164,21 @@ fn report(place: &str, coa: &store::StoredCoa) -> String {
     report
 }
 
+/// Reports a stored batch, file by file.
+fn show(
+    bar: &indicatif::ProgressBar,
+    places: Vec<String>,
+    outcomes: Outcomes,
+    refuse: &mut impl FnMut(&str, &dyn std::fmt::Display),
+) {
+    for (place, outcome) in places.iter().zip(outcomes) {
+        match outcome {
+            Ok(coa) => bar.suspend(|| println!("{}", report(place, &coa))),
+            Err(e) => refuse(place, &e),
+        }
+    }
+}
+
 async fn import(args: ImportArgs) -> anyhow::Result<()> {
     let store = open_store(&args.db).await?;
     let actor = local_actor(&store).await?;
@@ -173,7 +190,11 @@ async fn import(args: ImportArgs) -> anyhow::Result<()> {
         refused += 1;
         bar.suspend(|| eprintln!("{place}: refused: {e}"));
     };
-    // PDFs one by one (each names its lot on the command line); eCoAs in batches.
+    // PDFs one by one (each names its lot on the command line); eCoAs in batches, each checked while the one
+    // before is stored.
+    let mut pipeline = CoaPipeline::new(&service, &actor);
+    // The file names of the batches pushed and not yet reported.
+    let mut pending: VecDeque<Vec<String>> = VecDeque::new();
     let mut batch: Vec<(String, CoaSubmission)> = Vec::new();
     for (i, file) in args.files.iter().enumerate() {
         let place = file.display().to_string();
@@ -203,14 +224,14 @@ async fn import(args: ImportArgs) -> anyhow::Result<()> {
             let (places, submissions): (Vec<String>, Vec<CoaSubmission>) =
                 std::mem::take(&mut batch).into_iter().unzip();
             bar.inc(submissions.iter().map(|s| s.bytes.len() as u64).sum());
-            let outcomes = service.receive_coas(&actor, submissions).await?;
-            for (place, outcome) in places.iter().zip(outcomes) {
-                match outcome {
-                    Ok(coa) => bar.suspend(|| println!("{}", report(place, &coa))),
-                    Err(e) => refuse(place, &e),
-                }
+            pending.push_back(places);
+            if let Some(outcomes) = pipeline.push(submissions).await? {
+                show(&bar, pending.pop_front().unwrap_or_default(), outcomes, &mut refuse);
             }
         }
+    }
+    if let Some(outcomes) = pipeline.finish().await? {
+        show(&bar, pending.pop_front().unwrap_or_default(), outcomes, &mut refuse);
     }
     bar.finish_and_clear();
     if refused > 0 {
