@@ -512,12 +512,21 @@ impl PassportService {
 
     /// Backward trace of a unit: its parts, the batches and lots it is made of, their CoAs and suppliers.
     pub async fn trace_upstream(&self, actor: &Actor, id: &str) -> Result<Upstream> {
-        let (unit, own) = self.visible_unit(actor, id).await?;
-        let here = std::slice::from_ref(&unit.id);
-        // Independent reads go to the store side by side (it has a pool of readers).
+        let own = trace_reader(actor)?;
+        let here = [id.to_string()];
+        // The unit, its parts and its sources side by side (the store has a pool of readers): one round trip
+        // instead of two. Parts and sources are only used once the unit is found visible.
+        let (unit, inputs, sources) = futures::future::try_join3(
+            self.store.trace_units(&here),
+            self.store.trace_inputs(&here),
+            self.store.trace_sources_of(&here),
+        )
+        .await?;
+        let unit = match unit.into_iter().next() {
+            Some(unit) if visible(&unit, own.as_deref()) => unit,
+            _ => return Err(ServiceError::NotFound(format!("no traced unit `{id}`"))),
+        };
         let (parts, start): (Vec<String>, Vec<String>) = if unit.kind.is_assembly() {
-            let (inputs, sources) =
-                futures::future::try_join(self.store.trace_inputs(here), self.store.trace_sources_of(here)).await?;
             (inputs.into_iter().map(|e| e.input_id).collect(), sources.into_iter().map(|s| s.source_id).collect())
         } else {
             (Vec::new(), vec![unit.id.clone()])

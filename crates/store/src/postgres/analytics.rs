@@ -174,12 +174,7 @@ impl AnalyticsStore for PostgresStore {
             if ids.is_empty() {
                 return Ok(Vec::new());
             }
-            query.push(" AND h.unit_id IN (");
-            let mut list = query.separated(", ");
-            for id in ids {
-                list.push_bind(id.clone());
-            }
-            query.push(")");
+            query.push(" AND h.unit_id = ANY(").push_bind(ids).push(")");
         }
         query.push(" ORDER BY h.unit_id");
         let rows = query.build().fetch_all(&self.pool).await?;

@@ -17,8 +17,8 @@ use trace::UnitKind;
 /// Rows per multi-row INSERT. Full chunks repeat the same SQL text, so the statement is prepared once per
 /// connection.
 const ROWS: usize = 200;
-/// Ids per `IN (...)` list.
-const IDS: usize = 500;
+/// Ids per array parameter.
+const IDS: usize = 10_000;
 
 const UNIT_SELECT: &str = "SELECT u.id, u.kind, u.unit_type, u.model, u.line, u.station, u.produced_at, u.quantity,
         u.base_uom, u.supplier_id, u.material_id, u.lot_number, u.passport_id, u.cell_count, u.attributes,
@@ -26,7 +26,7 @@ const UNIT_SELECT: &str = "SELECT u.id, u.kind, u.unit_type, u.model, u.line, u.
         -- Only cells and modules go into assemblies: a batch's thousands of edges are never scanned for one.
         CASE WHEN u.kind IN ('cell', 'module') THEN (SELECT e.output_id FROM trace_edges e
             WHERE e.input_id = u.id AND e.output_kind IN ('module', 'pack') LIMIT 1) END AS assembled_into
-    FROM trace_units u LEFT JOIN trace_usage g ON g.unit_id = u.id WHERE u.id IN ";
+    FROM trace_units u LEFT JOIN trace_usage g ON g.unit_id = u.id WHERE u.id = ANY($1)";
 
 /// The session-level advisory lock key of genealogy writers (any constant other locks do not use).
 const TRACE_WRITER_LOCK: i64 = 0x766f_6c74_7472_6163; // "volttrac"
@@ -129,7 +129,8 @@ fn push_ids(query: &mut QueryBuilder<Postgres>, ids: &[String]) {
 }
 
 impl PostgresStore {
-    /// Runs `select` (ending in `IN `) over `ids` in chunks, mapping each row.
+    /// Runs `select` (with the ids as the array `$1`) over `ids` in chunks, mapping each row. One array keeps one
+    /// statement text (prepared once) whatever the number of ids.
     async fn rows_in<T>(
         &self,
         select: &str,
@@ -137,12 +138,10 @@ impl PostgresStore {
         tail: &str,
         map: fn(&PgRow) -> Result<T>,
     ) -> Result<Vec<T>> {
+        let sql = format!("{select}{tail}");
         let mut out = Vec::new();
         for chunk in ids.chunks(IDS) {
-            let mut query = QueryBuilder::<Postgres>::new(select);
-            push_ids(&mut query, chunk);
-            query.push(tail);
-            for row in query.build().fetch_all(&self.pool).await? {
+            for row in sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(chunk).fetch_all(&self.pool).await? {
                 out.push(map(&row)?);
             }
         }
@@ -151,82 +150,99 @@ impl PostgresStore {
 }
 
 async fn insert_units(tx: &mut Transaction<'_, Postgres>, write: &TraceWrite) -> Result<()> {
-    for chunk in write.units.chunks(ROWS) {
-        let mut insert = QueryBuilder::<Postgres>::new(
-            "INSERT INTO trace_units (id, kind, unit_type, model, line, station, produced_at, quantity, base_uom, \
-             supplier_id, material_id, lot_number, passport_id, cell_count, attributes, operator, event_id, \
-             created_by) ",
-        );
-        insert.push_values(chunk, |mut row, u| {
-            let s = &u.spec;
-            row.push_bind(&s.id)
-                .push_bind(s.kind.as_str())
-                .push_bind(&s.unit_type)
-                .push_bind(&s.model)
-                .push_bind(&s.line)
-                .push_bind(&s.station)
-                .push_bind(s.at)
-                .push_bind(u.quantity.map(|(v, _)| v))
-                .push_bind(u.quantity.map(|(_, uom)| uom))
-                .push_bind(&s.supplier)
-                .push_bind(&s.material)
-                .push_bind(s.lot_number.as_ref().or((s.kind == UnitKind::Lot).then_some(&s.id)))
-                .push_bind(&s.passport)
-                .push_bind(u.cells)
-                .push_bind(&s.attributes)
-                .push_bind(&write.operator)
-                .push_bind(&u.event_id)
-                .push_bind(&write.actor_id);
-        });
-        insert.build().execute(&mut **tx).await?;
+    if write.units.is_empty() {
+        return Ok(());
     }
+    // One statement per batch: a column array each (UNNEST), not thousands of bound values.
+    let units = &write.units;
+    let text = |f: fn(&trace::plan::NewUnit) -> Option<&String>| -> Vec<Option<String>> {
+        units.iter().map(|u| f(u).cloned()).collect()
+    };
+    sqlx::query(
+        "INSERT INTO trace_units (id, kind, unit_type, model, line, station, produced_at, quantity, base_uom, \
+         supplier_id, material_id, lot_number, passport_id, cell_count, attributes, operator, event_id, created_by) \
+         SELECT u.id, u.kind, u.unit_type, u.model, u.line, u.station, u.produced_at, u.quantity, u.base_uom, \
+             u.supplier_id, u.material_id, u.lot_number, u.passport_id, u.cell_count, u.attributes, $16, u.event_id, $17 \
+         FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], \
+             $8::float8[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::int8[], $15::jsonb[], \
+             $18::text[]) AS u(id, kind, unit_type, model, line, station, produced_at, quantity, base_uom, \
+             supplier_id, material_id, lot_number, passport_id, cell_count, attributes, event_id)",
+    )
+    .bind(units.iter().map(|u| u.spec.id.clone()).collect::<Vec<_>>())
+    .bind(units.iter().map(|u| u.spec.kind.as_str()).collect::<Vec<_>>())
+    .bind(text(|u| u.spec.unit_type.as_ref()))
+    .bind(text(|u| u.spec.model.as_ref()))
+    .bind(text(|u| u.spec.line.as_ref()))
+    .bind(text(|u| u.spec.station.as_ref()))
+    .bind(units.iter().map(|u| u.spec.at).collect::<Vec<_>>())
+    .bind(units.iter().map(|u| u.quantity.map(|(v, _)| v)).collect::<Vec<_>>())
+    .bind(units.iter().map(|u| u.quantity.map(|(_, uom)| uom)).collect::<Vec<_>>())
+    .bind(text(|u| u.spec.supplier.as_ref()))
+    .bind(text(|u| u.spec.material.as_ref()))
+    .bind(text(|u| u.spec.lot_number.as_ref().or((u.spec.kind == UnitKind::Lot).then_some(&u.spec.id))))
+    .bind(text(|u| u.spec.passport.as_ref()))
+    .bind(units.iter().map(|u| u.cells).collect::<Vec<_>>())
+    .bind(units.iter().map(|u| u.spec.attributes.clone()).collect::<Vec<_>>())
+    .bind(&write.operator)
+    .bind(&write.actor_id)
+    .bind(units.iter().map(|u| u.event_id.clone()).collect::<Vec<_>>())
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
 /// Edges, from a planned batch or a backup alike.
 async fn insert_edges(tx: &mut Transaction<'_, Postgres>, edges: &[StoredEdge]) -> Result<()> {
-    for chunk in edges.chunks(ROWS) {
-        let mut insert = QueryBuilder::<Postgres>::new(
-            "INSERT INTO trace_edges (input_id, output_id, event_id, input_kind, output_kind, quantity) ",
-        );
-        insert.push_values(chunk, |mut row, e| {
-            row.push_bind(&e.input_id)
-                .push_bind(&e.output_id)
-                .push_bind(&e.event_id)
-                .push_bind(e.input_kind.as_str())
-                .push_bind(e.output_kind.as_str())
-                .push_bind(e.quantity);
-        });
-        insert.build().execute(&mut **tx).await?;
+    if edges.is_empty() {
+        return Ok(());
     }
+    sqlx::query(
+        "INSERT INTO trace_edges (input_id, output_id, event_id, input_kind, output_kind, quantity) \
+         SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[])",
+    )
+    .bind(edges.iter().map(|e| e.input_id.clone()).collect::<Vec<_>>())
+    .bind(edges.iter().map(|e| e.output_id.clone()).collect::<Vec<_>>())
+    .bind(edges.iter().map(|e| e.event_id.clone()).collect::<Vec<_>>())
+    .bind(edges.iter().map(|e| e.input_kind.as_str()).collect::<Vec<_>>())
+    .bind(edges.iter().map(|e| e.output_kind.as_str()).collect::<Vec<_>>())
+    .bind(edges.iter().map(|e| e.quantity).collect::<Vec<_>>())
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
 async fn insert_edges_and_sources(tx: &mut Transaction<'_, Postgres>, write: &TraceWrite) -> Result<()> {
     insert_edges(tx, &write.edges).await?;
-    for chunk in write.sources.chunks(ROWS) {
-        let mut insert =
-            QueryBuilder::<Postgres>::new("INSERT INTO trace_sources (source_id, unit_id, cells, quantity) ");
-        insert.push_values(chunk, |mut row, s| {
-            row.push_bind(&s.source.source_id)
-                .push_bind(&s.unit_id)
-                .push_bind(s.source.cells)
-                .push_bind(s.source.quantity);
-        });
-        insert.build().execute(&mut **tx).await?;
+    if !write.sources.is_empty() {
+        let sources = &write.sources;
+        sqlx::query(
+            "INSERT INTO trace_sources (source_id, unit_id, cells, quantity) \
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::int8[], $4::float8[])",
+        )
+        .bind(sources.iter().map(|s| s.source.source_id.clone()).collect::<Vec<_>>())
+        .bind(sources.iter().map(|s| s.unit_id.clone()).collect::<Vec<_>>())
+        .bind(sources.iter().map(|s| s.source.cells).collect::<Vec<_>>())
+        .bind(sources.iter().map(|s| s.source.quantity).collect::<Vec<_>>())
+        .execute(&mut **tx)
+        .await?;
     }
-    for chunk in write.usage.chunks(ROWS) {
-        let mut upsert =
-            QueryBuilder::<Postgres>::new("INSERT INTO trace_usage (unit_id, used, base_uom, consumers, cells) ");
-        upsert.push_values(chunk, |mut row, u| {
-            row.push_bind(&u.unit_id).push_bind(u.used).push_bind(u.base_uom).push_bind(u.consumers).push_bind(u.cells);
-        });
-        upsert.push(
-            " ON CONFLICT (unit_id) DO UPDATE SET used = trace_usage.used + excluded.used, \
+    if !write.usage.is_empty() {
+        // The plan sums usage per unit, so no unit appears twice in one upsert.
+        let usage = &write.usage;
+        sqlx::query(
+            "INSERT INTO trace_usage (unit_id, used, base_uom, consumers, cells) \
+             SELECT * FROM UNNEST($1::text[], $2::float8[], $3::text[], $4::int8[], $5::int8[]) \
+             ON CONFLICT (unit_id) DO UPDATE SET used = trace_usage.used + excluded.used, \
              base_uom = COALESCE(trace_usage.base_uom, excluded.base_uom), \
              consumers = trace_usage.consumers + excluded.consumers, cells = trace_usage.cells + excluded.cells",
-        );
-        upsert.build().execute(&mut **tx).await?;
+        )
+        .bind(usage.iter().map(|u| u.unit_id.clone()).collect::<Vec<_>>())
+        .bind(usage.iter().map(|u| u.used).collect::<Vec<_>>())
+        .bind(usage.iter().map(|u| u.base_uom).collect::<Vec<_>>())
+        .bind(usage.iter().map(|u| u.consumers).collect::<Vec<_>>())
+        .bind(usage.iter().map(|u| u.cells).collect::<Vec<_>>())
+        .execute(&mut **tx)
+        .await?;
     }
     Ok(())
 }
@@ -250,17 +266,22 @@ async fn insert_results(tx: &mut Transaction<'_, Postgres>, write: &TraceWrite) 
 }
 
 async fn record_events(tx: &mut Transaction<'_, Postgres>, write: &TraceWrite) -> Result<()> {
-    for chunk in write.applied.chunks(ROWS) {
-        let mut insert =
-            QueryBuilder::<Postgres>::new("INSERT INTO trace_events (event_id, unit_id, kind, actor_id, applied_at) ");
-        insert.push_values(chunk, |mut row, (event_id, unit_id, kind)| {
-            row.push_bind(event_id).push_bind(unit_id).push_bind(*kind).push_bind(&write.actor_id).push_bind(write.at);
-        });
-        insert.build().execute(&mut **tx).await?;
-        let mut release = QueryBuilder::<Postgres>::new("DELETE FROM trace_backlog WHERE event_id IN ");
-        let ids: Vec<String> = chunk.iter().map(|(id, _, _)| id.clone()).collect();
-        push_ids(&mut release, &ids);
-        release.build().execute(&mut **tx).await?;
+    if !write.applied.is_empty() {
+        let applied = &write.applied;
+        let ids: Vec<String> = applied.iter().map(|(id, _, _)| id.clone()).collect();
+        sqlx::query(
+            "INSERT INTO trace_events (event_id, unit_id, kind, actor_id, applied_at) \
+             SELECT e.event_id, e.unit_id, e.kind, $4, $5 FROM UNNEST($1::text[], $2::text[], $3::text[]) \
+                 AS e(event_id, unit_id, kind)",
+        )
+        .bind(&ids)
+        .bind(applied.iter().map(|(_, unit, _)| unit.clone()).collect::<Vec<_>>())
+        .bind(applied.iter().map(|(_, _, kind)| *kind).collect::<Vec<_>>())
+        .bind(&write.actor_id)
+        .bind(write.at)
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query("DELETE FROM trace_backlog WHERE event_id = ANY($1)").bind(&ids).execute(&mut **tx).await?;
     }
     for (event, missing) in &write.held {
         let json = serde_json::to_value(event).map_err(|e| StoreError::Invalid(e.to_string()))?;
@@ -318,12 +339,14 @@ impl TraceStore for PostgresStore {
     }
 
     async fn applied_trace_events(&self, ids: &[String]) -> Result<Vec<String>> {
-        self.rows_in("SELECT event_id FROM trace_events WHERE event_id IN ", ids, "", |r| Ok(r.try_get("event_id")?))
-            .await
+        self.rows_in("SELECT event_id FROM trace_events WHERE event_id = ANY($1)", ids, "", |r| {
+            Ok(r.try_get("event_id")?)
+        })
+        .await
     }
 
     async fn trace_inputs(&self, output_ids: &[String]) -> Result<Vec<StoredEdge>> {
-        self.rows_in("SELECT * FROM trace_edges WHERE output_id IN ", output_ids, "", edge_from).await
+        self.rows_in("SELECT * FROM trace_edges WHERE output_id = ANY($1)", output_ids, "", edge_from).await
     }
 
     async fn trace_outputs(
@@ -358,16 +381,21 @@ impl TraceStore for PostgresStore {
 
     async fn trace_process_outputs(&self, input_ids: &[String]) -> Result<Vec<StoredEdge>> {
         // The literal kind lets the partial index `trace_edges_into_batches` serve the query.
-        self.rows_in("SELECT * FROM trace_edges WHERE output_kind = 'batch' AND input_id IN ", input_ids, "", edge_from)
-            .await
+        self.rows_in(
+            "SELECT * FROM trace_edges WHERE output_kind = 'batch' AND input_id = ANY($1)",
+            input_ids,
+            "",
+            edge_from,
+        )
+        .await
     }
 
     async fn trace_sources_of(&self, unit_ids: &[String]) -> Result<Vec<StoredSource>> {
-        self.rows_in("SELECT * FROM trace_sources WHERE unit_id IN ", unit_ids, "", source_from).await
+        self.rows_in("SELECT * FROM trace_sources WHERE unit_id = ANY($1)", unit_ids, "", source_from).await
     }
 
     async fn trace_reached_by(&self, source_ids: &[String]) -> Result<Vec<StoredSource>> {
-        self.rows_in("SELECT * FROM trace_sources WHERE source_id IN ", source_ids, "", source_from).await
+        self.rows_in("SELECT * FROM trace_sources WHERE source_id = ANY($1)", source_ids, "", source_from).await
     }
 
     async fn trace_backlog(&self, status: Option<&str>, limit: i64) -> Result<Vec<BacklogEvent>> {
@@ -383,7 +411,7 @@ impl TraceStore for PostgresStore {
 
     async fn trace_results_of(&self, unit_ids: &[String]) -> Result<Vec<StoredResult>> {
         self.rows_in(
-            "SELECT * FROM trace_results WHERE unit_id IN ",
+            "SELECT * FROM trace_results WHERE unit_id = ANY($1)",
             unit_ids,
             " ORDER BY unit_id, tested_at, event_id",
             result_from,

@@ -176,12 +176,9 @@ impl AnalyticsStore for SqliteStore {
             if ids.is_empty() {
                 return Ok(Vec::new());
             }
-            query.push(" AND h.unit_id IN (");
-            let mut list = query.separated(", ");
-            for id in ids {
-                list.push_bind(id.clone());
-            }
-            query.push(")");
+            query.push(" AND h.unit_id IN (SELECT value FROM json_each(");
+            query.push_bind(super::trace::json_ids(ids)?);
+            query.push("))");
         }
         query.push(" ORDER BY h.unit_id");
         let rows = query.build().fetch_all(&self.reader).await?;

@@ -9,15 +9,16 @@ use crate::trace::{
 use crate::{Result, StoreError};
 use crate::{TraceBackupStore, TraceEventRow, TraceUnitRow, TraceUsageRow};
 use async_trait::async_trait;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
+use sqlx::error::BoxDynError;
+use sqlx::sqlite::{SqliteArguments, SqliteRow};
+use sqlx::{Arguments, AssertSqlSafe, QueryBuilder, Row, Sqlite, Transaction};
 use time::OffsetDateTime;
 use trace::UnitKind;
 
-/// Rows per multi-row INSERT. Full chunks repeat the same SQL text, so SQLite prepares it once per connection.
-const ROWS: usize = 200;
-/// Ids per `IN (...)` list.
-const IDS: usize = 500;
+/// Rows per multi-row INSERT (at most 18 columns: well under SQLite's 32,766 bound values).
+const ROWS: usize = 500;
+/// Ids per JSON array parameter.
+const IDS: usize = 10_000;
 
 const UNIT_SELECT: &str = "SELECT u.id, u.kind, u.unit_type, u.model, u.line, u.station, u.produced_at, u.quantity,
         u.base_uom, u.supplier_id, u.material_id, u.lot_number, u.passport_id, u.cell_count, u.attributes,
@@ -103,6 +104,12 @@ fn push_ids(query: &mut QueryBuilder<Sqlite>, ids: &[String]) {
     list.push_unseparated(")");
 }
 
+/// `(SELECT value FROM json_each(?N))`: a list of ids as one bound JSON array, so a statement's text (and its
+/// prepared form) does not change with the number of ids, and nothing binds thousands of values.
+pub(super) fn json_ids(ids: &[String]) -> Result<String> {
+    serde_json::to_string(ids).map_err(|e| StoreError::Invalid(e.to_string()))
+}
+
 impl SqliteStore {
     /// Runs `select` (ending in `IN `) over `ids` in chunks, mapping each row.
     async fn rows_in<T>(
@@ -112,12 +119,12 @@ impl SqliteStore {
         tail: &str,
         map: fn(&SqliteRow) -> Result<T>,
     ) -> Result<Vec<T>> {
+        let sql = format!("{select}(SELECT value FROM json_each(?1)){tail}");
         let mut out = Vec::new();
         for chunk in ids.chunks(IDS) {
-            let mut query = QueryBuilder::<Sqlite>::new(select);
-            push_ids(&mut query, chunk);
-            query.push(tail);
-            for row in query.build().fetch_all(&self.reader).await? {
+            for row in
+                sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(json_ids(chunk)?).fetch_all(&self.reader).await?
+            {
                 out.push(map(&row)?);
             }
         }
@@ -125,56 +132,85 @@ impl SqliteStore {
     }
 }
 
-async fn insert_units(tx: &mut Transaction<'_, Sqlite>, write: &TraceWrite) -> Result<()> {
-    for chunk in write.units.chunks(ROWS) {
-        let mut insert = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO trace_units (id, kind, unit_type, model, line, station, produced_at, quantity, base_uom, \
-             supplier_id, material_id, lot_number, passport_id, cell_count, attributes, operator, event_id, \
-             created_by) ",
-        );
-        insert.push_values(chunk, |mut row, u| {
-            let s = &u.spec;
-            row.push_bind(&s.id)
-                .push_bind(s.kind.as_str())
-                .push_bind(&s.unit_type)
-                .push_bind(&s.model)
-                .push_bind(&s.line)
-                .push_bind(&s.station)
-                .push_bind(s.at)
-                .push_bind(u.quantity.map(|(v, _)| v))
-                .push_bind(u.quantity.map(|(_, uom)| uom))
-                .push_bind(&s.supplier)
-                .push_bind(&s.material)
-                .push_bind(s.lot_number.as_ref().or((s.kind == UnitKind::Lot).then_some(&s.id)))
-                .push_bind(&s.passport)
-                .push_bind(u.cells)
-                .push_bind(s.attributes.as_ref().map(|a| a.to_string()))
-                .push_bind(&write.operator)
-                .push_bind(&u.event_id)
-                .push_bind(&write.actor_id);
-        });
-        insert.build().execute(&mut **tx).await?;
+/// `head` (`INSERT INTO t (a, b) VALUES `) with `rows` rows of `columns` placeholders.
+fn values_sql(head: &str, columns: usize, rows: usize) -> String {
+    let row = format!("({})", vec!["?"; columns].join(", "));
+    format!("{head}{}", vec![row; rows].join(", "))
+}
+
+/// Multi-row INSERTs of `rows`, [`ROWS`] a statement (a full chunk's SQL repeats, so SQLite prepares it once per
+/// connection). The next chunk's values are encoded while SQLite writes the previous one: binding thousands of
+/// values costs about as much as writing them, and the two run on different threads.
+async fn insert_rows<T>(
+    tx: &mut Transaction<'_, Sqlite>,
+    head: &str,
+    columns: usize,
+    rows: &[T],
+    encode: impl Fn(&T, &mut SqliteArguments) -> std::result::Result<(), BoxDynError>,
+) -> Result<()> {
+    let encode_chunk = |chunk: &[T]| -> Result<(usize, SqliteArguments)> {
+        let mut args = SqliteArguments::default();
+        for row in chunk {
+            encode(row, &mut args).map_err(|e| StoreError::Invalid(format!("a value could not be bound: {e}")))?;
+        }
+        Ok((chunk.len(), args))
+    };
+    let mut chunks = rows.chunks(ROWS);
+    let Some(first) = chunks.next() else { return Ok(()) };
+    let mut pending = encode_chunk(first)?;
+    for chunk in chunks {
+        let (count, args) = pending;
+        let run = sqlx::query_with(AssertSqlSafe(values_sql(head, columns, count)), args).execute(&mut **tx);
+        // `join` polls the statement first (handing it to SQLite's thread), then encodes the next chunk here.
+        let (done, next) = futures::future::join(run, async { encode_chunk(chunk) }).await;
+        done?;
+        pending = next?;
     }
+    let (count, args) = pending;
+    sqlx::query_with(AssertSqlSafe(values_sql(head, columns, count)), args).execute(&mut **tx).await?;
     Ok(())
+}
+
+async fn insert_units(tx: &mut Transaction<'_, Sqlite>, write: &TraceWrite) -> Result<()> {
+    let head = "INSERT INTO trace_units (id, kind, unit_type, model, line, station, produced_at, quantity, base_uom, \
+                supplier_id, material_id, lot_number, passport_id, cell_count, attributes, operator, event_id, \
+                created_by) VALUES ";
+    insert_rows(tx, head, 18, &write.units, |u, args| {
+        let s = &u.spec;
+        args.add(&s.id)?;
+        args.add(s.kind.as_str())?;
+        args.add(&s.unit_type)?;
+        args.add(&s.model)?;
+        args.add(&s.line)?;
+        args.add(&s.station)?;
+        args.add(s.at)?;
+        args.add(u.quantity.map(|(v, _)| v))?;
+        args.add(u.quantity.map(|(_, uom)| uom))?;
+        args.add(&s.supplier)?;
+        args.add(&s.material)?;
+        args.add(s.lot_number.as_ref().or((s.kind == UnitKind::Lot).then_some(&s.id)))?;
+        args.add(&s.passport)?;
+        args.add(u.cells)?;
+        args.add(s.attributes.as_ref().map(|a| a.to_string()))?;
+        args.add(&write.operator)?;
+        args.add(&u.event_id)?;
+        args.add(&write.actor_id)
+    })
+    .await
 }
 
 /// Edges, from a planned batch or a backup alike.
 async fn insert_edges(tx: &mut Transaction<'_, Sqlite>, edges: &[StoredEdge]) -> Result<()> {
-    for chunk in edges.chunks(ROWS) {
-        let mut insert = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO trace_edges (input_id, output_id, event_id, input_kind, output_kind, quantity) ",
-        );
-        insert.push_values(chunk, |mut row, e| {
-            row.push_bind(&e.input_id)
-                .push_bind(&e.output_id)
-                .push_bind(&e.event_id)
-                .push_bind(e.input_kind.as_str())
-                .push_bind(e.output_kind.as_str())
-                .push_bind(e.quantity);
-        });
-        insert.build().execute(&mut **tx).await?;
-    }
-    Ok(())
+    let head = "INSERT INTO trace_edges (input_id, output_id, event_id, input_kind, output_kind, quantity) VALUES ";
+    insert_rows(tx, head, 6, edges, |e, args| {
+        args.add(&e.input_id)?;
+        args.add(&e.output_id)?;
+        args.add(&e.event_id)?;
+        args.add(e.input_kind.as_str())?;
+        args.add(e.output_kind.as_str())?;
+        args.add(e.quantity)
+    })
+    .await
 }
 
 async fn insert_edges_and_sources(tx: &mut Transaction<'_, Sqlite>, write: &TraceWrite) -> Result<()> {
@@ -225,17 +261,21 @@ async fn insert_results(tx: &mut Transaction<'_, Sqlite>, write: &TraceWrite) ->
 }
 
 async fn record_events(tx: &mut Transaction<'_, Sqlite>, write: &TraceWrite) -> Result<()> {
-    for chunk in write.applied.chunks(ROWS) {
-        let mut insert =
-            QueryBuilder::<Sqlite>::new("INSERT INTO trace_events (event_id, unit_id, kind, actor_id, applied_at) ");
-        insert.push_values(chunk, |mut row, (event_id, unit_id, kind)| {
-            row.push_bind(event_id).push_bind(unit_id).push_bind(*kind).push_bind(&write.actor_id).push_bind(write.at);
-        });
-        insert.build().execute(&mut **tx).await?;
-        let mut release = QueryBuilder::<Sqlite>::new("DELETE FROM trace_backlog WHERE event_id IN ");
-        let ids: Vec<String> = chunk.iter().map(|(id, _, _)| id.clone()).collect();
-        push_ids(&mut release, &ids);
-        release.build().execute(&mut **tx).await?;
+    let head = "INSERT INTO trace_events (event_id, unit_id, kind, actor_id, applied_at) VALUES ";
+    insert_rows(tx, head, 5, &write.applied, |(event_id, unit_id, kind), args| {
+        args.add(event_id)?;
+        args.add(unit_id)?;
+        args.add(*kind)?;
+        args.add(&write.actor_id)?;
+        args.add(write.at)
+    })
+    .await?;
+    if !write.applied.is_empty() {
+        let ids: Vec<String> = write.applied.iter().map(|(id, _, _)| id.clone()).collect();
+        sqlx::query("DELETE FROM trace_backlog WHERE event_id IN (SELECT value FROM json_each(?1))")
+            .bind(json_ids(&ids)?)
+            .execute(&mut **tx)
+            .await?;
     }
     for (event, missing) in &write.held {
         let json = serde_json::to_string(event).map_err(|e| StoreError::Invalid(e.to_string()))?;
