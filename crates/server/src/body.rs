@@ -31,6 +31,11 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
 /// A JSON request body.
 pub struct JsonBody(pub Value);
 
+/// A JSON body read as `T`; a body of the wrong shape is a 400 naming `what` it should have been.
+pub fn parse<T: serde::de::DeserializeOwned>(body: Value, what: &str) -> Result<T, Problem> {
+    serde_json::from_value(body).map_err(|e| Problem::bad_request(format!("{what}: {e}")))
+}
+
 impl<S: Send + Sync> FromRequest<S> for JsonBody {
     type Rejection = Problem;
 

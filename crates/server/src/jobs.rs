@@ -18,6 +18,11 @@ pub fn holder_id() -> String {
     format!("server-{}", uuid::Uuid::now_v7())
 }
 
+/// How long a lease renewed every `every` lasts.
+fn lease_ttl(every: Duration) -> time::Duration {
+    time::Duration::try_from(every * LEASE_INTERVALS).unwrap_or(time::Duration::MINUTE)
+}
+
 /// Runs `run` every `every` (the first time after one interval) while `holder` holds the lease on `job`.
 pub fn spawn_leased<F, Fut>(
     store: Arc<dyn Store>,
@@ -30,7 +35,7 @@ where
     F: FnMut() -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send,
 {
-    let ttl = time::Duration::try_from(every * LEASE_INTERVALS).unwrap_or(time::Duration::MINUTE);
+    let ttl = lease_ttl(every);
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -60,7 +65,7 @@ pub fn spawn_while_leased<F>(
 where
     F: FnMut() -> JoinHandle<()> + Send + 'static,
 {
-    let ttl = every * LEASE_INTERVALS;
+    let ttl = lease_ttl(every);
     tokio::spawn(async move {
         // Dropped with this supervisor too: an aborted supervisor takes its task down with it.
         let mut running = RunningTask(None);
@@ -70,10 +75,9 @@ where
         loop {
             tick.tick().await;
             let asked = tokio::time::Instant::now();
-            let lease_ttl = time::Duration::try_from(ttl).unwrap_or(time::Duration::MINUTE);
-            match store.acquire_lease(job, &holder, OffsetDateTime::now_utc(), lease_ttl).await {
+            match store.acquire_lease(job, &holder, OffsetDateTime::now_utc(), ttl).await {
                 Ok(true) => {
-                    held_until = Some(asked + ttl);
+                    held_until = Some(asked + every * LEASE_INTERVALS);
                     if running.0.as_ref().is_none_or(JoinHandle::is_finished) {
                         tracing::info!(job, %holder, "lease taken; starting the job");
                         running.0 = Some(start());

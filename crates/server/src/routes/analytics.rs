@@ -4,19 +4,14 @@
 use axum::Json;
 use axum::extract::{Query, State};
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use store::ResultFilter;
 
 use crate::AppState;
 use crate::auth::Caller;
-use crate::body::{JsonBody, PathParams};
+use crate::body::{JsonBody, PathParams, parse};
 use crate::problem::Problem;
 use crate::service::analytics::{CycleLifeOutcome, HealthOutcome, ScreenOutcome, ScreenRequest};
-
-fn parse<T: DeserializeOwned>(body: Value, what: &str) -> Result<T, Problem> {
-    serde_json::from_value(body).map_err(|e| Problem::bad_request(format!("{what}: {e}")))
-}
 
 /// Screen the cells of one line tested in a window: robust z per feature and a robust (FastMCD) Mahalanobis
 /// distance, each cell's score with the features that drove it; flagged cells are put on hold unless

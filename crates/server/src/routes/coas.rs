@@ -177,8 +177,7 @@ pub async fn override_decision(
     JsonBody(body): JsonBody,
 ) -> Result<(StatusCode, Json<Value>), Problem> {
     let actor = caller.actor()?;
-    let request: OverrideRequest =
-        serde_json::from_value(body).map_err(|e| Problem::bad_request(format!("decision: {e}")))?;
+    let request: OverrideRequest = crate::body::parse(body, "decision")?;
     let decision = state.service.override_decision(actor, &id, &request.outcome, &request.reason).await?;
     Ok((StatusCode::CREATED, Json(json!(decision))))
 }
@@ -214,8 +213,7 @@ pub async fn add_lab_results(
     JsonBody(body): JsonBody,
 ) -> Result<(StatusCode, Json<Value>), Problem> {
     let actor = caller.actor()?;
-    let request: LabResultsRequest =
-        serde_json::from_value(body).map_err(|e| Problem::bad_request(format!("lab results: {e}")))?;
+    let request: LabResultsRequest = crate::body::parse(body, "lab results")?;
     let outcome = state.service.add_lab_results(actor, &id, request.results).await?;
     Ok((StatusCode::CREATED, Json(json!(outcome))))
 }

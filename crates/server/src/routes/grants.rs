@@ -21,8 +21,7 @@ pub async fn create_grant(
     JsonBody(body): JsonBody,
 ) -> Result<(StatusCode, Json<Value>), Problem> {
     let actor = caller.require(WRITERS, "give grants")?;
-    let request: GrantRequest =
-        serde_json::from_value(body).map_err(|e| Problem::bad_request(format!("grant: {e}")))?;
+    let request: GrantRequest = crate::body::parse(body, "grant")?;
     let grant = state.service.create_grant(actor, request).await?;
     Ok((StatusCode::CREATED, Json(json!(grant))))
 }

@@ -42,8 +42,7 @@ pub async fn revoke_keys(
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, Problem> {
     let actor = caller.actor()?;
-    let request: RevokeKeysRequest =
-        serde_json::from_value(body).map_err(|e| Problem::bad_request(format!("key revocation: {e}")))?;
+    let request: RevokeKeysRequest = crate::body::parse(body, "key revocation")?;
     let which = match (request.fingerprint, request.actor_id) {
         (Some(fingerprint), None) => KeySelector::Fingerprint(fingerprint),
         (None, Some(actor_id)) => KeySelector::Actor(actor_id),

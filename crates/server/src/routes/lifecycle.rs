@@ -31,8 +31,7 @@ pub async fn change_status(
     JsonBody(body): JsonBody,
 ) -> Result<Response, Problem> {
     let actor = caller.require(WRITERS, "change passport status")?;
-    let change: StatusChange =
-        serde_json::from_value(body).map_err(|e| Problem::bad_request(format!("status change: {e}")))?;
+    let change: StatusChange = crate::body::parse(body, "status change")?;
     let passport = state.service.change_status(actor, &id, change, if_match(&headers)?).await?;
     Ok(passport_response(StatusCode::OK, &passport))
 }

@@ -133,8 +133,7 @@ pub async fn cease_passport(
     JsonBody(body): JsonBody,
 ) -> Result<Response, Problem> {
     let actor = caller.require(WRITERS, "end passports")?;
-    let CeaseBody { reason } =
-        serde_json::from_value(body).map_err(|e| Problem::bad_request(format!("cease body: {e}")))?;
+    let CeaseBody { reason } = crate::body::parse(body, "cease body")?;
     let passport = state.service.cease(actor, &id, &reason, if_match(&headers)?).await?;
     Ok(passport_response(StatusCode::OK, &passport))
 }

@@ -72,8 +72,7 @@ pub async fn acknowledge_alarm(
     JsonBody(body): JsonBody,
 ) -> Result<(StatusCode, Json<Value>), Problem> {
     let actor = caller.actor()?;
-    let request: AcknowledgeRequest =
-        serde_json::from_value(body).map_err(|e| Problem::bad_request(format!("acknowledgement: {e}")))?;
+    let request: AcknowledgeRequest = crate::body::parse(body, "acknowledgement")?;
     let alarm = state.service.acknowledge_alarm(actor, &id, &request.reason).await?;
     Ok((StatusCode::CREATED, Json(json!(alarm))))
 }
@@ -140,8 +139,7 @@ pub async fn put_spec(
     JsonBody(body): JsonBody,
 ) -> Result<(StatusCode, Json<Value>), Problem> {
     let actor = caller.actor()?;
-    let spec: MaterialSpec =
-        serde_json::from_value(body).map_err(|e| Problem::bad_request(format!("specification: {e}")))?;
+    let spec: MaterialSpec = crate::body::parse(body, "specification")?;
     let stored = state.service.put_spec(actor, spec).await?;
     Ok((StatusCode::CREATED, Json(json!(stored))))
 }
@@ -188,8 +186,7 @@ pub async fn requalify(
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, Problem> {
     let actor = caller.actor()?;
-    let request: RequalifyRequest =
-        serde_json::from_value(body).map_err(|e| Problem::bad_request(format!("requalify: {e}")))?;
+    let request: RequalifyRequest = crate::body::parse(body, "requalify")?;
     let view = state.service.requalify(actor, &request.supplier, &request.material, &request.reason).await?;
     Ok(Json(json!(view)))
 }

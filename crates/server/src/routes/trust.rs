@@ -91,8 +91,7 @@ pub async fn create_issuer_key(
     crate::body::JsonBody(body): crate::body::JsonBody,
 ) -> Result<(axum::http::StatusCode, Json<Value>), Problem> {
     let actor = caller.require(crate::auth::WRITERS, "create issuer keys")?;
-    let request: IssuerKeyRequest =
-        serde_json::from_value(body).map_err(|e| Problem::bad_request(format!("issuer key: {e}")))?;
+    let request: IssuerKeyRequest = crate::body::parse(body, "issuer key")?;
     let key = state.service.create_issuer_key(actor, request.operator.as_deref()).await?;
     Ok((axum::http::StatusCode::CREATED, Json(json!(key))))
 }

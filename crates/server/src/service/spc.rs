@@ -82,7 +82,7 @@ impl SpcBatch {
                 let fresh = Watched { monitor: SeriesMonitor::new(monitor_options()), version: 0, changed: false };
                 of_pair.insert(characteristic.clone(), fresh);
             }
-            let Some(watched) = of_pair.get_mut(&characteristic) else { continue };
+            let watched = of_pair.get_mut(&characteristic).expect("the series was added above");
             watched.changed = true;
             for signal in distinct(watched.monitor.observe(value)) {
                 if HOLDING_RULES.contains(&signal.rule.as_str()) {
