@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use serde_json::Value;
 use time::{Date, OffsetDateTime};
 
-use crate::Result;
 use crate::audit::AuditEvent;
+use crate::{JsonText, Result};
 
 /// A CoA to store. Its revision is assigned by the store: one more than the lot's latest.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,7 +24,7 @@ pub struct NewCoa {
     pub media_type: String,
     pub original: Vec<u8>,
     /// The parsed CoA (`None` for a PDF).
-    pub parsed: Option<Value>,
+    pub parsed: Option<JsonText>,
     pub actor_id: String,
     pub received_at: OffsetDateTime,
 }
@@ -40,7 +40,7 @@ pub struct StoredCoa {
     pub revision: i64,
     pub content_hash: String,
     pub media_type: String,
-    pub parsed: Option<Value>,
+    pub parsed: Option<JsonText>,
     pub actor_id: String,
     #[serde(with = "time::serde::rfc3339")]
     pub received_at: OffsetDateTime,

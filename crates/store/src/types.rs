@@ -154,3 +154,37 @@ pub struct PassportFilter {
 pub fn passport_record(model_id: &str, model_version: i64, item: &Value) -> Value {
     serde_json::json!({"modelId": model_id, "modelVersion": model_version, "item": item})
 }
+
+/// A JSON document kept as its text: written, stored and served without building a tree of values (a parsed
+/// CoA is a few kB, and a batch of them would otherwise be serialised twice on its way to the database).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct JsonText(Box<serde_json::value::RawValue>);
+
+impl JsonText {
+    /// `value` serialised.
+    pub fn of<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<JsonText> {
+        serde_json::value::to_raw_value(value).map(JsonText)
+    }
+
+    /// Text that must be one JSON value (as a database returns it).
+    pub fn from_text(text: String) -> serde_json::Result<JsonText> {
+        serde_json::value::RawValue::from_string(text).map(JsonText)
+    }
+
+    pub fn get(&self) -> &str {
+        self.0.get()
+    }
+
+    /// Read into a type (or a [`Value`]).
+    pub fn parse<T: serde::de::DeserializeOwned>(&self) -> serde_json::Result<T> {
+        serde_json::from_str(self.get())
+    }
+}
+
+/// Equal when they hold the same JSON value: PostgreSQL's `jsonb` gives back its own spacing and key order.
+impl PartialEq for JsonText {
+    fn eq(&self, other: &JsonText) -> bool {
+        self.get() == other.get() || self.parse::<Value>().ok().is_some_and(|a| other.parse::<Value>().ok() == Some(a))
+    }
+}

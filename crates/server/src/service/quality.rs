@@ -11,7 +11,8 @@ use quality::spec::{self, DecisionContext, MaterialSpec};
 use serde_json::{Value, json};
 use std::collections::{BTreeSet, HashMap};
 use store::{
-    Actor, AuditEvent, CoaDecision, CoaFilter, CoaWrite, NewCoa, NewDecision, Role, SpcWrite, StoredCoa, StoredSpec,
+    Actor, AuditEvent, CoaDecision, CoaFilter, CoaWrite, JsonText, NewCoa, NewDecision, Role, SpcWrite, StoredCoa,
+    StoredSpec,
 };
 use time::OffsetDateTime;
 
@@ -124,8 +125,8 @@ pub(super) struct Checked {
     pub spec: MaterialSpec,
     pub bytes: Vec<u8>,
     pub content_hash: String,
-    /// `coa` as JSON, taken by the first attempt to store it (made again only for a retry).
-    pub parsed: Option<Value>,
+    /// `coa` as JSON text, taken by the first attempt to store it (made again only for a retry).
+    pub parsed: Option<JsonText>,
     pub format: CoaFormat,
     pub received_at: OffsetDateTime,
 }
@@ -257,7 +258,7 @@ impl PassportService {
                 };
                 let parsed = match checked.parsed.take() {
                     Some(parsed) => parsed,
-                    None => coa_value(&checked.coa)?,
+                    None => coa_json(&checked.coa)?,
                 };
                 writes.push(coa_write(
                     actor,
@@ -326,7 +327,7 @@ impl PassportService {
             .coa_revisions(&supplier, &material, &lot)
             .await?
             .into_iter()
-            .filter_map(|c| c.parsed?.pointer("/approval/documentSha256")?.as_str().map(str::to_string))
+            .filter_map(|c| c.parsed?.parse::<Coa>().ok()?.approval.document_sha256)
             .collect();
         if !stated.is_empty() && !stated.iter().any(|h| h.trim().eq_ignore_ascii_case(&actual)) {
             reasons.push(json!({"kind": "document_hash_mismatch", "expected": stated.last(), "actual": actual}));
@@ -576,7 +577,7 @@ fn check_coa(
         _ => ecoa::parse_csv_with(&bytes, &intake),
     };
     let coa = parsed.map_err(|e| ServiceError::Ecoa(Box::new(e)))?;
-    let parsed = Some(coa_value(&coa)?);
+    let parsed = Some(coa_json(&coa)?);
     let content_hash = ecoa::content_hash(&bytes);
     let key = coa.lot_key();
     let spec = spec::select(specs, &key.material_id, &key.supplier_id).cloned().ok_or_else(|| {
@@ -588,9 +589,9 @@ fn check_coa(
     Ok(Checked { coa, spec, bytes, content_hash, parsed, format, received_at })
 }
 
-/// A parsed CoA as the JSON value stored with it.
-fn coa_value(coa: &Coa) -> Result<Value> {
-    serde_json::to_value(coa).map_err(|e| ServiceError::Internal(e.to_string()))
+/// A parsed CoA as the JSON stored with it, serialised once, straight to text.
+fn coa_json(coa: &Coa) -> Result<JsonText> {
+    JsonText::of(coa).map_err(|e| ServiceError::Internal(e.to_string()))
 }
 
 /// The store's record of a received CoA with its first decision and audit event.
@@ -601,7 +602,7 @@ fn coa_write(
     (original, content_hash): (Vec<u8>, String),
     format: CoaFormat,
     (supplier, material, lot): &(String, String, String),
-    parsed: Option<Value>,
+    parsed: Option<JsonText>,
     decision: NewDecision,
     received_at: OffsetDateTime,
 ) -> CoaWrite {

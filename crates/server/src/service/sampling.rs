@@ -247,7 +247,7 @@ impl PassportService {
         }
         let stored =
             self.store.coa(coa_id).await?.ok_or_else(|| ServiceError::NotFound(format!("CoA {coa_id} not found")))?;
-        let coa: Coa = stored.parsed.clone().and_then(|p| serde_json::from_value(p).ok()).ok_or_else(|| {
+        let coa: Coa = stored.parsed.as_ref().and_then(|p| p.parse().ok()).ok_or_else(|| {
             ServiceError::BadRequest(format!("CoA {coa_id} is a PDF: there are no results to compare"))
         })?;
         let specs = self.material_specs().await?;

@@ -131,7 +131,7 @@ impl PassportService {
         let (_, mut lots) = self
             .latest_per_lot(&filter, |stored| {
                 let decided = stored.decision.as_ref().map_or(Outcome::Hold, |d| outcome(&d.outcome));
-                let coa = stored.parsed.and_then(|p| serde_json::from_value::<Coa>(p).ok());
+                let coa = stored.parsed.and_then(|p| p.parse::<Coa>().ok());
                 let spec = spec::select(&specs, &stored.material_id, &stored.supplier_id);
                 let (required_total, required_reported) = match spec {
                     Some(spec) => {

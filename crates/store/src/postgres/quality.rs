@@ -4,9 +4,9 @@ use super::{PostgresStore, trust::chain_audit};
 use crate::audit::AuditEvent;
 use crate::quality::stored_coa;
 use crate::{
-    AlarmAck, AlarmFilter, CoaDecision, CoaFilter, CoaWrite, LabResultRecord, NewAlarm, NewDecision, ParsedCoa,
-    QualityStore, Result, SeriesId, SpcWrite, StoreError, StoredAlarm, StoredCoa, StoredSampling, StoredSeries,
-    StoredSpec, UntestedLot,
+    AlarmAck, AlarmFilter, CoaDecision, CoaFilter, CoaWrite, JsonText, LabResultRecord, NewAlarm, NewDecision,
+    ParsedCoa, QualityStore, Result, SeriesId, SpcWrite, StoreError, StoredAlarm, StoredCoa, StoredSampling,
+    StoredSeries, StoredSpec, UntestedLot,
 };
 use async_trait::async_trait;
 use serde_json::Value;
@@ -41,7 +41,7 @@ fn decision_from(row: &PgRow, prefix: &str) -> Result<CoaDecision> {
 }
 
 fn coa_from(row: &PgRow) -> Result<StoredCoa> {
-    let parsed: Option<sqlx::types::Json<Value>> = row.try_get("parsed")?;
+    let parsed: Option<sqlx::types::Json<JsonText>> = row.try_get("parsed")?;
     let seq: Option<i64> = row.try_get("d_seq")?;
     Ok(StoredCoa {
         id: row.try_get("id")?,

@@ -4,9 +4,9 @@ use super::{SqliteStore, trust::chain_audit};
 use crate::audit::AuditEvent;
 use crate::quality::stored_coa;
 use crate::{
-    AlarmAck, AlarmFilter, CoaDecision, CoaFilter, CoaWrite, LabResultRecord, NewAlarm, NewDecision, ParsedCoa,
-    QualityStore, Result, SeriesId, SpcWrite, StoreError, StoredAlarm, StoredCoa, StoredSampling, StoredSeries,
-    StoredSpec, UntestedLot,
+    AlarmAck, AlarmFilter, CoaDecision, CoaFilter, CoaWrite, JsonText, LabResultRecord, NewAlarm, NewDecision,
+    ParsedCoa, QualityStore, Result, SeriesId, SpcWrite, StoreError, StoredAlarm, StoredCoa, StoredSampling,
+    StoredSeries, StoredSpec, UntestedLot,
 };
 use async_trait::async_trait;
 use serde_json::Value;
@@ -25,10 +25,6 @@ const COA_SELECT: &str = "SELECT c.id, c.supplier_id, c.material_id, c.lot_numbe
     WHERE 1 = 1";
 
 /// JSON text of a value. serde_json's writer: a `Value`'s `Display` goes through `fmt` and is slower.
-fn json_text(value: &Value) -> Result<String> {
-    serde_json::to_string(value).map_err(|e| StoreError::Database(format!("a value is not JSON: {e}")))
-}
-
 fn json(text: &str, what: &str) -> Result<Value> {
     serde_json::from_str(text).map_err(|e| StoreError::Database(format!("stored {what} is not JSON: {e}")))
 }
@@ -60,7 +56,10 @@ fn coa_from(row: &SqliteRow) -> Result<StoredCoa> {
         revision: row.try_get("revision")?,
         content_hash: row.try_get("content_hash")?,
         media_type: row.try_get("media_type")?,
-        parsed: parsed.as_deref().map(|p| json(p, "CoA")).transpose()?,
+        parsed: parsed
+            .map(JsonText::from_text)
+            .transpose()
+            .map_err(|e| StoreError::Database(format!("stored CoA is not JSON: {e}")))?,
         actor_id: row.try_get("actor_id")?,
         received_at: row.try_get("received_at")?,
         decision: seq.map(|_| decision_from(row, "d_")).transpose()?,
@@ -118,20 +117,19 @@ async fn insert_decision(
 
 #[async_trait]
 impl QualityStore for SqliteStore {
-    async fn insert_coas(&self, coas: Vec<CoaWrite>, spc: SpcWrite) -> Result<Vec<StoredCoa>> {
+    async fn insert_coas(&self, mut coas: Vec<CoaWrite>, spc: SpcWrite) -> Result<Vec<StoredCoa>> {
         let Some(first) = coas.first() else { return Ok(Vec::new()) };
         let at = first.coa.received_at;
         let mut tx = self.writer.begin().await?;
         let revisions = next_revisions(&mut tx, &coas).await?;
         // Multi-row statements: a batch of 500 CoAs is a handful of round trips to the database, not thousands.
-        for (chunk, revs) in coas.chunks(ROWS_PER_INSERT).zip(revisions.chunks(ROWS_PER_INSERT)) {
-            let parsed: Vec<Option<String>> =
-                chunk.iter().map(|w| w.coa.parsed.as_ref().map(json_text).transpose()).collect::<Result<_>>()?;
+        for (chunk, revs) in coas.chunks_mut(ROWS_PER_INSERT).zip(revisions.chunks(ROWS_PER_INSERT)) {
             let mut insert = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO coas (id, supplier_id, material_id, lot_number, revision, content_hash, media_type, \
                  original, parsed, actor_id, received_at) ",
             );
-            insert.push_values(chunk.iter().zip(revs).zip(&parsed), |mut row, ((w, revision), parsed)| {
+            // The original moves into its bound value (bound by reference, SQLite's driver would copy it).
+            insert.push_values(chunk.iter_mut().zip(revs), |mut row, (w, revision)| {
                 row.push_bind(&w.coa.id)
                     .push_bind(&w.coa.supplier_id)
                     .push_bind(&w.coa.material_id)
@@ -139,8 +137,8 @@ impl QualityStore for SqliteStore {
                     .push_bind(*revision)
                     .push_bind(&w.coa.content_hash)
                     .push_bind(&w.coa.media_type)
-                    .push_bind(&w.coa.original)
-                    .push_bind(parsed)
+                    .push_bind(std::mem::take(&mut w.coa.original))
+                    .push_bind(w.coa.parsed.as_ref().map(JsonText::get))
                     .push_bind(&w.coa.actor_id)
                     .push_bind(w.coa.received_at);
             });

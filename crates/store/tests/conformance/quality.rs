@@ -14,7 +14,7 @@ fn new_coa(id: &str, lot: &str, bytes: &[u8], at: time::OffsetDateTime) -> NewCo
         content_hash: format!("hash-of-{}", String::from_utf8_lossy(bytes)),
         media_type: "application/json".into(),
         original: bytes.to_vec(),
-        parsed: Some(json!({"lot": {"number": lot}})),
+        parsed: Some(store::JsonText::of(&json!({"lot": {"number": lot}})).unwrap()),
         actor_id: "actor:test".into(),
         received_at: at,
     }
@@ -84,7 +84,8 @@ pub async fn quality_coas_revisions_and_decisions(store: Arc<dyn Store>) {
     );
     assert_eq!(store.coa_original("coa:02").await.unwrap().unwrap().1, b"{\"a\":2}".to_vec());
     assert!(store.coa_original("coa:nope").await.unwrap().is_none());
-    assert_eq!(store.coa("coa:01").await.unwrap().unwrap().parsed, Some(json!({"lot": {"number": "L1"}})));
+    let parsed = store.coa("coa:01").await.unwrap().unwrap().parsed.expect("a parsed CoA");
+    assert_eq!(parsed.parse::<serde_json::Value>().unwrap(), json!({"lot": {"number": "L1"}}));
 
     // An override is a new decision; the first stays.
     let overridden = store
