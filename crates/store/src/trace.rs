@@ -198,6 +198,9 @@ pub trait TraceStore {
     async fn lock_trace_writer(&self) -> Result<WriterLock>;
     /// These units (those that exist).
     async fn trace_units(&self, ids: &[String]) -> Result<Vec<StoredUnit>>;
+    /// These units and every lot and batch upstream of them through the edges lots and batches go along
+    /// (the process part of an upstream trace), in one round trip.
+    async fn trace_process_closure(&self, ids: &[String]) -> Result<Vec<StoredUnit>>;
     /// Which of these event ids were applied before.
     async fn applied_trace_events(&self, ids: &[String]) -> Result<Vec<String>>;
     /// Edges into these units.

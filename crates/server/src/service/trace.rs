@@ -532,13 +532,11 @@ impl PassportService {
             (Vec::new(), vec![unit.id.clone()])
         };
         let cells = unit.cell_count.unwrap_or(0);
-        let mut upstream = self.process_upstream(&start).await?;
-        if unit.kind.is_assembly() {
-            upstream.extend(start);
-        }
-        let ids: Vec<String> = upstream.into_iter().collect();
+        // The process part and its units in one recursive query. An assembly's sources are part of its
+        // upstream; a lot or batch traced itself is not.
+        let upstream = self.store.trace_process_closure(&start).await?;
         let (mut batches, mut lots) = (Vec::new(), Vec::new());
-        for u in self.store.trace_units(&ids).await?.into_iter().filter(|u| visible(u, own.as_deref())) {
+        for u in upstream.into_iter().filter(|u| u.id != unit.id && visible(u, own.as_deref())) {
             match u.kind {
                 UnitKind::Lot => lots.push(u),
                 _ => batches.push(u),

@@ -20,13 +20,19 @@ const ROWS: usize = 200;
 /// Ids per array parameter.
 const IDS: usize = 10_000;
 
-const UNIT_SELECT: &str = "SELECT u.id, u.kind, u.unit_type, u.model, u.line, u.station, u.produced_at, u.quantity,
+const UNITS_WHERE_ID: &str = "SELECT u.id, u.kind, u.unit_type, u.model, u.line, u.station, u.produced_at, u.quantity,
         u.base_uom, u.supplier_id, u.material_id, u.lot_number, u.passport_id, u.cell_count, u.attributes,
         u.operator, u.event_id, u.created_by, g.used, g.base_uom AS used_uom, g.consumers, g.cells AS cells_fed,
         -- Only cells and modules go into assemblies: a batch's thousands of edges are never scanned for one.
         CASE WHEN u.kind IN ('cell', 'module') THEN (SELECT e.output_id FROM trace_edges e
             WHERE e.input_id = u.id AND e.output_kind IN ('module', 'pack') LIMIT 1) END AS assembled_into
-    FROM trace_units u LEFT JOIN trace_usage g ON g.unit_id = u.id WHERE u.id = ANY($1)";
+    FROM trace_units u LEFT JOIN trace_usage g ON g.unit_id = u.id WHERE u.id ";
+
+/// The ids in `$1` and every lot and batch upstream of them: their inputs, then the inputs of batches only (lots
+/// are received, not made), as `process_upstream` in the service follows them.
+const PROCESS_CLOSURE: &str = "WITH RECURSIVE up(id, follow) AS (SELECT unnest($1::text[]), TRUE UNION
+    SELECT e.input_id, e.input_kind = 'batch' FROM trace_edges e JOIN up ON e.output_id = up.id AND up.follow
+    WHERE e.input_kind IN ('lot', 'batch')) ";
 
 /// The session-level advisory lock key of genealogy writers (any constant other locks do not use).
 const TRACE_WRITER_LOCK: i64 = 0x766f_6c74_7472_6163; // "volttrac"
@@ -335,7 +341,14 @@ impl TraceStore for PostgresStore {
     }
 
     async fn trace_units(&self, ids: &[String]) -> Result<Vec<StoredUnit>> {
-        self.rows_in(UNIT_SELECT, ids, "", unit_from).await
+        self.rows_in(&format!("{UNITS_WHERE_ID}= ANY($1)"), ids, "", unit_from).await
+    }
+
+    async fn trace_process_closure(&self, ids: &[String]) -> Result<Vec<StoredUnit>> {
+        // All ids in one statement: the recursion must see every start.
+        let sql = format!("{PROCESS_CLOSURE}{UNITS_WHERE_ID}IN (SELECT id FROM up)");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(ids).fetch_all(&self.pool).await?;
+        rows.iter().map(unit_from).collect()
     }
 
     async fn applied_trace_events(&self, ids: &[String]) -> Result<Vec<String>> {

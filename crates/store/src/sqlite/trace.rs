@@ -28,6 +28,12 @@ const UNIT_SELECT: &str = "SELECT u.id, u.kind, u.unit_type, u.model, u.line, u.
             WHERE e.input_id = u.id AND e.output_kind IN ('module', 'pack') LIMIT 1) END AS assembled_into
     FROM trace_units u LEFT JOIN trace_usage g ON g.unit_id = u.id WHERE u.id IN ";
 
+/// The ids in `?1` and every lot and batch upstream of them: their inputs, then the inputs of batches only (lots
+/// are received, not made), as `process_upstream` in the service follows them.
+const PROCESS_CLOSURE: &str = "WITH RECURSIVE up(id, follow) AS (SELECT value, 1 FROM json_each(?1) UNION
+    SELECT e.input_id, e.input_kind = 'batch' FROM trace_edges e JOIN up ON e.output_id = up.id AND up.follow
+    WHERE e.input_kind IN ('lot', 'batch')) ";
+
 fn unit_from(row: &SqliteRow) -> Result<StoredUnit> {
     // The usage columns come from a LEFT JOIN: absent for units nothing was taken from yet.
     let usage = match row.try_get::<Option<f64>, _>("used")? {
@@ -329,6 +335,13 @@ impl TraceStore for SqliteStore {
 
     async fn trace_units(&self, ids: &[String]) -> Result<Vec<StoredUnit>> {
         self.rows_in(UNIT_SELECT, ids, "", unit_from).await
+    }
+
+    async fn trace_process_closure(&self, ids: &[String]) -> Result<Vec<StoredUnit>> {
+        // All ids in one statement: the recursion must see every start.
+        let sql = format!("{PROCESS_CLOSURE}{UNIT_SELECT}(SELECT id FROM up)");
+        let rows = sqlx::query(AssertSqlSafe(sql)).bind(json_ids(ids)?).fetch_all(&self.reader).await?;
+        rows.iter().map(unit_from).collect()
     }
 
     async fn applied_trace_events(&self, ids: &[String]) -> Result<Vec<String>> {
