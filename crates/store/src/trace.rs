@@ -198,9 +198,10 @@ pub trait TraceStore {
     async fn lock_trace_writer(&self) -> Result<WriterLock>;
     /// These units (those that exist).
     async fn trace_units(&self, ids: &[String]) -> Result<Vec<StoredUnit>>;
-    /// These units and every lot and batch upstream of them through the edges lots and batches go along
-    /// (the process part of an upstream trace), in one round trip.
-    async fn trace_process_closure(&self, ids: &[String]) -> Result<Vec<StoredUnit>>;
+    /// The lots and batches upstream of a unit, with their units, in one round trip (the process part of an
+    /// upstream trace): from its sources when it is an assembly (module or pack), else from the unit itself,
+    /// which comes back too; then along the edges lots and batches go into batches.
+    async fn trace_upstream_closure(&self, unit_id: &str) -> Result<Vec<StoredUnit>>;
     /// Which of these event ids were applied before.
     async fn applied_trace_events(&self, ids: &[String]) -> Result<Vec<String>>;
     /// Edges into these units.

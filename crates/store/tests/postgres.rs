@@ -41,7 +41,7 @@ conformance!(
     quality_spc_state_and_alarms,
     quality_sampling_and_lab_results,
     trace_genealogy_round_trip,
-    trace_process_closure_follows_batches_to_lots,
+    trace_upstream_closure_follows_batches_to_lots,
     job_leases_go_to_one_holder,
 );
 

@@ -514,28 +514,23 @@ impl PassportService {
     pub async fn trace_upstream(&self, actor: &Actor, id: &str) -> Result<Upstream> {
         let own = trace_reader(actor)?;
         let here = [id.to_string()];
-        // The unit, its parts and its sources side by side (the store has a pool of readers): one round trip
-        // instead of two. Parts and sources are only used once the unit is found visible.
-        let (unit, inputs, sources) = futures::future::try_join3(
+        // The unit, its parts, and the lots and batches upstream of it side by side (the store has a pool of
+        // readers): one round trip. Parts and upstream are only used once the unit is found visible.
+        let (unit, inputs, upstream) = futures::future::try_join3(
             self.store.trace_units(&here),
             self.store.trace_inputs(&here),
-            self.store.trace_sources_of(&here),
+            self.store.trace_upstream_closure(id),
         )
         .await?;
         let unit = match unit.into_iter().next() {
             Some(unit) if visible(&unit, own.as_deref()) => unit,
             _ => return Err(ServiceError::NotFound(format!("no traced unit `{id}`"))),
         };
-        let (parts, start): (Vec<String>, Vec<String>) = if unit.kind.is_assembly() {
-            (inputs.into_iter().map(|e| e.input_id).collect(), sources.into_iter().map(|s| s.source_id).collect())
-        } else {
-            (Vec::new(), vec![unit.id.clone()])
-        };
+        let parts: Vec<String> =
+            if unit.kind.is_assembly() { inputs.into_iter().map(|e| e.input_id).collect() } else { Vec::new() };
         let cells = unit.cell_count.unwrap_or(0);
-        // The process part and its units in one recursive query. An assembly's sources are part of its
-        // upstream; a lot or batch traced itself is not.
-        let upstream = self.store.trace_process_closure(&start).await?;
         let (mut batches, mut lots) = (Vec::new(), Vec::new());
+        // A lot or batch traced itself is not its own upstream.
         for u in upstream.into_iter().filter(|u| u.id != unit.id && visible(u, own.as_deref())) {
             match u.kind {
                 UnitKind::Lot => lots.push(u),

@@ -28,11 +28,14 @@ const UNITS_WHERE_ID: &str = "SELECT u.id, u.kind, u.unit_type, u.model, u.line,
             WHERE e.input_id = u.id AND e.output_kind IN ('module', 'pack') LIMIT 1) END AS assembled_into
     FROM trace_units u LEFT JOIN trace_usage g ON g.unit_id = u.id WHERE u.id ";
 
-/// The ids in `$1` and every lot and batch upstream of them: their inputs, then the inputs of batches only (lots
-/// are received, not made), as `process_upstream` in the service follows them.
-const PROCESS_CLOSURE: &str = "WITH RECURSIVE up(id, follow) AS (SELECT unnest($1::text[]), TRUE UNION
-    SELECT e.input_id, e.input_kind = 'batch' FROM trace_edges e JOIN up ON e.output_id = up.id AND up.follow
-    WHERE e.input_kind IN ('lot', 'batch')) ";
+/// The lots and batches upstream of unit `$1`: from its sources when it is an assembly (the lots and batches its
+/// cells took), else from the unit itself (which comes back too); then their inputs, and the inputs of batches only
+/// (lots are received, not made), as `process_upstream` in the service follows them.
+const UPSTREAM_CLOSURE: &str = "WITH RECURSIVE up(id, follow) AS (
+        SELECT s.source_id, TRUE FROM trace_sources s WHERE s.unit_id = $1
+        UNION SELECT u.id, TRUE FROM trace_units u WHERE u.id = $1 AND u.kind NOT IN ('module', 'pack')
+        UNION SELECT e.input_id, e.input_kind = 'batch' FROM trace_edges e JOIN up ON e.output_id = up.id AND up.follow
+            WHERE e.input_kind IN ('lot', 'batch')) ";
 
 /// The session-level advisory lock key of genealogy writers (any constant other locks do not use).
 const TRACE_WRITER_LOCK: i64 = 0x766f_6c74_7472_6163; // "volttrac"
@@ -344,10 +347,9 @@ impl TraceStore for PostgresStore {
         self.rows_in(&format!("{UNITS_WHERE_ID}= ANY($1)"), ids, "", unit_from).await
     }
 
-    async fn trace_process_closure(&self, ids: &[String]) -> Result<Vec<StoredUnit>> {
-        // All ids in one statement: the recursion must see every start.
-        let sql = format!("{PROCESS_CLOSURE}{UNITS_WHERE_ID}IN (SELECT id FROM up)");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(ids).fetch_all(&self.pool).await?;
+    async fn trace_upstream_closure(&self, unit_id: &str) -> Result<Vec<StoredUnit>> {
+        let sql = format!("{UPSTREAM_CLOSURE}{UNITS_WHERE_ID}IN (SELECT id FROM up)");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(unit_id).fetch_all(&self.pool).await?;
         rows.iter().map(unit_from).collect()
     }
 

@@ -147,26 +147,25 @@ const PROCESS_CHAIN: &str = r#"
 {"eventId":"x6","type":"produced","unit":{"id":"M-9","kind":"module"},"inputs":[{"id":"C-9"}]}
 "#;
 
-pub async fn trace_process_closure_follows_batches_to_lots(store: Arc<dyn Store>) {
+pub async fn trace_upstream_closure_follows_batches_to_lots(store: Arc<dyn Store>) {
     store.create_actor(&super::actor("actor:test", store::Role::Admin)).await.unwrap();
     let p = plan(events(PROCESS_CHAIN), &Known::default());
     assert!(p.errors.is_empty() && p.held.is_empty(), "{:?} {:?}", p.errors, p.held);
     store.write_trace(write_of(p, datetime!(2026-11-02 00:00 UTC))).await.unwrap();
-    let closure = async |ids: &[&str]| {
-        let ids: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
+    let closure = async |id: &str| {
         let mut units: Vec<String> =
-            store.trace_process_closure(&ids).await.unwrap().into_iter().map(|u| u.id).collect();
+            store.trace_upstream_closure(id).await.unwrap().into_iter().map(|u| u.id).collect();
         units.sort();
         units
     };
-    // A cell: its batch, the batch before that, both lots; the starts come back too.
-    assert_eq!(closure(&["C-9"]).await, ["C-9", "CB-2", "LOT-A", "LOT-B", "SL-1"]);
-    assert_eq!(closure(&["CB-2", "SL-1"]).await, ["CB-2", "LOT-A", "LOT-B", "SL-1"]);
-    assert_eq!(closure(&["LOT-A"]).await, ["LOT-A"]);
-    // Cells are not process material: an assembly's closure does not walk its cells (sources do that).
-    assert_eq!(closure(&["M-9"]).await, ["M-9"]);
-    assert!(closure(&["nope"]).await.is_empty());
-    let units = store.trace_process_closure(&["SL-1".to_string()]).await.unwrap();
+    // A cell: its batch, the batch before that, both lots; the unit itself comes back too.
+    assert_eq!(closure("C-9").await, ["C-9", "CB-2", "LOT-A", "LOT-B", "SL-1"]);
+    assert_eq!(closure("CB-2").await, ["CB-2", "LOT-A", "LOT-B", "SL-1"]);
+    assert_eq!(closure("LOT-A").await, ["LOT-A"]);
+    // An assembly starts from its sources (what its cells took), not from itself: it is not in its upstream.
+    assert_eq!(closure("M-9").await, ["CB-2", "LOT-A", "LOT-B", "SL-1"]);
+    assert!(closure("nope").await.is_empty());
+    let units = store.trace_upstream_closure("SL-1").await.unwrap();
     let lot = units.iter().find(|u| u.id == "LOT-A").expect("the slurry's lot");
     assert_eq!((lot.kind, lot.used, lot.consumers), (UnitKind::Lot, 100.0, 1), "units come with their usage");
 }
