@@ -281,11 +281,16 @@ enum Plain {
 }
 
 impl Plain {
+    /// Without sqlx's slow-statement warnings: a naive trace is slow by design, and would log every time.
     async fn open(url: &str) -> anyhow::Result<Plain> {
+        use sqlx::ConnectOptions;
+        use std::str::FromStr;
         Ok(if url.starts_with("sqlite:") {
-            Plain::Sqlite(sqlx::SqlitePool::connect(url).await?)
+            let options = sqlx::sqlite::SqliteConnectOptions::from_str(url)?.disable_statement_logging();
+            Plain::Sqlite(sqlx::SqlitePool::connect_with(options).await?)
         } else {
-            Plain::Postgres(sqlx::PgPool::connect(url).await?)
+            let options = sqlx::postgres::PgConnectOptions::from_str(url)?.disable_statement_logging();
+            Plain::Postgres(sqlx::PgPool::connect_with(options).await?)
         })
     }
 
