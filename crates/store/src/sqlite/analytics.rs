@@ -177,7 +177,7 @@ impl AnalyticsStore for SqliteStore {
                 return Ok(Vec::new());
             }
             query.push(" AND h.unit_id IN (SELECT value FROM json_each(");
-            query.push_bind(super::trace::json_ids(ids)?);
+            query.push_bind(super::json_ids(ids)?);
             query.push("))");
         }
         query.push(" ORDER BY h.unit_id");

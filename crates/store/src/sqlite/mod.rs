@@ -32,6 +32,12 @@ use time::OffsetDateTime;
 /// Rows per multi-row INSERT: well under SQLite's 32766 bound parameters.
 const INSERT_CHUNK: usize = 400;
 
+/// `(SELECT value FROM json_each(?N))`: a list of ids as one bound JSON array, so a statement's text (and its
+/// prepared form) does not change with the number of ids, and nothing binds thousands of values.
+fn json_ids(ids: &[String]) -> Result<String> {
+    serde_json::to_string(ids).map_err(|e| StoreError::Invalid(e.to_string()))
+}
+
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,

@@ -1,7 +1,7 @@
 //! Genealogy on SQLite.
 
 use super::restore::{insert_chunked, page};
-use super::{INSERT_CHUNK, SqliteStore, trust::chain_audit};
+use super::{INSERT_CHUNK, SqliteStore, json_ids, trust::chain_audit};
 use crate::trace::{
     BacklogEvent, LineDay, ModelSources, StoredEdge, StoredResult, StoredSource, StoredUnit, TraceStore, TraceWrite,
     parse_kind,
@@ -113,12 +113,6 @@ fn push_ids(query: &mut QueryBuilder<Sqlite>, ids: &[String]) {
     list.push_unseparated(")");
 }
 
-/// `(SELECT value FROM json_each(?N))`: a list of ids as one bound JSON array, so a statement's text (and its
-/// prepared form) does not change with the number of ids, and nothing binds thousands of values.
-pub(super) fn json_ids(ids: &[String]) -> Result<String> {
-    serde_json::to_string(ids).map_err(|e| StoreError::Invalid(e.to_string()))
-}
-
 impl SqliteStore {
     /// Runs `select` (ending in `IN `) over `ids` in chunks, mapping each row.
     async fn rows_in<T>(
@@ -166,10 +160,12 @@ async fn insert_rows<T>(
     };
     let mut chunks = rows.chunks(ROWS);
     let Some(first) = chunks.next() else { return Ok(()) };
+    // Every chunk but the last is full: its statement text is made once.
+    let full = values_sql(head, columns, ROWS);
     let mut pending = encode_chunk(first)?;
     for chunk in chunks {
-        let (count, args) = pending;
-        let run = sqlx::query_with(AssertSqlSafe(values_sql(head, columns, count)), args).execute(&mut **tx);
+        let (_, args) = pending;
+        let run = sqlx::query_with(AssertSqlSafe(full.as_str()), args).execute(&mut **tx);
         // `join` polls the statement first (handing it to SQLite's thread), then encodes the next chunk here.
         let (done, next) = futures::future::join(run, async { encode_chunk(chunk) }).await;
         done?;
@@ -224,17 +220,14 @@ async fn insert_edges(tx: &mut Transaction<'_, Sqlite>, edges: &[StoredEdge]) ->
 
 async fn insert_edges_and_sources(tx: &mut Transaction<'_, Sqlite>, write: &TraceWrite) -> Result<()> {
     insert_edges(tx, &write.edges).await?;
-    for chunk in write.sources.chunks(ROWS) {
-        let mut insert =
-            QueryBuilder::<Sqlite>::new("INSERT INTO trace_sources (source_id, unit_id, cells, quantity) ");
-        insert.push_values(chunk, |mut row, s| {
-            row.push_bind(&s.source.source_id)
-                .push_bind(&s.unit_id)
-                .push_bind(s.source.cells)
-                .push_bind(s.source.quantity);
-        });
-        insert.build().execute(&mut **tx).await?;
-    }
+    let head = "INSERT INTO trace_sources (source_id, unit_id, cells, quantity) VALUES ";
+    insert_rows(tx, head, 4, &write.sources, |s, args| {
+        args.add(&s.source.source_id)?;
+        args.add(&s.unit_id)?;
+        args.add(s.source.cells)?;
+        args.add(s.source.quantity)
+    })
+    .await?;
     for chunk in write.usage.chunks(ROWS) {
         let mut upsert =
             QueryBuilder::<Sqlite>::new("INSERT INTO trace_usage (unit_id, used, base_uom, consumers, cells) ");
@@ -252,21 +245,16 @@ async fn insert_edges_and_sources(tx: &mut Transaction<'_, Sqlite>, write: &Trac
 }
 
 async fn insert_results(tx: &mut Transaction<'_, Sqlite>, write: &TraceWrite) -> Result<()> {
-    for chunk in write.results.chunks(ROWS) {
-        let mut insert = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO trace_results (event_id, unit_id, tested_at, results, passed, actor_id) ",
-        );
-        insert.push_values(chunk, |mut row, r| {
-            row.push_bind(&r.event_id)
-                .push_bind(&r.unit_id)
-                .push_bind(r.at)
-                .push_bind(serde_json::to_string(&r.results).unwrap_or_default())
-                .push_bind(r.passed)
-                .push_bind(&write.actor_id);
-        });
-        insert.build().execute(&mut **tx).await?;
-    }
-    Ok(())
+    let head = "INSERT INTO trace_results (event_id, unit_id, tested_at, results, passed, actor_id) VALUES ";
+    insert_rows(tx, head, 6, &write.results, |r, args| {
+        args.add(&r.event_id)?;
+        args.add(&r.unit_id)?;
+        args.add(r.at)?;
+        args.add(serde_json::to_string(&r.results).unwrap_or_default())?;
+        args.add(r.passed)?;
+        args.add(&write.actor_id)
+    })
+    .await
 }
 
 async fn record_events(tx: &mut Transaction<'_, Sqlite>, write: &TraceWrite) -> Result<()> {
