@@ -18,7 +18,8 @@ on_both_backends!(
     alarms_hold_lots_and_are_acknowledged,
     scorecards_and_specifications,
     skip_lot_sampling_and_lab_results,
-    pipelined_batches_decide_in_order
+    pipelined_batches_decide_in_order,
+    pipeline_decides_again_after_another_writer
 );
 
 async fn alarms_hold_lots_and_are_acknowledged(store: Arc<dyn Store>) {
@@ -300,4 +301,38 @@ async fn pipelined_batches_decide_in_order(store: Arc<dyn Store>) {
     let outcomes: Vec<&str> = coas.iter().map(|c| c.decision.as_ref().unwrap().outcome.as_str()).collect();
     assert!(outcomes[..BASELINE].iter().all(|o| *o == "accepted"), "{outcomes:?}");
     assert_eq!(outcomes[BASELINE], "hold");
+}
+
+/// The pipeline decides a batch from the states the batch in flight will leave. When another writer moves
+/// one of them meanwhile, the batch in flight is stored from fresh state, and the batch decided after it
+/// is decided again: every value is counted once, in arrival order, and the shifted lot is still held.
+async fn pipeline_decides_again_after_another_writer(store: Arc<dyn Store>) {
+    let s = TestServer::start(store, Config::default()).await;
+    let admin = s.store.actor_by_key_hash(&server::auth::key_hash(&s.admin)).await.unwrap().unwrap();
+    let cam = supplier_key(&s.store, CAM).await;
+    let service = server::PassportService::new(s.store.clone());
+    let json = |body: String| CoaSubmission { bytes: body.into_bytes(), format: CoaFormat::Json, received_at: None };
+    let first: Vec<CoaSubmission> = (1..=30).map(|i| json(lot(i, baseline_d50(i)))).collect();
+    let mut second: Vec<CoaSubmission> = (31..BASELINE).map(|i| json(lot(i, baseline_d50(i)))).collect();
+    second.push(json(lot(BASELINE + 1, SHIFTED_D50)));
+
+    let mut pipeline = CoaPipeline::new(&service, &admin);
+    assert!(pipeline.push(first).await.unwrap().is_none());
+    // Another writer: the supplier's own lot arrives while the first batch waits for its write.
+    let other = post_coa(&s, &cam, lot(BASELINE, baseline_d50(BASELINE))).await;
+    assert_eq!(other["decision"]["outcome"], "accepted");
+    let stored = pipeline.push(second).await.unwrap().expect("the first batch's outcomes");
+    let last = pipeline.finish().await.unwrap().expect("the second batch's outcomes");
+    let outcomes: Vec<&str> =
+        stored.iter().chain(&last).map(|o| o.as_ref().unwrap().decision.as_ref().unwrap().outcome.as_str()).collect();
+    assert_eq!(outcomes.len(), BASELINE);
+    assert!(outcomes[..BASELINE - 1].iter().all(|o| *o == "accepted"), "{outcomes:?}");
+    assert_eq!(outcomes[BASELINE - 1], "hold", "the lot past the baseline (the other writer's lot included)");
+
+    // Each D50 value is in its series once: the other writer's lot, both batches.
+    let series = s.store.series(Some(CAM), Some("NMC811")).await.unwrap();
+    let d50 = series.iter().find(|s| s.id.characteristic == "D50").expect("the D50 series");
+    assert_eq!(d50.state["moments"]["n"], json!(BASELINE + 1), "{}", d50.state);
+    let alarms = s.store.alarms(&store::AlarmFilter::default(), None, 100).await.unwrap();
+    assert_eq!(alarms.iter().filter(|a| a.alarm.rule == "beyond-ucl").count(), 1, "{alarms:?}");
 }

@@ -234,12 +234,15 @@ impl SeriesMonitor {
     fn judge(&mut self, value: f64) -> Vec<Signal> {
         let Some(frozen) = &self.frozen else { return Vec::new() };
         let mut signals = Vec::new();
-        let centre = short(frozen.center);
+        // Formatted only for a signal: most values raise none.
+        let centre = || short(frozen.center);
         if value > frozen.location_ucl {
-            let detail = format!("value {} above UCL {} (centre {centre})", short(value), short(frozen.location_ucl));
+            let detail =
+                format!("value {} above UCL {} (centre {})", short(value), short(frozen.location_ucl), centre());
             signals.push(Signal { rule: "beyond-ucl".into(), detail, value });
         } else if value < frozen.location_lcl {
-            let detail = format!("value {} below LCL {} (centre {centre})", short(value), short(frozen.location_lcl));
+            let detail =
+                format!("value {} below LCL {} (centre {})", short(value), short(frozen.location_lcl), centre());
             signals.push(Signal { rule: "beyond-lcl".into(), detail, value });
         }
         if let Some(previous) = self.recent.last() {
@@ -279,18 +282,20 @@ impl SeriesMonitor {
         self.cusum.lower = (self.cusum.lower - z - k).max(0.0);
         if self.cusum.upper > h {
             let detail = format!(
-                "CUSUM C+ {:.2} above h {} (sigma units, k {k}): sustained shift up from centre {centre}",
+                "CUSUM C+ {:.2} above h {} (sigma units, k {k}): sustained shift up from centre {}",
                 self.cusum.upper,
-                short(h)
+                short(h),
+                centre()
             );
             signals.push(Signal { rule: "cusum-upper".into(), detail, value });
             self.cusum.upper = 0.0;
         }
         if self.cusum.lower > h {
             let detail = format!(
-                "CUSUM C- {:.2} above h {} (sigma units, k {k}): sustained shift down from centre {centre}",
+                "CUSUM C- {:.2} above h {} (sigma units, k {k}): sustained shift down from centre {}",
                 self.cusum.lower,
-                short(h)
+                short(h),
+                centre()
             );
             signals.push(Signal { rule: "cusum-lower".into(), detail, value });
             self.cusum.lower = 0.0;

@@ -134,8 +134,42 @@ pub(super) struct Checked {
 /// A batch of eCoAs parsed and checked, not yet decided or stored (see [`PassportService::check_coas`]).
 pub struct CheckedCoas {
     /// Per submission: its place in `batch`, or why it was refused.
-    slots: Vec<Result<usize>>,
+    pub(super) slots: Vec<Result<usize>>,
+    pub(super) batch: Vec<Checked>,
+}
+
+/// The CoAs stored of a batch in the places of their submissions, beside the refused ones.
+pub(super) fn by_slot(slots: Vec<Result<usize>>, stored: Vec<StoredCoa>) -> Vec<Result<StoredCoa>> {
+    let mut stored: Vec<Option<StoredCoa>> = stored.into_iter().map(Some).collect();
+    slots.into_iter().map(|slot| slot.map(|i| stored[i].take().expect("each CoA is stored once"))).collect()
+}
+
+/// The SPC and sampling states a run of batches decides from (see [`super::spc::WatchedSeries`]).
+#[derive(Default)]
+pub(super) struct Held {
+    pub spc: super::spc::WatchedSeries,
+    pub sampling: super::sampling::SkipLotStates,
+}
+
+/// Checked CoAs decided on, with what storing them writes.
+pub(super) struct Decided {
     batch: Vec<Checked>,
+    writes: Vec<CoaWrite>,
+    derived: SpcWrite,
+}
+
+impl Decided {
+    /// The checked CoAs, to decide again.
+    pub(super) fn into_batch(self) -> Vec<Checked> {
+        self.batch
+    }
+}
+
+/// What became of a write of decided CoAs.
+pub(super) enum Written {
+    Stored(Vec<StoredCoa>),
+    /// Another writer moved a state they were decided from: nothing stored; the CoAs, to decide again.
+    Conflict(Vec<Checked>, store::StoreError),
 }
 
 /// CoAs per page when reading every lot (SPC recompute, scorecards): a parsed CoA is a few kB of JSON.
@@ -211,16 +245,31 @@ impl PassportService {
     /// one transaction; the refused ones stay `Err` in their places.
     pub async fn store_coas(&self, actor: &Actor, checked: CheckedCoas) -> Result<Vec<Result<StoredCoa>>> {
         let CheckedCoas { slots, batch } = checked;
-        let mut stored: Vec<Option<StoredCoa>> = self.commit_coas(actor, batch).await?.into_iter().map(Some).collect();
-        Ok(slots.into_iter().map(|slot| slot.map(|i| stored[i].take().expect("each CoA is stored once"))).collect())
+        Ok(by_slot(slots, self.commit_coas(actor, batch).await?))
     }
 
     /// Decides on checked CoAs with the SPC signals their values raise and stores them with the SPC state,
     /// in one transaction; again from fresh SPC state when another writer moved a series meanwhile.
-    async fn commit_coas(&self, actor: &Actor, mut batch: Vec<Checked>) -> Result<Vec<StoredCoa>> {
+    pub(super) async fn commit_coas(&self, actor: &Actor, mut batch: Vec<Checked>) -> Result<Vec<StoredCoa>> {
         if batch.is_empty() {
             return Ok(Vec::new());
         }
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let decided = self.decide_coas(actor, batch, &mut Held::default()).await?;
+            match self.write_decided(decided).await? {
+                Written::Stored(stored) => return Ok(stored),
+                Written::Conflict(_, conflict) if attempt >= SPC_RETRIES => return Err(conflict.into()),
+                Written::Conflict(again, _) => batch = again,
+            }
+        }
+    }
+
+    /// Decides on checked CoAs with the SPC signals their values raise, from the SPC and sampling states in
+    /// `held` (read from the store where it holds none), which it leaves as the write will store them.
+    pub(super) async fn decide_coas(&self, actor: &Actor, mut batch: Vec<Checked>, held: &mut Held) -> Result<Decided> {
+        let started = std::time::Instant::now();
         let mut seeded = std::collections::BTreeSet::new();
         for checked in &batch {
             if seeded.insert(checked.spec.material.clone()) {
@@ -228,55 +277,64 @@ impl PassportService {
             }
         }
         let documents = self.lot_documents(&batch).await?;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let mut spc = super::spc::SpcBatch::load(self.store.as_ref(), &batch).await?;
-            let mut sampling = super::sampling::SamplingBatch::load(self.store.as_ref(), &batch).await?;
-            let mut writes = Vec::with_capacity(batch.len());
-            for checked in &mut batch {
-                let id = format!("coa:{}", uuid::Uuid::now_v7().simple());
-                let alarms = spc.observe(&id, checked);
-                let mut context = DecisionContext::received_on(checked.received_at.date());
-                context.alarms = alarms;
-                context.document_hash = document_check(&checked.coa, &documents);
-                let decision = spec::decide(&checked.coa, &checked.spec, &context);
-                let mut reasons =
-                    serde_json::to_value(&decision.reasons).map_err(|e| ServiceError::Internal(e.to_string()))?;
-                let accepted = decision.outcome == spec::Outcome::Accepted;
-                if let (Some(note), Value::Array(list)) = (sampling.observe(&checked.coa, accepted), &mut reasons) {
-                    list.push(note);
-                }
-                let new_decision = NewDecision {
-                    outcome: outcome_name(decision.outcome).into(),
-                    reasons,
-                    spec_material: Some(checked.spec.material.clone()),
-                    spec_version: Some(i64::from(checked.spec.version)),
-                    decided_by: actor.id.clone(),
-                    decided_at: checked.received_at,
-                    override_reason: None,
-                };
-                let parsed = match checked.parsed.take() {
-                    Some(parsed) => parsed,
-                    None => coa_json(&checked.coa)?,
-                };
-                writes.push(coa_write(
-                    actor,
-                    id,
-                    (checked.bytes.clone(), checked.content_hash.clone()),
-                    checked.format,
-                    &coa_key(&checked.coa),
-                    Some(parsed),
-                    new_decision,
-                    checked.received_at,
-                ));
+        held.spc.load_missing(self.store.as_ref(), &batch).await?;
+        held.sampling.load_missing(self.store.as_ref(), &batch).await?;
+        let read = started.elapsed();
+        let mut writes = Vec::with_capacity(batch.len());
+        for checked in &mut batch {
+            let id = format!("coa:{}", uuid::Uuid::now_v7().simple());
+            let alarms = held.spc.observe(&id, checked);
+            let mut context = DecisionContext::received_on(checked.received_at.date());
+            context.alarms = alarms;
+            context.document_hash = document_check(&checked.coa, &documents);
+            let decision = spec::decide(&checked.coa, &checked.spec, &context);
+            let mut reasons =
+                serde_json::to_value(&decision.reasons).map_err(|e| ServiceError::Internal(e.to_string()))?;
+            let accepted = decision.outcome == spec::Outcome::Accepted;
+            if let (Some(note), Value::Array(list)) = (held.sampling.observe(&checked.coa, accepted), &mut reasons) {
+                list.push(note);
             }
-            let mut derived = spc.into_write(now());
-            derived.sampling = sampling.into_sampling(now());
-            match self.store.insert_coas(writes, derived).await {
-                Err(store::StoreError::VersionConflict { .. }) if attempt < SPC_RETRIES => continue,
-                other => return Ok(other?),
-            }
+            let new_decision = NewDecision {
+                outcome: outcome_name(decision.outcome).into(),
+                reasons,
+                spec_material: Some(checked.spec.material.clone()),
+                spec_version: Some(i64::from(checked.spec.version)),
+                decided_by: actor.id.clone(),
+                decided_at: checked.received_at,
+                override_reason: None,
+            };
+            let parsed = match checked.parsed.take() {
+                Some(parsed) => parsed,
+                None => coa_json(&checked.coa)?,
+            };
+            writes.push(coa_write(
+                actor,
+                id,
+                (checked.bytes.clone(), checked.content_hash.clone()),
+                checked.format,
+                &coa_key(&checked.coa),
+                Some(parsed),
+                new_decision,
+                checked.received_at,
+            ));
+        }
+        let mut derived = held.spc.take_write(now());
+        derived.sampling = held.sampling.take_write(now());
+        tracing::debug!(?read, decided = ?(started.elapsed() - read), coas = batch.len(), "coa batch decided");
+        Ok(Decided { batch, writes, derived })
+    }
+
+    /// Stores decided CoAs in one transaction. When another writer moved one of their SPC or sampling states
+    /// meanwhile, nothing is stored and the CoAs come back, to be decided again from fresh state.
+    pub(super) async fn write_decided(&self, decided: Decided) -> Result<Written> {
+        let Decided { batch, writes, derived } = decided;
+        let started = std::time::Instant::now();
+        let stored = self.store.insert_coas(writes, derived).await;
+        tracing::debug!(written = ?started.elapsed(), coas = batch.len(), "coa batch written");
+        match stored {
+            Ok(stored) => Ok(Written::Stored(stored)),
+            Err(conflict @ store::StoreError::VersionConflict { .. }) => Ok(Written::Conflict(batch, conflict)),
+            Err(other) => Err(other.into()),
         }
     }
 

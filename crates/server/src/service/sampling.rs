@@ -77,21 +77,27 @@ fn to_value(state: &SamplingState) -> Value {
     serde_json::to_value(state).unwrap_or_else(|e| json!({"unserializable": e.to_string()}))
 }
 
-/// The sampling states a batch of CoAs touches and what the batch does to them.
-pub(super) struct SamplingBatch {
+/// The sampling states batches of CoAs touch and what the batches do to them; held across the batches of an
+/// import like [`super::spc::WatchedSeries`].
+#[derive(Default)]
+pub(super) struct SkipLotStates {
+    /// State, the version the next write expects in the store, changed since the last write.
     states: HashMap<(String, String), (SamplingState, i64, bool)>,
 }
 
-impl SamplingBatch {
-    pub(super) async fn load(store: &dyn store::Store, batch: &[Checked]) -> Result<SamplingBatch> {
+impl SkipLotStates {
+    /// Reads the state of every (supplier, material) in the batch not held yet.
+    pub(super) async fn load_missing(&mut self, store: &dyn store::Store, batch: &[Checked]) -> Result<()> {
         let pairs = super::quality::supplier_materials(batch.iter());
-        let mut states = HashMap::new();
         for (supplier, material) in pairs {
+            if self.states.contains_key(&(supplier.clone(), material.clone())) {
+                continue;
+            }
             if let Some(stored) = store.sampling(Some(&supplier), Some(&material)).await?.into_iter().next() {
-                states.insert((supplier, material), (parse_state(&stored)?, stored.version, false));
+                self.states.insert((supplier, material), (parse_state(&stored)?, stored.version, false));
             }
         }
-        Ok(SamplingBatch { states })
+        Ok(())
     }
 
     /// Gives a decided lot its place in the sequence; the note for its decision when our lab must test it.
@@ -114,19 +120,23 @@ impl SamplingBatch {
         None
     }
 
-    pub(super) fn into_sampling(self, now: OffsetDateTime) -> Vec<StoredSampling> {
-        let mut out: Vec<StoredSampling> = self
-            .states
-            .into_iter()
-            .filter(|(_, (_, _, changed))| *changed)
-            .map(|((supplier_id, material_id), (state, version, _))| StoredSampling {
-                supplier_id,
-                material_id,
-                state: to_value(&state),
-                version,
+    /// The states changed since the last call; their held versions move on to those the write will store.
+    pub(super) fn take_write(&mut self, now: OffsetDateTime) -> Vec<StoredSampling> {
+        let mut out = Vec::new();
+        for ((supplier_id, material_id), (state, version, changed)) in &mut self.states {
+            if !*changed {
+                continue;
+            }
+            out.push(StoredSampling {
+                supplier_id: supplier_id.clone(),
+                material_id: material_id.clone(),
+                state: to_value(state),
+                version: *version,
                 updated_at: now,
-            })
-            .collect();
+            });
+            *version += 1;
+            *changed = false;
+        }
         out.sort_by(|a, b| (&a.supplier_id, &a.material_id).cmp(&(&b.supplier_id, &b.material_id)));
         out
     }

@@ -42,8 +42,11 @@ pub fn monitor_options() -> MonitorOptions {
     MonitorOptions { baseline_size: BASELINE_LOTS, ..MonitorOptions::default() }
 }
 
-/// The series a batch of CoAs touches, as read from the store, and what the batch does to them.
-pub(super) struct SpcBatch {
+/// The series batches of CoAs touch, as read from the store, and what the batches do to them. Held across the
+/// batches of one import ([`super::coa_pipeline`]), it is the state each series will have once the batches
+/// decided before are written: the next batch is decided while the one before is written.
+#[derive(Default)]
+pub(super) struct WatchedSeries {
     /// By (supplier, material), then characteristic: a point is looked up without building its series id.
     series: HashMap<(String, String), HashMap<String, Watched>>,
     alarms: Vec<NewAlarm>,
@@ -51,24 +54,26 @@ pub(super) struct SpcBatch {
 
 struct Watched {
     monitor: SeriesMonitor,
-    /// As read (0: new).
+    /// The version the next write expects in the store (0: new).
     version: i64,
     changed: bool,
 }
 
-impl SpcBatch {
-    /// Reads the series of every (supplier, material) in the batch.
-    pub(super) async fn load(store: &dyn Store, batch: &[Checked]) -> Result<SpcBatch> {
+impl WatchedSeries {
+    /// Reads the series of every (supplier, material) in the batch not held yet.
+    pub(super) async fn load_missing(&mut self, store: &dyn Store, batch: &[Checked]) -> Result<()> {
         let pairs = super::quality::supplier_materials(batch.iter());
-        let mut series: HashMap<(String, String), HashMap<String, Watched>> = HashMap::new();
         for (supplier, material) in pairs {
-            let of_pair = series.entry((supplier.clone(), material.clone())).or_default();
+            if self.series.contains_key(&(supplier.clone(), material.clone())) {
+                continue;
+            }
+            let of_pair = self.series.entry((supplier.clone(), material.clone())).or_default();
             for stored in store.series(Some(&supplier), Some(&material)).await? {
                 let monitor = monitor_from(&stored)?;
                 of_pair.insert(stored.id.characteristic, Watched { monitor, version: stored.version, changed: false });
             }
         }
-        Ok(SpcBatch { series, alarms: Vec::new() })
+        Ok(())
     }
 
     /// Adds a CoA's values to their series; returns the signals that hold the lot, for its decision.
@@ -100,23 +105,29 @@ impl SpcBatch {
         holding
     }
 
-    /// The changed series (with the versions they were read at) and the new alarms.
-    pub(super) fn into_write(self, now: OffsetDateTime) -> SpcWrite {
-        let mut series: Vec<StoredSeries> = self
-            .series
-            .into_iter()
-            .flat_map(|((supplier_id, material_id), of_pair)| {
-                of_pair.into_iter().filter(|(_, w)| w.changed).map(move |(characteristic, w)| StoredSeries {
-                    id: SeriesId { supplier_id: supplier_id.clone(), material_id: material_id.clone(), characteristic },
+    /// The series changed since the last call (with the versions the store holds) and the new alarms. Their
+    /// held versions move on to those the write will store.
+    pub(super) fn take_write(&mut self, now: OffsetDateTime) -> SpcWrite {
+        let mut series: Vec<StoredSeries> = Vec::new();
+        for ((supplier_id, material_id), of_pair) in &mut self.series {
+            for (characteristic, w) in of_pair.iter_mut().filter(|(_, w)| w.changed) {
+                series.push(StoredSeries {
+                    id: SeriesId {
+                        supplier_id: supplier_id.clone(),
+                        material_id: material_id.clone(),
+                        characteristic: characteristic.clone(),
+                    },
                     state: state_of(&w.monitor),
                     version: w.version,
                     updated_at: now,
-                })
-            })
-            .collect();
+                });
+                w.version += 1;
+                w.changed = false;
+            }
+        }
         // One order for every writer, so two batches lock rows alike.
         series.sort_by(|a, b| a.id.cmp(&b.id));
-        SpcWrite { series, alarms: self.alarms, sampling: Vec::new() }
+        SpcWrite { series, alarms: std::mem::take(&mut self.alarms), sampling: Vec::new() }
     }
 }
 
@@ -249,6 +260,7 @@ impl PassportService {
         }
         let started = std::time::Instant::now();
         let LotsRead { read: coas_read, specs, lots } = self.lot_points(None, None).await?;
+        let read = started.elapsed();
         // Keyed by borrowed names: a point costs no allocation unless it raises an alarm.
         let mut monitors: HashMap<(&str, &str, &str), SeriesMonitor> = HashMap::new();
         let mut alarms = Vec::new();
@@ -287,7 +299,10 @@ impl PassportService {
             seconds: started.elapsed().as_secs_f64(),
         };
         let detail = serde_json::to_value(&report).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let monitored = started.elapsed() - read;
         self.store.replace_spc(series, alarms, AuditEvent::new(&actor.id, "spc.recompute", "spc", detail)).await?;
+        let written = started.elapsed() - read - monitored;
+        tracing::debug!(?read, ?monitored, ?written, "spc recompute");
         Ok(RecomputeReport { seconds: started.elapsed().as_secs_f64(), ..report })
     }
 
