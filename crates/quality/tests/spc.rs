@@ -590,3 +590,28 @@ fn series_are_split_and_ordered_by_manufacturing_date() {
     assert_eq!(values(d50), vec![1.0, 1.5, 2.0, 2.5, 3.0]);
     assert_eq!(subgroups_by_lot(d50), vec![vec![1.0, 1.5], vec![2.0, 2.5], vec![3.0]]);
 }
+
+/// A recompute reads only the lot date and results of each stored CoA ([`series::CoaPoints`]); the points
+/// must be those of the whole CoA: a summary's mean, a converted unit, no detection-limit result.
+#[test]
+fn coa_points_read_alone_equal_the_whole_coas() {
+    let text = include_str!("fixtures/ecoa-nmc811-good.json");
+    let coa = quality::ecoa::parse_json(text.as_bytes()).unwrap();
+    let spec = quality::spec::select(&quality::spec::catalogue(), "NMC811", &coa.supplier.id).unwrap().clone();
+    let whole = series::points_of(&coa, &spec);
+    let light: series::CoaPoints = serde_json::from_str(text).unwrap();
+    assert_eq!(light.points(&spec), whole);
+    assert_eq!(light.manufactured_on(), coa.lot.manufactured_on);
+    assert!(whole.iter().any(|(name, value)| name == "D50" && (*value - 11.2).abs() < 1e-12), "{whole:?}");
+    assert!(!whole.iter().any(|(name, _)| name == "Cu"), "a detection-limit result is no point: {whole:?}");
+
+    let end = time::macros::date!(2026 - 11 - 01);
+    let bench = quality::demo::bench_spec();
+    let mut points = 0;
+    for coa in quality::demo::bench_coas(50, 3, end, 7) {
+        let light: series::CoaPoints = serde_json::from_str(&serde_json::to_string(&coa).unwrap()).unwrap();
+        assert_eq!(light.points(&bench), series::points_of(&coa, &bench));
+        points += light.points(&bench).len();
+    }
+    assert!(points > 50 * 15, "{points} points of 50 CoAs");
+}

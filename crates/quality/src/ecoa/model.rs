@@ -219,6 +219,9 @@ pub fn same_name(a: &str, b: &str) -> bool {
     // Compared char by char without building the normalised strings: every CoA characteristic is matched
     // against every specified one, so this runs hundreds of times per CoA. ASCII names (nearly all) are
     // folded byte by byte, as `char::to_lowercase` folds ASCII.
+    if a == b {
+        return true;
+    }
     if a.is_ascii() && b.is_ascii() {
         return folded_ascii(a).eq(folded_ascii(b));
     }

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use time::Date;
 
 /// Identifies one time series.
@@ -61,16 +61,57 @@ pub fn subgroups_by_lot(series: &[Measurement]) -> Vec<Vec<f64>> {
 /// name, results whose unit does not convert, and detection-limit results ("<0.5"), which are censored
 /// values, not measurements; SPC on them would chart the detection limit.
 pub fn points_of(coa: &crate::ecoa::Coa, spec: &crate::spec::MaterialSpec) -> Vec<(String, f64)> {
+    points_from(coa.characteristics.iter().map(|c| (c.name.as_str(), &c.unit, &c.result)), spec)
+}
+
+/// What SPC reads of a stored CoA (a recompute reads every one): the manufacturing date and the reported
+/// results. The other members are skipped without being kept.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CoaPoints {
+    lot: LotDate,
+    characteristics: Vec<Reported>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LotDate {
+    #[serde(with = "crate::ecoa::iso_date")]
+    manufactured_on: Date,
+}
+
+#[derive(Debug, Deserialize)]
+struct Reported {
+    name: String,
+    unit: crate::ecoa::units::Unit,
+    result: crate::ecoa::Measurement,
+}
+
+impl CoaPoints {
+    pub fn manufactured_on(&self) -> Date {
+        self.lot.manufactured_on
+    }
+
+    /// As [`points_of`] the whole CoA.
+    pub fn points(&self, spec: &crate::spec::MaterialSpec) -> Vec<(String, f64)> {
+        points_from(self.characteristics.iter().map(|c| (c.name.as_str(), &c.unit, &c.result)), spec)
+    }
+}
+
+fn points_from<'a>(
+    reported: impl Iterator<Item = (&'a str, &'a crate::ecoa::units::Unit, &'a crate::ecoa::Measurement)>,
+    spec: &crate::spec::MaterialSpec,
+) -> Vec<(String, f64)> {
     use crate::ecoa::Measurement as Reported;
     let mut out: Vec<(String, f64)> = Vec::new();
-    for reported in &coa.characteristics {
-        let Some(wanted) = spec.characteristic(&reported.name) else { continue };
-        let value = match reported.result {
+    for (name, unit, result) in reported {
+        let Some(wanted) = spec.characteristic(name) else { continue };
+        let value = match *result {
             Reported::Single { value, qualifier: None } => value,
             Reported::Single { qualifier: Some(_), .. } => continue,
             Reported::Summary { mean, .. } => mean,
         };
-        let Ok(value) = crate::ecoa::units::convert(value, &reported.unit, &wanted.unit) else { continue };
+        let Ok(value) = crate::ecoa::units::convert(value, unit, &wanted.unit) else { continue };
         if value.is_finite() && !out.iter().any(|(name, _)| *name == wanted.name) {
             out.push((wanted.name.clone(), value));
         }

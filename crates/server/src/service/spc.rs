@@ -8,9 +8,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use quality::ecoa::Coa;
 use quality::spc::monitor::{MonitorOptions, SeriesMonitor, Signal};
-use quality::spc::series::points_of;
+use quality::spc::series::{CoaPoints, points_of};
 use quality::spec;
 use serde_json::json;
 use store::{
@@ -431,15 +430,16 @@ const POINTS_PAGE: i64 = 1000;
 fn lot_for(row: store::ParsedCoa, specs: &[spec::MaterialSpec]) -> ((String, String, String), i64, Option<LotPoints>) {
     let key = (row.supplier_id, row.material_id, row.lot_number);
     let lot = (|| {
-        let coa = serde_json::from_str::<Coa>(row.parsed.as_deref()?).ok()?;
+        let coa = serde_json::from_str::<CoaPoints>(row.parsed.as_deref()?).ok()?;
         let spec = spec::select(specs, &key.1, &key.0)?;
         let place = specs.iter().position(|s| std::ptr::eq(s, spec))?;
-        let points = points_of(&coa, spec)
+        let points = coa
+            .points(spec)
             .into_iter()
             .filter_map(|(name, value)| Some((spec.characteristics.iter().position(|c| c.name == name)?, value)))
             .collect();
         Some(LotPoints {
-            manufactured_on: coa.lot.manufactured_on,
+            manufactured_on: coa.manufactured_on(),
             coa_id: row.id,
             received_at: row.received_at,
             spec: place,
