@@ -301,6 +301,23 @@ async fn pipelined_batches_decide_in_order(store: Arc<dyn Store>) {
     let outcomes: Vec<&str> = coas.iter().map(|c| c.decision.as_ref().unwrap().outcome.as_str()).collect();
     assert!(outcomes[..BASELINE].iter().all(|o| *o == "accepted"), "{outcomes:?}");
     assert_eq!(outcomes[BASELINE], "hold");
+
+    // The lots arrived in manufacturing order, so a recompute from the stored CoAs rebuilds the very states
+    // the pipeline left, series by series.
+    let states = |series: Vec<store::StoredSeries>| -> Vec<(store::SeriesId, Value)> {
+        let mut states: Vec<_> = series.into_iter().map(|s| (s.id, s.state)).collect();
+        states.sort_by(|a, b| a.0.cmp(&b.0));
+        states
+    };
+    let pipelined = states(s.store.series(None, None).await.unwrap());
+    assert!(pipelined.len() >= 10, "{} series", pipelined.len());
+    let alarms = || async { s.store.alarms(&store::AlarmFilter::default(), None, 100).await.unwrap().len() };
+    let raised = alarms().await;
+    assert!(raised >= 1);
+    let report = service.recompute_spc(&admin).await.unwrap();
+    assert_eq!((report.lots, report.alarms_found), (BASELINE + 1, raised), "{report:?}");
+    assert_eq!(states(s.store.series(None, None).await.unwrap()), pipelined);
+    assert_eq!(alarms().await, raised, "the recompute raises no alarm twice");
 }
 
 /// The pipeline decides a batch from the states the batch in flight will leave. When another writer moves

@@ -260,32 +260,38 @@ impl PassportService {
         let started = std::time::Instant::now();
         let LotsRead { read: coas_read, specs, lots } = self.lot_points(None, None).await?;
         let read = started.elapsed();
-        // Keyed by borrowed names: a point costs no allocation unless it raises an alarm.
-        let mut monitors: HashMap<(&str, &str, &str), SeriesMonitor> = HashMap::new();
+        // One monitor per characteristic of a supplier-material's specification, found by its place: a point
+        // costs no hashing of its series' names, and no allocation unless it raises an alarm.
+        let mut by_pair: HashMap<(&str, &str, usize), Vec<Option<SeriesMonitor>>> = HashMap::new();
         let mut alarms = Vec::new();
         let mut points = 0;
         for lot in &lots {
             let characteristics = &specs[lot.lot.spec].characteristics;
+            let pair = (lot.supplier.as_str(), lot.material.as_str(), lot.lot.spec);
+            let monitors = by_pair.entry(pair).or_insert_with(|| characteristics.iter().map(|_| None).collect());
             for &(characteristic, value) in &lot.lot.points {
                 points += 1;
-                let name = characteristics[characteristic].name.as_str();
-                let key = (lot.supplier.as_str(), lot.material.as_str(), name);
-                let monitor = monitors.entry(key).or_insert_with(|| SeriesMonitor::new(monitor_options()));
+                let monitor = monitors[characteristic].get_or_insert_with(|| SeriesMonitor::new(monitor_options()));
                 for signal in distinct(monitor.observe(value)) {
-                    let id = series_id(key);
+                    let id = series_id((pair.0, pair.1, &characteristics[characteristic].name));
                     let at = (lot.lot_number.as_str(), lot.lot.manufactured_on);
                     alarms.push(new_alarm(&id, &lot.lot.coa_id, at, signal, lot.lot.received_at));
                 }
             }
         }
         let now = super::quality::now();
-        let mut series: Vec<StoredSeries> = monitors
+        let mut series: Vec<StoredSeries> = by_pair
             .into_iter()
-            .map(|(key, monitor)| StoredSeries {
-                id: series_id(key),
-                state: state_of(&monitor),
-                version: 0,
-                updated_at: now,
+            .flat_map(|((supplier, material, spec), monitors)| {
+                let characteristics = &specs[spec].characteristics;
+                monitors.into_iter().zip(characteristics).filter_map(move |(monitor, c)| {
+                    Some(StoredSeries {
+                        id: series_id((supplier, material, &c.name)),
+                        state: state_of(&monitor?),
+                        version: 0,
+                        updated_at: now,
+                    })
+                })
             })
             .collect();
         series.sort_by(|a, b| a.id.cmp(&b.id));
