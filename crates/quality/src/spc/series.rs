@@ -61,7 +61,8 @@ pub fn subgroups_by_lot(series: &[Measurement]) -> Vec<Vec<f64>> {
 /// name, results whose unit does not convert, and detection-limit results ("<0.5"), which are censored
 /// values, not measurements; SPC on them would chart the detection limit.
 pub fn points_of(coa: &crate::ecoa::Coa, spec: &crate::spec::MaterialSpec) -> Vec<(String, f64)> {
-    points_from(coa.characteristics.iter().map(|c| (c.name.as_str(), &c.unit, &c.result)), spec)
+    let places = places_of(coa.characteristics.iter().map(|c| (c.name.as_str(), &c.unit, &c.result)), spec);
+    named(places, spec)
 }
 
 /// What SPC reads of a stored CoA (a recompute reads every one): the manufacturing date and the reported
@@ -94,26 +95,36 @@ impl CoaPoints {
 
     /// As [`points_of`] the whole CoA.
     pub fn points(&self, spec: &crate::spec::MaterialSpec) -> Vec<(String, f64)> {
-        points_from(self.characteristics.iter().map(|c| (c.name.as_str(), &c.unit, &c.result)), spec)
+        named(self.places(spec), spec)
+    }
+
+    /// The points with each characteristic's place in `spec.characteristics` instead of its name.
+    pub fn places(&self, spec: &crate::spec::MaterialSpec) -> Vec<(usize, f64)> {
+        places_of(self.characteristics.iter().map(|c| (c.name.as_str(), &c.unit, &c.result)), spec)
     }
 }
 
-fn points_from<'a>(
+fn named(places: Vec<(usize, f64)>, spec: &crate::spec::MaterialSpec) -> Vec<(String, f64)> {
+    places.into_iter().map(|(place, value)| (spec.characteristics[place].name.clone(), value)).collect()
+}
+
+/// The points of reported results (name, unit, result), each at its characteristic's place in the specification.
+fn places_of<'a>(
     reported: impl Iterator<Item = (&'a str, &'a crate::ecoa::units::Unit, &'a crate::ecoa::Measurement)>,
     spec: &crate::spec::MaterialSpec,
-) -> Vec<(String, f64)> {
+) -> Vec<(usize, f64)> {
     use crate::ecoa::Measurement as Reported;
-    let mut out: Vec<(String, f64)> = Vec::new();
+    let mut out: Vec<(usize, f64)> = Vec::new();
     for (name, unit, result) in reported {
-        let Some(wanted) = spec.characteristic(name) else { continue };
+        let Some(place) = spec.characteristics.iter().position(|c| c.matches(name)) else { continue };
         let value = match *result {
             Reported::Single { value, qualifier: None } => value,
             Reported::Single { qualifier: Some(_), .. } => continue,
             Reported::Summary { mean, .. } => mean,
         };
-        let Ok(value) = crate::ecoa::units::convert(value, unit, &wanted.unit) else { continue };
-        if value.is_finite() && !out.iter().any(|(name, _)| *name == wanted.name) {
-            out.push((wanted.name.clone(), value));
+        let Ok(value) = crate::ecoa::units::convert(value, unit, &spec.characteristics[place].unit) else { continue };
+        if value.is_finite() && !out.iter().any(|(kept, _)| *kept == place) {
+            out.push((place, value));
         }
     }
     out

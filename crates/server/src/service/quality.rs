@@ -149,6 +149,8 @@ pub(super) fn by_slot(slots: Vec<Result<usize>>, stored: Vec<StoredCoa>) -> Vec<
 pub(super) struct Held {
     pub spc: super::spc::WatchedSeries,
     pub sampling: super::sampling::SkipLotStates,
+    /// Materials whose specification is known to be stored: an import checks each once, not per batch.
+    pub seeded: BTreeSet<String>,
 }
 
 /// Checked CoAs decided on, with what storing them writes.
@@ -270,9 +272,8 @@ impl PassportService {
     /// `held` (read from the store where it holds none), which it leaves as the write will store them.
     pub(super) async fn decide_coas(&self, actor: &Actor, mut batch: Vec<Checked>, held: &mut Held) -> Result<Decided> {
         let started = std::time::Instant::now();
-        let mut seeded = std::collections::BTreeSet::new();
         for checked in &batch {
-            if seeded.insert(checked.spec.material.clone()) {
+            if held.seeded.insert(checked.spec.material.clone()) {
                 self.seed_spec(&checked.spec).await?;
             }
         }

@@ -89,12 +89,12 @@ impl SkipLotStates {
     /// Reads the state of every (supplier, material) in the batch not held yet.
     pub(super) async fn load_missing(&mut self, store: &dyn store::Store, batch: &[Checked]) -> Result<()> {
         let pairs = super::quality::supplier_materials(batch.iter());
-        for (supplier, material) in pairs {
-            if self.states.contains_key(&(supplier.clone(), material.clone())) {
+        for pair in pairs {
+            if self.states.contains_key(&pair) {
                 continue;
             }
-            if let Some(stored) = store.sampling(Some(&supplier), Some(&material)).await?.into_iter().next() {
-                self.states.insert((supplier, material), (parse_state(&stored)?, stored.version, false));
+            if let Some(stored) = store.sampling(Some(&pair.0), Some(&pair.1)).await?.into_iter().next() {
+                self.states.insert(pair, (parse_state(&stored)?, stored.version, false));
             }
         }
         Ok(())

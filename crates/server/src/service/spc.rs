@@ -62,12 +62,13 @@ impl WatchedSeries {
     /// Reads the series of every (supplier, material) in the batch not held yet.
     pub(super) async fn load_missing(&mut self, store: &dyn Store, batch: &[Checked]) -> Result<()> {
         let pairs = super::quality::supplier_materials(batch.iter());
-        for (supplier, material) in pairs {
-            if self.series.contains_key(&(supplier.clone(), material.clone())) {
+        for pair in pairs {
+            if self.series.contains_key(&pair) {
                 continue;
             }
-            let of_pair = self.series.entry((supplier.clone(), material.clone())).or_default();
-            for stored in store.series(Some(&supplier), Some(&material)).await? {
+            let stored = store.series(Some(&pair.0), Some(&pair.1)).await?;
+            let of_pair = self.series.entry(pair).or_default();
+            for stored in stored {
                 let monitor = monitor_from(&stored)?;
                 of_pair.insert(stored.id.characteristic, Watched { monitor, version: stored.version, changed: false });
             }
@@ -439,11 +440,7 @@ fn lot_for(row: store::ParsedCoa, specs: &[spec::MaterialSpec]) -> ((String, Str
         let coa = serde_json::from_str::<CoaPoints>(row.parsed.as_deref()?).ok()?;
         let spec = spec::select(specs, &key.1, &key.0)?;
         let place = specs.iter().position(|s| std::ptr::eq(s, spec))?;
-        let points = coa
-            .points(spec)
-            .into_iter()
-            .filter_map(|(name, value)| Some((spec.characteristics.iter().position(|c| c.name == name)?, value)))
-            .collect();
+        let points = coa.places(spec);
         Some(LotPoints {
             manufactured_on: coa.manufactured_on(),
             coa_id: row.id,
