@@ -5,6 +5,7 @@
 mod analytics;
 mod grants;
 mod keys;
+mod packing;
 mod quality;
 mod readings;
 mod registry;
@@ -55,6 +56,7 @@ fn migrator() -> Migrator {
         ("analytics", include_str!("../../migrations/sqlite/0008_analytics.sql")),
         ("leases", include_str!("../../migrations/sqlite/0009_leases.sql")),
         ("key_lifecycle", include_str!("../../migrations/sqlite/0010_key_lifecycle.sql")),
+        ("coa_packing", include_str!("../../migrations/sqlite/0011_coa_packing.sql")),
     ])
 }
 

@@ -1,6 +1,6 @@
 //! CoAs, incoming-quality decisions and material specifications on SQLite.
 
-use super::{SqliteStore, trust::chain_audit};
+use super::{SqliteStore, packing, trust::chain_audit};
 use crate::audit::AuditEvent;
 use crate::quality::stored_coa;
 use crate::{
@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 /// The CoA columns and its latest decision's (prefixed `d_`).
 const COA_SELECT: &str = "SELECT c.id, c.supplier_id, c.material_id, c.lot_number, c.revision, c.content_hash,
-        c.media_type, c.parsed, c.actor_id, c.received_at, d.coa_id AS d_coa_id, d.seq AS d_seq,
+        c.media_type, c.parsed, c.packing, c.actor_id, c.received_at, d.coa_id AS d_coa_id, d.seq AS d_seq,
         d.outcome AS d_outcome, d.reasons AS d_reasons, d.spec_material AS d_spec_material,
         d.spec_version AS d_spec_version, d.decided_by AS d_decided_by, d.decided_at AS d_decided_at,
         d.override_reason AS d_override_reason
@@ -46,7 +46,7 @@ fn decision_from(row: &SqliteRow, prefix: &str) -> Result<CoaDecision> {
 }
 
 fn coa_from(row: &SqliteRow) -> Result<StoredCoa> {
-    let parsed: Option<String> = row.try_get("parsed")?;
+    let parsed = parsed_text(row)?;
     let seq: Option<i64> = row.try_get("d_seq")?;
     Ok(StoredCoa {
         id: row.try_get("id")?,
@@ -66,6 +66,12 @@ fn coa_from(row: &SqliteRow) -> Result<StoredCoa> {
     })
 }
 
+/// The parsed JSON, unpacked.
+fn parsed_text(row: &SqliteRow) -> Result<Option<String>> {
+    let stored: Option<&[u8]> = row.try_get("parsed")?;
+    stored.map(|stored| packing::unpack_text(row.try_get("packing")?, stored, "parsed")).transpose()
+}
+
 fn parsed_coa_from(row: &SqliteRow) -> Result<ParsedCoa> {
     Ok(ParsedCoa {
         id: row.try_get("id")?,
@@ -74,7 +80,7 @@ fn parsed_coa_from(row: &SqliteRow) -> Result<ParsedCoa> {
         lot_number: row.try_get("lot_number")?,
         revision: row.try_get("revision")?,
         received_at: row.try_get("received_at")?,
-        parsed: row.try_get("parsed")?,
+        parsed: parsed_text(row)?,
     })
 }
 
@@ -120,16 +126,25 @@ impl QualityStore for SqliteStore {
     async fn insert_coas(&self, mut coas: Vec<CoaWrite>, spc: SpcWrite) -> Result<Vec<StoredCoa>> {
         let Some(first) = coas.first() else { return Ok(Vec::new()) };
         let at = first.coa.received_at;
+        // Packed before the transaction, so the writer is held only to write; the original is dropped once packed.
+        let packed: Vec<(Vec<u8>, Option<Vec<u8>>)> = coas
+            .iter_mut()
+            .map(|w| {
+                let original = packing::pack(&std::mem::take(&mut w.coa.original));
+                (original, w.coa.parsed.as_ref().map(|parsed| packing::pack(parsed.get().as_bytes())))
+            })
+            .collect();
         let mut tx = self.writer.begin().await?;
         let revisions = next_revisions(&mut tx, &coas).await?;
         // Multi-row statements: a batch of 500 CoAs is a handful of round trips to the database, not thousands.
-        for (chunk, revs) in coas.chunks_mut(ROWS_PER_INSERT).zip(revisions.chunks(ROWS_PER_INSERT)) {
+        let mut packed = packed.into_iter();
+        for (chunk, revs) in coas.chunks(ROWS_PER_INSERT).zip(revisions.chunks(ROWS_PER_INSERT)) {
             let mut insert = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO coas (id, supplier_id, material_id, lot_number, revision, content_hash, media_type, \
-                 original, parsed, actor_id, received_at) ",
+                 original, parsed, packing, actor_id, received_at) ",
             );
-            // The original moves into its bound value (bound by reference, SQLite's driver would copy it).
-            insert.push_values(chunk.iter_mut().zip(revs), |mut row, (w, revision)| {
+            // The packed bytes move into their bound values (bound by reference, SQLite's driver would copy them).
+            insert.push_values(chunk.iter().zip(revs).zip(packed.by_ref()), |mut row, ((w, revision), bytes)| {
                 row.push_bind(&w.coa.id)
                     .push_bind(&w.coa.supplier_id)
                     .push_bind(&w.coa.material_id)
@@ -137,8 +152,9 @@ impl QualityStore for SqliteStore {
                     .push_bind(*revision)
                     .push_bind(&w.coa.content_hash)
                     .push_bind(&w.coa.media_type)
-                    .push_bind(std::mem::take(&mut w.coa.original))
-                    .push_bind(w.coa.parsed.as_ref().map(JsonText::get))
+                    .push_bind(bytes.0)
+                    .push_bind(bytes.1)
+                    .push_bind(packing::LZ4)
                     .push_bind(&w.coa.actor_id)
                     .push_bind(w.coa.received_at);
             });
@@ -179,11 +195,14 @@ impl QualityStore for SqliteStore {
     }
 
     async fn coa_original(&self, id: &str) -> Result<Option<(String, Vec<u8>)>> {
-        let row = sqlx::query("SELECT media_type, original FROM coas WHERE id = ?1")
+        let row = sqlx::query("SELECT media_type, original, packing FROM coas WHERE id = ?1")
             .bind(id)
             .fetch_optional(&self.reader)
             .await?;
-        row.map(|r| Ok((r.try_get("media_type")?, r.try_get("original")?))).transpose()
+        row.map(|r| {
+            Ok((r.try_get("media_type")?, packing::unpack(r.try_get("packing")?, r.try_get("original")?, "original")?))
+        })
+        .transpose()
     }
 
     async fn coas(&self, filter: &CoaFilter, after: Option<&str>, limit: i64) -> Result<Vec<StoredCoa>> {
@@ -216,7 +235,7 @@ impl QualityStore for SqliteStore {
         limit: i64,
     ) -> Result<Vec<ParsedCoa>> {
         let mut query = QueryBuilder::<Sqlite>::new(
-            "SELECT id, supplier_id, material_id, lot_number, revision, received_at, parsed FROM coas WHERE 1 = 1",
+            "SELECT id, supplier_id, material_id, lot_number, revision, received_at, parsed, packing FROM coas WHERE 1 = 1",
         );
         if let Some(supplier) = supplier_id {
             query.push(" AND supplier_id = ").push_bind(supplier.to_string());

@@ -1,6 +1,6 @@
 //! Backup reads and raw restore inserts on SQLite.
 
-use super::{INSERT_CHUNK, SqliteStore, actor_from};
+use super::{INSERT_CHUNK, SqliteStore, actor_from, packing};
 use crate::quality_rows::{KeyValue, Keyed, check_originals};
 use crate::restore::{ActorRecord, RestoreStore, SignedVersion};
 use crate::{
@@ -96,7 +96,9 @@ fn parse(text: &str, column: &str) -> Result<Value> {
 }
 
 fn coa_row(row: &SqliteRow) -> Result<CoaRow> {
-    let parsed: Option<String> = row.try_get("parsed")?;
+    let packing: Option<&str> = row.try_get("packing")?;
+    let parsed: Option<&[u8]> = row.try_get("parsed")?;
+    let parsed = parsed.map(|stored| packing::unpack_text(packing, stored, "parsed")).transpose()?;
     Ok(CoaRow {
         id: row.try_get("id")?,
         supplier_id: row.try_get("supplier_id")?,
@@ -105,7 +107,7 @@ fn coa_row(row: &SqliteRow) -> Result<CoaRow> {
         revision: row.try_get("revision")?,
         content_hash: row.try_get("content_hash")?,
         media_type: row.try_get("media_type")?,
-        original: row.try_get("original")?,
+        original: packing::unpack(packing, row.try_get("original")?, "original")?,
         parsed: parsed.as_deref().map(|text| parse(text, "parsed")).transpose()?,
         actor_id: row.try_get("actor_id")?,
         received_at: row.try_get("received_at")?,
@@ -481,7 +483,7 @@ impl RestoreStore for SqliteStore {
         insert_chunked!(
             self,
             coas,
-            "INSERT INTO coas (id, supplier_id, material_id, lot_number, revision, content_hash, media_type, original, parsed, actor_id, received_at) ",
+            "INSERT INTO coas (id, supplier_id, material_id, lot_number, revision, content_hash, media_type, original, parsed, packing, actor_id, received_at) ",
             |row, c| {
                 row.push_bind(&c.id)
                     .push_bind(&c.supplier_id)
@@ -490,8 +492,9 @@ impl RestoreStore for SqliteStore {
                     .push_bind(c.revision)
                     .push_bind(&c.content_hash)
                     .push_bind(&c.media_type)
-                    .push_bind(&c.original)
-                    .push_bind(c.parsed.as_ref().map(Value::to_string))
+                    .push_bind(packing::pack(&c.original))
+                    .push_bind(c.parsed.as_ref().map(|parsed| packing::pack(parsed.to_string().as_bytes())))
+                    .push_bind(packing::LZ4)
                     .push_bind(&c.actor_id)
                     .push_bind(c.received_at);
             }
