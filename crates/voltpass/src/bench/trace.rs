@@ -1,7 +1,8 @@
 //! Genealogy benchmark (issue 7): a factory year of production events through the same path as
 //! `voltpass trace import` (check, plan, one transaction per batch), then recall (lot to every affected
 //! passport) and upstream traces (pack to its lots, CoAs and suppliers) on random units. Baseline in the same
-//! run and store: the naive way, one recursive SQL query per trace over the edge table.
+//! run and store: the naive way, one recursive SQL query per trace over the edge table; for the ingest, the same
+//! rows inserted into bare SQLite tables (`bare`).
 //!
 //! The factory scales with `--cells` (the issue's year is the default): one electrode batch per 5,000 cells
 //! (half cathode, half anode), one lot per 10 batches, 100 cells per module, 4 modules per pack, each pack with
@@ -21,6 +22,8 @@ use std::time::{Duration, Instant};
 use trace::{Input, Quantity, TraceEvent, UnitKind, UnitSpec};
 
 use crate::cmd::local_actor;
+
+mod bare;
 
 const SEED: u64 = 2027;
 /// Events per transaction (as `trace import` batches them).
@@ -395,9 +398,17 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     );
     let dir = std::env::temp_dir().join(format!("voltpass-bench-trace-{}", uuid::Uuid::now_v7().simple()));
     std::fs::create_dir_all(&dir)?;
+    let bare = bare::same_rows(&dir.join("bare.db"), factory).await;
     let url = format!("sqlite://{}", dir.join("voltpass.db").display());
-    let sqlite = voltpass_run(&url, factory, args.queries).await;
+    let sqlite = match &bare {
+        Ok(_) => voltpass_run(&url, factory, args.queries).await,
+        Err(_) => Err(anyhow::anyhow!("not run")),
+    };
     let _ = std::fs::remove_dir_all(&dir);
+    let bare_cells_per_s = factory.cells as f64 / bare.context("bare SQLite baseline")?.as_secs_f64();
+    println!(
+        "  baseline bare insert of the same rows (unit, an edge per input, event id; multi-row INSERTs): {bare_cells_per_s:.0} cells/s"
+    );
     let mut figures = json!({
         "bench": "trace",
         "lots": factory.lots,
@@ -412,7 +423,17 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             into.extend(more);
         }
     };
-    merge(&mut figures, report("sqlite", factory, &sqlite?));
+    let sqlite = sqlite?;
+    let ratio = factory.cells as f64 / sqlite.ingest.as_secs_f64() / bare_cells_per_s;
+    println!("  sqlite   ratio voltpass ingest / bare insert of the same rows: {:.1} %", ratio * 100.0);
+    merge(&mut figures, report("sqlite", factory, &sqlite));
+    merge(
+        &mut figures,
+        json!({
+            "sqlite_baseline_bare_insert_cells_per_s": bare_cells_per_s.round(),
+            "sqlite_ratio_bare": (ratio * 1000.0).round() / 1000.0,
+        }),
+    );
     if let Some(base) = &args.pg {
         let (url, name) = super::ingest::scratch_pg(base, "trace").await?;
         let pg = voltpass_run(&url, factory, args.queries).await;
