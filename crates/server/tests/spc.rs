@@ -291,6 +291,7 @@ async fn pipelined_batches_decide_in_order(store: Arc<dyn Store>) {
     let mut pipeline = CoaPipeline::new(&service, &admin);
     assert!(pipeline.push(first).await.unwrap().is_none(), "the first batch is only checked");
     let stored = pipeline.push(second).await.unwrap().expect("the first batch's outcomes");
+    assert_eq!(pipeline.redecided(), 0, "no other writer: the second batch was decided once, from held state");
     let last = pipeline.finish().await.unwrap().expect("the second batch's outcomes");
     assert_eq!((stored.len(), last.len()), (30, BASELINE - 30 + 2));
     assert!(last[last.len() - 2].is_err(), "the malformed CoA is refused in its place");
@@ -339,6 +340,7 @@ async fn pipeline_decides_again_after_another_writer(store: Arc<dyn Store>) {
     let other = post_coa(&s, &cam, lot(BASELINE, baseline_d50(BASELINE))).await;
     assert_eq!(other["decision"]["outcome"], "accepted");
     let stored = pipeline.push(second).await.unwrap().expect("the first batch's outcomes");
+    assert_eq!(pipeline.redecided(), 1, "the first batch's write found the state moved and was decided again");
     let last = pipeline.finish().await.unwrap().expect("the second batch's outcomes");
     let outcomes: Vec<&str> =
         stored.iter().chain(&last).map(|o| o.as_ref().unwrap().decision.as_ref().unwrap().outcome.as_str()).collect();

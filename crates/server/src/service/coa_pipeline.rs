@@ -30,17 +30,19 @@ pub struct CoaPipeline<'a> {
     in_flight: Option<InFlight>,
     /// The states as they will be once `in_flight` is written.
     held: Held,
+    /// Batches written from fresh state after another writer moved a state they were decided from.
+    redecided: usize,
 }
 
 impl<'a> CoaPipeline<'a> {
     pub fn new(service: &'a PassportService, actor: &'a Actor) -> Self {
-        CoaPipeline { service, actor, in_flight: None, held: Held::default() }
+        CoaPipeline { service, actor, in_flight: None, held: Held::default(), redecided: 0 }
     }
 
     /// Checks and decides `submissions` while writing the batch pushed before; returns that batch's outcomes
     /// (`None` on the first push).
     pub async fn push(&mut self, submissions: Vec<CoaSubmission>) -> Result<Option<Outcomes>> {
-        let CoaPipeline { service, actor, in_flight, held } = self;
+        let CoaPipeline { service, actor, in_flight, held, redecided } = self;
         let previous = in_flight.take();
         let next = async {
             let CheckedCoas { slots, batch } = service.check_coas(actor, submissions).await?;
@@ -61,6 +63,7 @@ impl<'a> CoaPipeline<'a> {
                 // `next` was decided from the states the failed write would have left: store the batch from
                 // fresh state, then decide `next` again after it.
                 let stored = service.commit_coas(actor, batch).await?;
+                *redecided += 1;
                 *held = Held::default();
                 let mut next = next?;
                 next.decided = service.decide_coas(actor, next.decided.into_batch(), held).await?;
@@ -70,6 +73,11 @@ impl<'a> CoaPipeline<'a> {
         };
         self.in_flight = Some(next?);
         Ok(outcomes)
+    }
+
+    /// How many batches so far were decided again because another writer moved a state meanwhile.
+    pub fn redecided(&self) -> usize {
+        self.redecided
     }
 
     /// Writes the last batch pushed; its outcomes (`None` when nothing was pushed).
