@@ -6,6 +6,9 @@ use crate::{Result, StoreError};
 /// The `packing` column's value for rows this version writes.
 pub(super) const LZ4: &str = "lz4";
 
+/// SQLite's own bound on a value (`SQLITE_MAX_LENGTH`): nothing larger was ever stored.
+const MAX_VALUE_BYTES: usize = 1_000_000_000;
+
 pub(super) fn pack(bytes: &[u8]) -> Vec<u8> {
     lz4_flex::compress_prepend_size(bytes)
 }
@@ -14,8 +17,15 @@ pub(super) fn pack(bytes: &[u8]) -> Vec<u8> {
 pub(super) fn unpack(packing: Option<&str>, stored: &[u8], what: &str) -> Result<Vec<u8>> {
     match packing {
         None => Ok(stored.to_vec()),
-        Some(LZ4) => lz4_flex::decompress_size_prepended(stored)
-            .map_err(|e| StoreError::Database(format!("stored {what} does not unpack: {e}"))),
+        Some(LZ4) => {
+            // The size comes first; a damaged one must not make us allocate gigabytes.
+            let size = stored.get(..4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize);
+            if size.is_none_or(|size| size > MAX_VALUE_BYTES) {
+                return Err(StoreError::Database(format!("stored {what} does not unpack: damaged size")));
+            }
+            lz4_flex::decompress_size_prepended(stored)
+                .map_err(|e| StoreError::Database(format!("stored {what} does not unpack: {e}")))
+        }
         Some(other) => Err(StoreError::Database(format!("stored {what} has unknown packing `{other}`"))),
     }
 }
@@ -45,6 +55,12 @@ mod tests {
         packed.truncate(packed.len() - 3);
         let err = unpack(Some(LZ4), &packed, "parsed").unwrap_err().to_string();
         assert!(err.contains("stored parsed does not unpack"), "{err}");
+        let mut huge = pack(b"{}");
+        huge[..4].copy_from_slice(&u32::MAX.to_le_bytes());
+        let err = unpack(Some(LZ4), &huge, "original").unwrap_err().to_string();
+        assert!(err.contains("damaged size"), "{err}");
+        let err = unpack(Some(LZ4), b"ab", "original").unwrap_err().to_string();
+        assert!(err.contains("damaged size"), "{err}");
         let err = unpack(Some("zip"), b"x", "original").unwrap_err().to_string();
         assert!(err.contains("unknown packing `zip`"), "{err}");
         let err = unpack_text(None, &[0xff, 0xfe], "parsed").unwrap_err().to_string();
