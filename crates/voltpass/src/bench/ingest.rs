@@ -96,13 +96,7 @@ fn canonical_chunks(count: usize) -> impl Iterator<Item = Vec<(String, String)>>
 }
 
 async fn sqlite_baseline(path: &std::path::Path, count: usize) -> anyhow::Result<Duration> {
-    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
-    let options = SqliteConnectOptions::new()
-        .filename(path)
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Full);
-    let mut conn = sqlx::SqliteConnection::connect_with(&options).await?;
+    let mut conn = super::bare_sqlite(path).await?;
     sqlx::query("CREATE TABLE bare (id TEXT PRIMARY KEY, body TEXT NOT NULL)").execute(&mut conn).await?;
     let mut elapsed = Duration::ZERO;
     let mut tx = conn.begin().await?;

@@ -47,6 +47,19 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
     }
 }
 
+/// A new SQLite file for a bare baseline, with the durability voltpass's own store has (WAL, `synchronous=FULL`),
+/// so the baseline pays for the same fsyncs.
+pub async fn bare_sqlite(path: &std::path::Path) -> anyhow::Result<sqlx::SqliteConnection> {
+    use sqlx::Connection;
+    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full);
+    Ok(sqlx::SqliteConnection::connect_with(&options).await?)
+}
+
 /// Peak resident memory of this process so far, in MiB (Linux `VmHWM`).
 pub fn peak_rss_mib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;

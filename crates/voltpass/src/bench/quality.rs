@@ -132,13 +132,7 @@ async fn voltpass_run(dir: &std::path::Path, count: usize, suppliers: usize) -> 
 }
 
 async fn sqlite_baseline(path: &std::path::Path, count: usize, suppliers: usize) -> anyhow::Result<Duration> {
-    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
-    let options = SqliteConnectOptions::new()
-        .filename(path)
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Full);
-    let mut conn = sqlx::SqliteConnection::connect_with(&options).await?;
+    let mut conn = super::bare_sqlite(path).await?;
     sqlx::query("CREATE TABLE bare (id INTEGER PRIMARY KEY, original BLOB NOT NULL)").execute(&mut conn).await?;
     let mut elapsed = Duration::ZERO;
     let mut n = 0i64;

@@ -56,13 +56,7 @@ fn reading(passport: &str, j: usize, source: &str) -> serde_json::Value {
 }
 
 async fn bare_baseline(path: &std::path::Path, ids: &[String], per_battery: usize) -> anyhow::Result<Duration> {
-    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
-    let options = SqliteConnectOptions::new()
-        .filename(path)
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Full);
-    let mut conn = sqlx::SqliteConnection::connect_with(&options).await?;
+    let mut conn = super::bare_sqlite(path).await?;
     sqlx::query(
         "CREATE TABLE bare (passport_id TEXT, metric TEXT, at_ms INTEGER, source TEXT, value REAL,
          PRIMARY KEY (passport_id, metric, at_ms, source)) WITHOUT ROWID",

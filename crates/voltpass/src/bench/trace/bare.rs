@@ -5,7 +5,6 @@
 //! by itself.
 
 use super::{BATCH, Factory};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{Connection, QueryBuilder, Sqlite};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -42,12 +41,7 @@ fn kind_of(id: &str) -> UnitKind {
 
 /// Time to insert the factory's rows, summed over the batches' transactions.
 pub(super) async fn same_rows(path: &Path, factory: Factory) -> anyhow::Result<Duration> {
-    let options = SqliteConnectOptions::new()
-        .filename(path)
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Full);
-    let mut conn = sqlx::SqliteConnection::connect_with(&options).await?;
+    let mut conn = crate::bench::bare_sqlite(path).await?;
     for sql in SCHEMA {
         sqlx::query(sql).execute(&mut conn).await?;
     }
