@@ -32,8 +32,9 @@ pub use grants::Grant;
 pub use keys::{FINGERPRINT_LEN, KeyHolder, KeyInfo, KeySelector, KeyStore, MIN_FINGERPRINT_PREFIX};
 pub use postgres::PostgresStore;
 pub use quality::{
-    AlarmAck, AlarmFilter, CoaDecision, CoaFilter, CoaWrite, LabResultRecord, NewAlarm, NewCoa, NewDecision, ParsedCoa,
-    QualityStore, SeriesId, SpcWrite, StoredAlarm, StoredCoa, StoredSampling, StoredSeries, StoredSpec, UntestedLot,
+    AlarmAck, AlarmFilter, CoaDecision, CoaFilter, CoaWrite, LabResultRecord, LotCoaHead, LotKey, NewAlarm, NewCoa,
+    NewDecision, ParsedCoa, QualityStore, SeriesId, SpcWrite, StoredAlarm, StoredCoa, StoredSampling, StoredSeries,
+    StoredSpec, UntestedLot,
 };
 pub use quality_rows::{
     CoaDecisionRow, CoaRow, LabResultRow, MaterialSpecRow, SamplingStateRow, SpcAlarmAckRow, SpcAlarmRow, SpcSeriesRow,

@@ -89,6 +89,52 @@ pub struct CoaFilter {
     pub outcome: Option<String>,
 }
 
+/// A supplier's lot of a material, as CoAs name it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LotKey {
+    pub supplier_id: String,
+    pub material_id: String,
+    pub lot_number: String,
+}
+
+/// The latest CoA revision of a lot and the outcome of its decision in force (`None` while undecided).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LotCoaHead {
+    pub lot: LotKey,
+    pub coa_id: String,
+    pub revision: i64,
+    pub outcome: Option<String>,
+}
+
+/// After a table `wanted(supplier_id, material_id, lot_number)`: each lot's latest CoA revision and the outcome
+/// of its latest decision (the same on both backends).
+pub(crate) const LATEST_LOT_COAS: &str = " SELECT c.supplier_id, c.material_id, c.lot_number, c.id, c.revision,
+        (SELECT d.outcome FROM coa_decisions d WHERE d.coa_id = c.id ORDER BY d.seq DESC LIMIT 1) AS outcome
+    FROM wanted w JOIN coas c ON c.supplier_id = w.supplier_id AND c.material_id = w.material_id
+        AND c.lot_number = w.lot_number
+    WHERE c.revision = (SELECT MAX(x.revision) FROM coas x WHERE x.supplier_id = w.supplier_id
+        AND x.material_id = w.material_id AND x.lot_number = w.lot_number)";
+
+/// A row of [`LATEST_LOT_COAS`].
+pub(crate) fn lot_coa_head<'r, R>(row: &'r R) -> Result<LotCoaHead>
+where
+    R: sqlx::Row,
+    &'r str: sqlx::ColumnIndex<R>,
+    String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(LotCoaHead {
+        lot: LotKey {
+            supplier_id: row.try_get("supplier_id")?,
+            material_id: row.try_get("material_id")?,
+            lot_number: row.try_get("lot_number")?,
+        },
+        coa_id: row.try_get("id")?,
+        revision: row.try_get("revision")?,
+        outcome: row.try_get("outcome")?,
+    })
+}
+
 /// A stored CoA as rebuilding SPC reads it: its lot, receipt and the parsed CoA as JSON text (`None` for a
 /// PDF), without the original bytes or decisions.
 #[derive(Debug, Clone, PartialEq)]
@@ -258,6 +304,9 @@ pub trait QualityStore {
         after: Option<&str>,
         limit: i64,
     ) -> Result<Vec<ParsedCoa>>;
+    /// The latest CoA revision of each of these lots, with its decision's outcome, in one query and without the
+    /// CoAs' bytes (what a trace shows of a lot). Lots without a CoA are left out; the order is unspecified.
+    async fn latest_lot_coas(&self, lots: &[LotKey]) -> Result<Vec<LotCoaHead>>;
     /// Every revision of a lot, oldest first.
     async fn coa_revisions(&self, supplier_id: &str, material_id: &str, lot_number: &str) -> Result<Vec<StoredCoa>>;
     /// Every decision on a CoA, oldest first.

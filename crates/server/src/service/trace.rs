@@ -8,7 +8,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
-use store::{Actor, AuditEvent, BacklogEvent, CoaFilter, Role, StoredSource, StoredUnit, TraceWrite};
+use store::{Actor, AuditEvent, BacklogEvent, LotKey, Role, StoredSource, StoredUnit, TraceWrite};
 use time::OffsetDateTime;
 use trace::performance::{Configuration, Figures, derive};
 use trace::plan::{Known, KnownUnit, PlanError, Source, plan};
@@ -203,6 +203,15 @@ fn trace_reader(actor: &Actor) -> Result<Option<String>> {
         (Role::EconomicOperator, Some(org)) => Ok(Some(org.clone())),
         (role, _) => Err(ServiceError::Forbidden(format!("role {role} may not read genealogy"))),
     }
+}
+
+/// The supplier's lot a traced lot names, when it names one.
+fn lot_key(lot: &StoredUnit) -> Option<LotKey> {
+    Some(LotKey {
+        supplier_id: lot.supplier_id.clone()?,
+        material_id: lot.material_id.clone()?,
+        lot_number: lot.lot_number.clone()?,
+    })
 }
 
 fn visible(unit: &StoredUnit, own: Option<&str>) -> bool {
@@ -542,8 +551,14 @@ impl PassportService {
         let mut suppliers: Vec<String> = lots.iter().filter_map(|l| l.supplier_id.clone()).collect();
         suppliers.sort();
         suppliers.dedup();
-        let coas = futures::future::try_join_all(lots.iter().map(|lot| self.lot_coa(lot))).await?;
-        let traced = lots.into_iter().zip(coas).map(|(unit, coa)| TracedLot { unit, coa }).collect();
+        let mut coas = self.lot_coas(&lots).await?;
+        let traced = lots
+            .into_iter()
+            .map(|unit| {
+                let coa = lot_key(&unit).and_then(|key| coas.remove(&key));
+                TracedLot { unit, coa }
+            })
+            .collect();
         Ok(Upstream { unit, parts, cells, batches, lots: traced, suppliers })
     }
 
@@ -759,23 +774,17 @@ impl PassportService {
     }
 
     /// The latest CoA revision of a lot, matched by supplier, material and lot number.
-    async fn lot_coa(&self, lot: &StoredUnit) -> Result<Option<LotCoa>> {
-        let (Some(supplier), Some(material), Some(number)) = (&lot.supplier_id, &lot.material_id, &lot.lot_number)
-        else {
-            return Ok(None);
-        };
-        let filter = CoaFilter {
-            supplier: Some(supplier.clone()),
-            material: Some(material.clone()),
-            lot: Some(number.clone()),
-            outcome: None,
-        };
-        let coas = self.store.coas(&filter, None, 100).await?;
-        Ok(coas.into_iter().max_by_key(|c| c.revision).map(|c| LotCoa {
-            id: c.id,
-            revision: c.revision,
-            decision: c.decision.map(|d| d.outcome),
-        }))
+    /// The latest CoA of each lot, with its decision, in one read.
+    async fn lot_coas(&self, lots: &[StoredUnit]) -> Result<HashMap<LotKey, LotCoa>> {
+        let keys: Vec<LotKey> = lots.iter().filter_map(lot_key).collect();
+        if keys.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let heads = self.store.latest_lot_coas(&keys).await?;
+        Ok(heads
+            .into_iter()
+            .map(|h| (h.lot, LotCoa { id: h.coa_id, revision: h.revision, decision: h.outcome }))
+            .collect())
     }
 
     /// One level of what a unit was built from, as the Catena-X `SingleLevelBomAsBuilt` 4.0.0 aspect. Material

@@ -2,11 +2,11 @@
 
 use super::{PostgresStore, trust::chain_audit};
 use crate::audit::AuditEvent;
-use crate::quality::stored_coa;
+use crate::quality::{LATEST_LOT_COAS, lot_coa_head, stored_coa};
 use crate::{
-    AlarmAck, AlarmFilter, CoaDecision, CoaFilter, CoaWrite, JsonText, LabResultRecord, NewAlarm, NewDecision,
-    ParsedCoa, QualityStore, Result, SeriesId, SpcWrite, StoreError, StoredAlarm, StoredCoa, StoredSampling,
-    StoredSeries, StoredSpec, UntestedLot,
+    AlarmAck, AlarmFilter, CoaDecision, CoaFilter, CoaWrite, JsonText, LabResultRecord, LotCoaHead, LotKey, NewAlarm,
+    NewDecision, ParsedCoa, QualityStore, Result, SeriesId, SpcWrite, StoreError, StoredAlarm, StoredCoa,
+    StoredSampling, StoredSeries, StoredSpec, UntestedLot,
 };
 use async_trait::async_trait;
 use serde_json::Value;
@@ -234,6 +234,21 @@ impl QualityStore for PostgresStore {
                 })
             })
             .collect()
+    }
+
+    async fn latest_lot_coas(&self, lots: &[LotKey]) -> Result<Vec<LotCoaHead>> {
+        let column = |get: fn(&LotKey) -> &String| lots.iter().map(get).cloned().collect::<Vec<String>>();
+        let sql = format!(
+            "WITH wanted(supplier_id, material_id, lot_number) AS \
+             (SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[])){LATEST_LOT_COAS}"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(column(|l| &l.supplier_id))
+            .bind(column(|l| &l.material_id))
+            .bind(column(|l| &l.lot_number))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(lot_coa_head).collect()
     }
 
     async fn coa_revisions(&self, supplier_id: &str, material_id: &str, lot_number: &str) -> Result<Vec<StoredCoa>> {

@@ -2,11 +2,11 @@
 
 use super::{SqliteStore, packing, trust::chain_audit};
 use crate::audit::AuditEvent;
-use crate::quality::stored_coa;
+use crate::quality::{LATEST_LOT_COAS, lot_coa_head, stored_coa};
 use crate::{
-    AlarmAck, AlarmFilter, CoaDecision, CoaFilter, CoaWrite, JsonText, LabResultRecord, NewAlarm, NewDecision,
-    ParsedCoa, QualityStore, Result, SeriesId, SpcWrite, StoreError, StoredAlarm, StoredCoa, StoredSampling,
-    StoredSeries, StoredSpec, UntestedLot,
+    AlarmAck, AlarmFilter, CoaDecision, CoaFilter, CoaWrite, JsonText, LabResultRecord, LotCoaHead, LotKey, NewAlarm,
+    NewDecision, ParsedCoa, QualityStore, Result, SeriesId, SpcWrite, StoreError, StoredAlarm, StoredCoa,
+    StoredSampling, StoredSeries, StoredSpec, UntestedLot,
 };
 use async_trait::async_trait;
 use serde_json::Value;
@@ -249,6 +249,21 @@ impl QualityStore for SqliteStore {
         query.push(" ORDER BY id LIMIT ").push_bind(limit);
         let rows = query.build().fetch_all(&self.reader).await?;
         rows.iter().map(parsed_coa_from).collect()
+    }
+
+    async fn latest_lot_coas(&self, lots: &[LotKey]) -> Result<Vec<LotCoaHead>> {
+        let mut heads = Vec::new();
+        for chunk in lots.chunks(ROWS_PER_INSERT) {
+            let mut query = QueryBuilder::<Sqlite>::new("WITH wanted(supplier_id, material_id, lot_number) AS (");
+            query.push_values(chunk, |mut row, lot| {
+                row.push_bind(&lot.supplier_id).push_bind(&lot.material_id).push_bind(&lot.lot_number);
+            });
+            query.push(")").push(LATEST_LOT_COAS);
+            for row in query.build().fetch_all(&self.reader).await? {
+                heads.push(lot_coa_head(&row)?);
+            }
+        }
+        Ok(heads)
     }
 
     async fn coa_revisions(&self, supplier_id: &str, material_id: &str, lot_number: &str) -> Result<Vec<StoredCoa>> {

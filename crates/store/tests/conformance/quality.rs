@@ -119,6 +119,27 @@ pub async fn quality_coas_revisions_and_decisions(store: Arc<dyn Store>) {
     let stranger = CoaFilter { supplier: Some("BPNL000000000XXX".into()), ..Default::default() };
     assert!(store.coas(&stranger, None, 10).await.unwrap().is_empty());
 
+    // What a trace shows of its lots: each lot's latest revision with the decision in force, in one read.
+    let key = |supplier: &str, lot: &str| LotKey {
+        supplier_id: supplier.into(),
+        material_id: "NMC811".into(),
+        lot_number: lot.into(),
+    };
+    let wanted = [
+        key("BPNL000000000CAM", "L2"),
+        key("BPNL000000000CAM", "L1"),
+        key("BPNL000000000CAM", "L9"),
+        key("BPNL000000000XXX", "L1"),
+    ];
+    let mut heads = store.latest_lot_coas(&wanted).await.unwrap();
+    heads.sort_by(|a, b| a.lot.cmp(&b.lot));
+    let seen: Vec<_> = heads
+        .iter()
+        .map(|h| (h.lot.lot_number.as_str(), h.coa_id.as_str(), h.revision, h.outcome.as_deref()))
+        .collect();
+    assert_eq!(seen, [("L1", "coa:02", 2, Some("accepted")), ("L2", "coa:03", 1, Some("rejected"))]);
+    assert!(store.latest_lot_coas(&[]).await.unwrap().is_empty());
+
     // The lean listing for rebuilding SPC: the same CoAs in the same order, parsed CoA as JSON text.
     let parsed = store.parsed_coas(None, None, None, 10).await.unwrap();
     assert_eq!(parsed.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["coa:01", "coa:02", "coa:03"]);
