@@ -116,7 +116,7 @@ fn places_of<'a>(
     use crate::ecoa::Measurement as Reported;
     let mut out: Vec<(usize, f64)> = Vec::new();
     for (name, unit, result) in reported {
-        let Some(place) = spec.characteristics.iter().position(|c| c.matches(name)) else { continue };
+        let Some(place) = spec.place_of(name) else { continue };
         let value = match *result {
             Reported::Single { value, qualifier: None } => value,
             Reported::Single { qualifier: Some(_), .. } => continue,

@@ -63,7 +63,12 @@ impl MaterialSpec {
 
     /// The specified characteristic a CoA characteristic name refers to (by name or alias).
     pub fn characteristic(&self, name: &str) -> Option<&SpecCharacteristic> {
-        self.characteristics.iter().find(|c| c.matches(name))
+        self.place_of(name).map(|place| &self.characteristics[place])
+    }
+
+    /// Where in `characteristics` the characteristic a CoA name refers to stands.
+    pub fn place_of(&self, name: &str) -> Option<usize> {
+        self.characteristics.iter().position(|c| c.matches(name))
     }
 }
 

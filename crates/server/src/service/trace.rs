@@ -551,13 +551,13 @@ impl PassportService {
         let mut suppliers: Vec<String> = lots.iter().filter_map(|l| l.supplier_id.clone()).collect();
         suppliers.sort();
         suppliers.dedup();
-        let mut coas = self.lot_coas(&lots).await?;
+        // Two traced lots may name the same supplier's lot: each shows its CoA.
+        let keys: Vec<Option<LotKey>> = lots.iter().map(lot_key).collect();
+        let coas = self.lot_coas(keys.iter().flatten().cloned().collect()).await?;
         let traced = lots
             .into_iter()
-            .map(|unit| {
-                let coa = lot_key(&unit).and_then(|key| coas.remove(&key));
-                TracedLot { unit, coa }
-            })
+            .zip(keys)
+            .map(|(unit, key)| TracedLot { unit, coa: key.and_then(|key| coas.get(&key).cloned()) })
             .collect();
         Ok(Upstream { unit, parts, cells, batches, lots: traced, suppliers })
     }
@@ -773,10 +773,8 @@ impl PassportService {
         Ok(energy.zip(cycles).and_then(|(energy, cycles)| carbon_footprint(lots, energy, cycles, factors)))
     }
 
-    /// The latest CoA revision of a lot, matched by supplier, material and lot number.
-    /// The latest CoA of each lot, with its decision, in one read.
-    async fn lot_coas(&self, lots: &[StoredUnit]) -> Result<HashMap<LotKey, LotCoa>> {
-        let keys: Vec<LotKey> = lots.iter().filter_map(lot_key).collect();
+    /// The latest CoA revision of each lot, with its decision, in one read.
+    async fn lot_coas(&self, keys: Vec<LotKey>) -> Result<HashMap<LotKey, LotCoa>> {
         if keys.is_empty() {
             return Ok(HashMap::new());
         }

@@ -2,6 +2,8 @@
 //! transaction, unpacking on each read; both are far faster than the disk they save.
 
 use crate::{Result, StoreError};
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
 
 /// The `packing` column's value for rows this version writes.
 pub(super) const LZ4: &str = "lz4";
@@ -31,9 +33,20 @@ pub(super) fn unpack(packing: Option<&str>, stored: &[u8], what: &str) -> Result
 }
 
 /// Unpacked UTF-8 text (the parsed JSON).
-pub(super) fn unpack_text(packing: Option<&str>, stored: &[u8], what: &str) -> Result<String> {
+fn unpack_text(packing: Option<&str>, stored: &[u8], what: &str) -> Result<String> {
     String::from_utf8(unpack(packing, stored, what)?)
         .map_err(|e| StoreError::Database(format!("stored {what} is not UTF-8: {e}")))
+}
+
+/// A CoA row's `original`, unpacked.
+pub(super) fn original_of(row: &SqliteRow) -> Result<Vec<u8>> {
+    unpack(row.try_get("packing")?, row.try_get("original")?, "original")
+}
+
+/// A CoA row's `parsed` JSON text (`None` for a PDF), unpacked.
+pub(super) fn parsed_of(row: &SqliteRow) -> Result<Option<String>> {
+    let stored: Option<&[u8]> = row.try_get("parsed")?;
+    stored.map(|stored| unpack_text(row.try_get("packing")?, stored, "parsed")).transpose()
 }
 
 #[cfg(test)]

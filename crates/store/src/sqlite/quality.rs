@@ -46,7 +46,7 @@ fn decision_from(row: &SqliteRow, prefix: &str) -> Result<CoaDecision> {
 }
 
 fn coa_from(row: &SqliteRow) -> Result<StoredCoa> {
-    let parsed = parsed_text(row)?;
+    let parsed = packing::parsed_of(row)?;
     let seq: Option<i64> = row.try_get("d_seq")?;
     Ok(StoredCoa {
         id: row.try_get("id")?,
@@ -66,12 +66,6 @@ fn coa_from(row: &SqliteRow) -> Result<StoredCoa> {
     })
 }
 
-/// The parsed JSON, unpacked.
-fn parsed_text(row: &SqliteRow) -> Result<Option<String>> {
-    let stored: Option<&[u8]> = row.try_get("parsed")?;
-    stored.map(|stored| packing::unpack_text(row.try_get("packing")?, stored, "parsed")).transpose()
-}
-
 fn parsed_coa_from(row: &SqliteRow) -> Result<ParsedCoa> {
     Ok(ParsedCoa {
         id: row.try_get("id")?,
@@ -80,7 +74,7 @@ fn parsed_coa_from(row: &SqliteRow) -> Result<ParsedCoa> {
         lot_number: row.try_get("lot_number")?,
         revision: row.try_get("revision")?,
         received_at: row.try_get("received_at")?,
-        parsed: parsed_text(row)?,
+        parsed: packing::parsed_of(row)?,
     })
 }
 
@@ -199,10 +193,7 @@ impl QualityStore for SqliteStore {
             .bind(id)
             .fetch_optional(&self.reader)
             .await?;
-        row.map(|r| {
-            Ok((r.try_get("media_type")?, packing::unpack(r.try_get("packing")?, r.try_get("original")?, "original")?))
-        })
-        .transpose()
+        row.map(|r| Ok((r.try_get("media_type")?, packing::original_of(&r)?))).transpose()
     }
 
     async fn coas(&self, filter: &CoaFilter, after: Option<&str>, limit: i64) -> Result<Vec<StoredCoa>> {

@@ -96,9 +96,7 @@ fn parse(text: &str, column: &str) -> Result<Value> {
 }
 
 fn coa_row(row: &SqliteRow) -> Result<CoaRow> {
-    let packing: Option<&str> = row.try_get("packing")?;
-    let parsed: Option<&[u8]> = row.try_get("parsed")?;
-    let parsed = parsed.map(|stored| packing::unpack_text(packing, stored, "parsed")).transpose()?;
+    let parsed = packing::parsed_of(row)?;
     Ok(CoaRow {
         id: row.try_get("id")?,
         supplier_id: row.try_get("supplier_id")?,
@@ -107,7 +105,7 @@ fn coa_row(row: &SqliteRow) -> Result<CoaRow> {
         revision: row.try_get("revision")?,
         content_hash: row.try_get("content_hash")?,
         media_type: row.try_get("media_type")?,
-        original: packing::unpack(packing, row.try_get("original")?, "original")?,
+        original: packing::original_of(row)?,
         parsed: parsed.as_deref().map(|text| parse(text, "parsed")).transpose()?,
         actor_id: row.try_get("actor_id")?,
         received_at: row.try_get("received_at")?,

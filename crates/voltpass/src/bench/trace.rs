@@ -398,14 +398,15 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     );
     let dir = std::env::temp_dir().join(format!("voltpass-bench-trace-{}", uuid::Uuid::now_v7().simple()));
     std::fs::create_dir_all(&dir)?;
-    let bare = bare::same_rows(&dir.join("bare.db"), factory).await;
     let url = format!("sqlite://{}", dir.join("voltpass.db").display());
-    let sqlite = match &bare {
-        Ok(_) => voltpass_run(&url, factory, args.queries).await,
-        Err(_) => Err(anyhow::anyhow!("not run")),
-    };
+    let runs = async {
+        let bare = bare::same_rows(&dir.join("bare.db"), factory).await.context("bare SQLite baseline")?;
+        anyhow::Ok((bare, voltpass_run(&url, factory, args.queries).await?))
+    }
+    .await;
     let _ = std::fs::remove_dir_all(&dir);
-    let bare_cells_per_s = factory.cells as f64 / bare.context("bare SQLite baseline")?.as_secs_f64();
+    let (bare, sqlite) = runs?;
+    let bare_cells_per_s = factory.cells as f64 / bare.as_secs_f64();
     println!(
         "  baseline bare insert of the same rows (unit, an edge per input, event id; multi-row INSERTs): {bare_cells_per_s:.0} cells/s"
     );
@@ -423,7 +424,6 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             into.extend(more);
         }
     };
-    let sqlite = sqlite?;
     let ratio = factory.cells as f64 / sqlite.ingest.as_secs_f64() / bare_cells_per_s;
     println!("  sqlite   ratio voltpass ingest / bare insert of the same rows: {:.1} %", ratio * 100.0);
     merge(&mut figures, report("sqlite", factory, &sqlite));
