@@ -16,6 +16,7 @@ use store::Store;
 
 on_both_backends!(
     genealogy_in_and_traces_out,
+    pipelined_batches_store_what_one_batch_does,
     model_rollups_fill_the_model_record,
     refused_batches_write_nothing,
     events_over_mqtt
@@ -565,4 +566,65 @@ async fn events_over_mqtt(store: Arc<dyn Store>) {
     assert_eq!(up["lots"][0]["used"], 4.0);
     problem(s.get("/api/v1/trace/B-X/upstream", Some(&s.operator)).send().await.unwrap(), 404).await;
     subscriber.abort();
+}
+
+/// Batches through the pipeline (as `trace import` sends them), each checked while the one before it is written,
+/// store what one batch of all of them does: cells and the modules taking them, modules and their pack, fall in
+/// different batches; a batch re-sending events of the one in flight has them ignored; a refused batch leaves the
+/// batches before it stored.
+async fn pipelined_batches_store_what_one_batch_does(store: Arc<dyn Store>) {
+    use server::service::trace_pipeline::TracePipeline;
+    let s = TestServer::start(store, Config::default()).await;
+    let passport = ev_passport(&s).await;
+    let operator = s.store.actor_by_key_hash(&server::auth::key_hash(&s.operator)).await.unwrap().unwrap();
+    let service = server::PassportService::new(s.store.clone());
+    let graphite = json!({"eventId": "lot-g", "type": "produced", "unit": {"id": "LOT-G", "kind": "lot",
+        "quantity": {"value": 500, "unit": "kg"}}});
+    let events: Vec<(usize, trace::TraceEvent)> = std::iter::once(graphite)
+        .chain(factory(&passport))
+        .enumerate()
+        .map(|(i, e)| (i + 1, serde_json::from_value(e).unwrap()))
+        .collect();
+
+    let mut pipeline = TracePipeline::new(&service, &operator).await.unwrap();
+    let mut receipts = Vec::new();
+    let batches: Vec<_> = events.chunks(3).collect();
+    for batch in &batches {
+        receipts.extend(pipeline.push(batch.to_vec()).await.unwrap());
+    }
+    // The last batch again, while it is being written: every event of it is a duplicate.
+    receipts.extend(pipeline.push(batches[batches.len() - 1].to_vec()).await.unwrap());
+    assert_eq!(pipeline.overlapped(), batches.len(), "every batch after the first was checked during a write");
+    receipts.extend(pipeline.finish().await.unwrap());
+    assert_eq!(receipts.len(), batches.len() + 1);
+    assert_eq!(receipts.iter().map(|r| r.applied).sum::<usize>(), events.len());
+    assert_eq!(receipts.iter().map(|r| r.held).sum::<usize>(), 0);
+    assert_eq!(receipts.last().map(|r| (r.applied, r.duplicates)), Some((0, batches[batches.len() - 1].len())));
+
+    let up = s.get_json("/api/v1/trace/P-1/upstream", Some(&s.operator)).await;
+    assert_eq!((up["parts"].clone(), up["cells"].clone()), (json!(["M-1", "M-2"]), json!(8)), "{up}");
+    let batches_up: Vec<&str> = up["batches"].as_array().unwrap().iter().map(|b| b["id"].as_str().unwrap()).collect();
+    assert_eq!(batches_up, ["AB-1", "CB-1", "CB-2"]);
+    let down = s.get_json("/api/v1/trace/LOT-A/downstream", Some(&s.operator)).await;
+    assert_eq!(down["passports"].as_array().unwrap().len(), 1, "{down}");
+    let units = s.store.trace_units(&["LOT-A".into(), "CB-1".into(), "AB-1".into(), "C-05".into()]).await.unwrap();
+    let of = |id: &str| units.iter().find(|u| u.id == id).unwrap();
+    assert_eq!((of("LOT-A").used, of("LOT-A").consumers), (500.0, 2), "usage adds up across batches");
+    assert_eq!((of("AB-1").consumers, of("AB-1").cells_fed), (8, 8));
+    assert_eq!(of("C-05").assembled_into.as_deref(), Some("M-2"));
+    let pack_sources = s.store.trace_sources_of(&["P-1".into()]).await.unwrap();
+    let cells_of = |id: &str| pack_sources.iter().find(|s| s.source_id == id).map(|s| s.cells);
+    assert_eq!((cells_of("CB-1"), cells_of("CB-2"), cells_of("AB-1")), (Some(4), Some(4), Some(8)));
+
+    // A refused batch: the batch in flight before it is stored, nothing of it is.
+    let mut pipeline = TracePipeline::new(&service, &operator).await.unwrap();
+    let fine = json!({"eventId": "c-9", "type": "produced", "unit": {"id": "C-09", "kind": "cell"}, "inputs": [{"id": "CB-1"}]});
+    let reused = json!({"eventId": "c-10", "type": "produced", "unit": {"id": "C-01", "kind": "cell"}, "inputs": [{"id": "CB-1"}]});
+    assert!(pipeline.push(vec![(1, serde_json::from_value(fine).unwrap())]).await.unwrap().is_none());
+    let refused = pipeline.push(vec![(1, serde_json::from_value(reused).unwrap())]).await;
+    assert!(matches!(refused, Err(server::service::ServiceError::Trace(_))), "{:?}", refused.err());
+    drop(pipeline);
+    let stored = s.store.trace_units(&["C-09".into()]).await.unwrap();
+    assert_eq!(stored.len(), 1, "the batch before the refused one is stored");
+    assert!(s.store.applied_trace_events(&["c-10".into()]).await.unwrap().is_empty());
 }

@@ -5,6 +5,9 @@
 //! `trace_sources` is the shortcut that keeps recalls fast at gigafactory scale: each module and pack lists
 //! the lots and batches its cells consumed (with cell counts), so a recall goes lot → batches → assemblies
 //! without walking millions of cell edges, and an upstream trace of a pack reads a few rows.
+//!
+//! How a backend lays the rows out is its own: SQLite keeps each ingested cell in one row with its edges inline
+//! (`sqlite::trace_cells`), PostgreSQL a row per unit and per edge. The trait reads and pages both the same.
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};

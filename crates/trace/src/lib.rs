@@ -8,9 +8,11 @@
 //! - [`event`]: production events as the line sends them (REST batch, NDJSON, MQTT).
 //! - [`plan`]: checks a batch of events against what is stored and plans the writes (or holds events that
 //!   name units not seen yet).
+//! - [`overlay`]: what a planned batch changes of what is known, to check the next batch while it is written.
 //! - [`share`]: how much of a lot ended up in each unit downstream of it.
 
 pub mod event;
+pub mod overlay;
 pub mod performance;
 pub mod plan;
 pub mod rollup;

@@ -19,6 +19,7 @@ pub mod scorecard;
 pub mod signing;
 pub mod spc;
 pub mod trace;
+pub mod trace_pipeline;
 
 pub use grants::{GRANT_GROUPS, GrantRequest};
 pub use lifecycle::StatusChange;

@@ -10,6 +10,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use serde::Serialize;
 use store::{Actor, AuditEvent, BacklogEvent, LotKey, Role, StoredSource, StoredUnit, TraceWrite};
 use time::OffsetDateTime;
+use trace::overlay::Overlay;
 use trace::performance::{Configuration, Figures, derive};
 use trace::plan::{Known, KnownUnit, PlanError, Source, plan};
 use trace::rollup::{CarbonFootprint, FootprintFactors, LotDeclaration, LotInUnit, Rollup, carbon_footprint, rollup};
@@ -17,6 +18,13 @@ use trace::share::{Flow, Usage, fraction, process_fractions};
 use trace::{TraceEvent, UnitKind};
 
 use super::{CEASED, PassportService, Result, ServiceError};
+
+/// A checked batch: what became of its events, what to write, and what the write changes for the next batch.
+pub(super) struct CheckedTrace {
+    pub receipt: TraceReceipt,
+    pub write: Option<TraceWrite>,
+    pub overlay: Overlay,
+}
 
 /// Held events retried with each batch (the oldest first).
 const BACKLOG_RETRY: i64 = 1000;
@@ -187,7 +195,7 @@ struct Process {
 }
 
 /// Who may record production events: administrators, and economic operators for their own organisation.
-fn trace_writer(actor: &Actor) -> Result<Option<String>> {
+pub(super) fn trace_writer(actor: &Actor) -> Result<Option<String>> {
     match (actor.role, &actor.organisation) {
         (Role::Admin, _) => Ok(None),
         (Role::EconomicOperator, Some(org)) => Ok(Some(org.clone())),
@@ -225,12 +233,29 @@ impl PassportService {
         let operator = trace_writer(actor)?;
         let _one_writer = self.trace_lock.lock().await;
         let _one_writer_of_all_servers = self.store.lock_trace_writer().await?;
+        let checked = self.check_trace(actor, operator, events, None).await?;
+        if let Some(write) = checked.write {
+            self.store.write_trace(write).await?;
+        }
+        Ok(checked.receipt)
+    }
+
+    /// Reads what a batch names, laying over it `overlay` (the batch being written meanwhile, if any), and
+    /// checks and plans it with held events of the backlog. The caller holds the genealogy writer's locks.
+    pub(super) async fn check_trace(
+        &self,
+        actor: &Actor,
+        operator: Option<String>,
+        events: Vec<(usize, TraceEvent)>,
+        overlay: Option<Overlay>,
+    ) -> Result<CheckedTrace> {
         let backlog: Vec<BacklogEvent> = self
             .store
             .trace_backlog(Some("held"), BACKLOG_RETRY)
             .await?
             .into_iter()
-            .filter(|b| b.operator == operator)
+            // Held events the batch being written applies may still be read as held.
+            .filter(|b| b.operator == operator && !overlay.as_ref().is_some_and(|o| o.has_applied(&b.event_id)))
             .collect();
         let waiting: HashSet<&str> = backlog.iter().map(|b| b.event_id.as_str()).collect();
         let mut duplicates = 0;
@@ -246,10 +271,14 @@ impl PassportService {
         let from_backlog: HashSet<String> = backlog.iter().map(|b| b.event_id.clone()).collect();
         batch.extend(backlog.into_iter().map(|b| (0, b.event)));
         let started = std::time::Instant::now();
-        let known = self.known_for(&batch, operator.as_deref()).await?;
+        let mut known = self.known_for(&batch, operator.as_deref()).await?;
+        if let Some(overlay) = overlay {
+            overlay.lay_over(&mut known);
+        }
         let read = started.elapsed();
         let mut planned = plan(batch, &known);
-        let checked = started.elapsed() - read;
+        let overlay = Overlay::of(&planned, &known);
+        tracing::debug!(?read, checked = ?(started.elapsed() - read), "trace batch");
         let (backlog_errors, errors): (Vec<PlanError>, Vec<PlanError>) =
             planned.errors.drain(..).partition(|e| from_backlog.contains(&e.event_id));
         if !errors.is_empty() {
@@ -264,30 +293,27 @@ impl PassportService {
             failed: backlog_errors.len(),
         };
         if planned.applied.is_empty() && planned.held.is_empty() && backlog_errors.is_empty() {
-            return Ok(receipt);
+            return Ok(CheckedTrace { receipt, write: None, overlay });
         }
         // Microseconds: what both backends keep, so a restored audit chain hashes the same.
         let at = super::quality::now();
         let detail = serde_json::to_value(&receipt).map_err(|e| ServiceError::Internal(e.to_string()))?;
         let subject = operator.clone().unwrap_or_else(|| "admin".into());
-        self.store
-            .write_trace(TraceWrite {
-                units: planned.units,
-                edges: planned.edges,
-                usage: planned.usage,
-                sources: planned.sources,
-                results: planned.results,
-                applied: planned.applied,
-                held: planned.held.into_iter().map(|h| (h.event, h.missing)).collect(),
-                failed: backlog_errors.into_iter().map(|e| (e.event_id, e.message)).collect(),
-                actor_id: actor.id.clone(),
-                operator,
-                at,
-                audit: vec![AuditEvent::new(&actor.id, "trace.ingest", subject, detail)],
-            })
-            .await?;
-        tracing::debug!(?read, ?checked, written = ?(started.elapsed() - read - checked), "trace batch");
-        Ok(receipt)
+        let write = TraceWrite {
+            units: planned.units,
+            edges: planned.edges,
+            usage: planned.usage,
+            sources: planned.sources,
+            results: planned.results,
+            applied: planned.applied,
+            held: planned.held.into_iter().map(|h| (h.event, h.missing)).collect(),
+            failed: backlog_errors.into_iter().map(|e| (e.event_id, e.message)).collect(),
+            actor_id: actor.id.clone(),
+            operator,
+            at,
+            audit: vec![AuditEvent::new(&actor.id, "trace.ingest", subject, detail)],
+        };
+        Ok(CheckedTrace { receipt, write: Some(write), overlay })
     }
 
     /// Reads what the checks need to know about the units, events and passports a batch names.

@@ -11,6 +11,7 @@ mod readings;
 mod registry;
 mod restore;
 mod trace;
+mod trace_cells;
 mod trust;
 
 use crate::audit::AuditEvent;
@@ -57,6 +58,7 @@ fn migrator() -> Migrator {
         ("leases", include_str!("../../migrations/sqlite/0009_leases.sql")),
         ("key_lifecycle", include_str!("../../migrations/sqlite/0010_key_lifecycle.sql")),
         ("coa_packing", include_str!("../../migrations/sqlite/0011_coa_packing.sql")),
+        ("trace_cells", include_str!("../../migrations/sqlite/0012_trace_cells.sql")),
     ])
 }
 

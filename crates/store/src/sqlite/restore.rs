@@ -16,7 +16,7 @@ use sqlx::{QueryBuilder, Row, Sqlite};
 
 /// Every table a restore writes to (and `api_keys` / `rejected_readings`, which it does not, but which make a
 /// store non-empty all the same).
-const TABLES: [&str; 31] = [
+const TABLES: [&str; 32] = [
     "actors",
     "api_keys",
     "model_versions",
@@ -39,6 +39,7 @@ const TABLES: [&str; 31] = [
     "lab_results",
     "sampling_states",
     "trace_units",
+    "trace_cells",
     "trace_edges",
     "trace_usage",
     "trace_sources",

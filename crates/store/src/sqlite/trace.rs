@@ -1,6 +1,9 @@
 //! Genealogy on SQLite.
 
 use super::restore::{insert_chunked, page};
+use super::trace_cells::{
+    ASSEMBLY_EDGE, CELL_COLUMNS, CELL_SHARED, CELL_UNIT, INPUT_EDGE, INSERT_CELLS, Split, linked,
+};
 use super::{INSERT_CHUNK, SqliteStore, json_ids, trust::chain_audit};
 use crate::trace::{
     BacklogEvent, LineDay, ModelSources, StoredEdge, StoredResult, StoredSource, StoredUnit, TraceStore, TraceWrite,
@@ -12,8 +15,10 @@ use async_trait::async_trait;
 use sqlx::error::BoxDynError;
 use sqlx::sqlite::{SqliteArguments, SqliteRow};
 use sqlx::{Arguments, AssertSqlSafe, QueryBuilder, Row, Sqlite, Transaction};
+use std::borrow::Borrow;
 use time::OffsetDateTime;
 use trace::UnitKind;
+use trace::plan::NewUnit;
 
 /// Rows per multi-row INSERT (at most 18 columns: well under SQLite's 32,766 bound values).
 const ROWS: usize = 500;
@@ -34,8 +39,20 @@ const UNIT_SELECT: &str = "SELECT u.id, u.kind, u.unit_type, u.model, u.line, u.
 const UPSTREAM_CLOSURE: &str = "WITH RECURSIVE up(id, follow) AS (
         SELECT s.source_id, 1 FROM trace_sources s WHERE s.unit_id = ?1
         UNION SELECT u.id, 1 FROM trace_units u WHERE u.id = ?1 AND u.kind NOT IN ('module', 'pack')
+        UNION SELECT c.id, 1 FROM trace_cells c WHERE c.id = ?1
         UNION SELECT e.input_id, e.input_kind = 'batch' FROM trace_edges e JOIN up ON e.output_id = up.id AND up.follow
-            WHERE e.input_kind IN ('lot', 'batch')) ";
+            WHERE e.input_kind IN ('lot', 'batch')
+        -- A cell's inputs (inline): lots and batches only, as cells take nothing else.
+        UNION SELECT j.value ->> 0, j.value ->> 1 = 'batch' FROM trace_cells c JOIN up ON c.id = up.id AND up.follow,
+            json_each(c.inputs) j) ";
+
+/// The cell a result is of (`c` in `trace_cells`, or `u`, a cell stored before them): results of other units
+/// have neither.
+const CELL_OF_RESULT: &str = "LEFT JOIN trace_cells c ON c.id = r.unit_id
+    LEFT JOIN trace_units u ON u.id = r.unit_id AND u.kind = 'cell'";
+
+/// Edge columns of `trace_edges`, in the order the inline forms give them.
+const EDGE_COLUMNS: &str = "SELECT input_id, output_id, event_id, input_kind, output_kind, quantity FROM trace_edges";
 
 fn unit_from(row: &SqliteRow) -> Result<StoredUnit> {
     // The usage columns come from a LEFT JOIN: absent for units nothing was taken from yet.
@@ -103,16 +120,6 @@ fn backlog_from(row: &SqliteRow) -> Result<BacklogEvent> {
     })
 }
 
-/// Appends `(?, ?, ...)` for `ids`.
-fn push_ids(query: &mut QueryBuilder<Sqlite>, ids: &[String]) {
-    query.push("(");
-    let mut list = query.separated(", ");
-    for id in ids {
-        list.push_bind(id.clone());
-    }
-    list.push_unseparated(")");
-}
-
 impl SqliteStore {
     /// Runs `select` (ending in `IN `) over `ids` in chunks, mapping each row.
     async fn rows_in<T>(
@@ -135,33 +142,61 @@ impl SqliteStore {
     }
 }
 
-/// `head` (`INSERT INTO t (a, b) VALUES `) with `rows` rows of `columns` placeholders.
-fn values_sql(head: &str, columns: usize, rows: usize) -> String {
-    let row = format!("({})", vec!["?"; columns].join(", "));
-    format!("{head}{}", vec![row; rows].join(", "))
+/// `head` (`INSERT INTO t (a, b) VALUES `) with `rows` rows of `columns` placeholders, the last `shared` of which
+/// are the same in every row: bound once, after the rows' values, as numbered parameters the rows are joined
+/// with. The rows' parameters are anonymous: sqlx looks every parameter's name up, which SQLite does by scanning
+/// the names, and it numbers anonymous parameters apart from named ones.
+fn values_sql(head: &str, columns: usize, shared: usize, rows: usize) -> String {
+    let own = columns - shared;
+    let row = format!("({})", vec!["?"; own].join(", "));
+    let values = vec![row; rows].join(", ");
+    if shared == 0 {
+        return format!("{head}{values}");
+    }
+    let insert = head.trim_end().strip_suffix("VALUES").unwrap_or(head);
+    let first = own * rows + 1;
+    let shared: Vec<String> = (first..first + shared).map(|n| format!("?{n}")).collect();
+    format!("{insert} SELECT * FROM (VALUES {values}) v, (SELECT {}) w", shared.join(", "))
 }
+
+type Encode<'a, T> = &'a (dyn Fn(&T, &mut SqliteArguments) -> std::result::Result<(), BoxDynError> + Sync);
 
 /// Multi-row INSERTs of `rows`, [`ROWS`] a statement (a full chunk's SQL repeats, so SQLite prepares it once per
 /// connection). The next chunk's values are encoded while SQLite writes the previous one: binding thousands of
 /// values costs about as much as writing them, and the two run on different threads.
-async fn insert_rows<T>(
+async fn insert_rows<T: Sync>(
     tx: &mut Transaction<'_, Sqlite>,
     head: &str,
     columns: usize,
     rows: &[T],
-    encode: impl Fn(&T, &mut SqliteArguments) -> std::result::Result<(), BoxDynError>,
+    encode: impl Fn(&T, &mut SqliteArguments) -> std::result::Result<(), BoxDynError> + Sync,
 ) -> Result<()> {
+    insert_rows_sharing(tx, head, columns, (0, &|_: &mut SqliteArguments| Ok(())), rows, &encode).await
+}
+
+/// [`insert_rows`] whose rows end in `shared.0` values bound once a statement, after the rows', by `shared.1`
+/// (what a whole batch has in common: who wrote it and when).
+async fn insert_rows_sharing<T: Sync>(
+    tx: &mut Transaction<'_, Sqlite>,
+    head: &str,
+    columns: usize,
+    shared: (usize, &(dyn Fn(&mut SqliteArguments) -> std::result::Result<(), BoxDynError> + Sync)),
+    rows: &[T],
+    encode: Encode<'_, T>,
+) -> Result<()> {
+    let bad = |e: BoxDynError| StoreError::Invalid(format!("a value could not be bound: {e}"));
     let encode_chunk = |chunk: &[T]| -> Result<(usize, SqliteArguments)> {
         let mut args = SqliteArguments::default();
         for row in chunk {
-            encode(row, &mut args).map_err(|e| StoreError::Invalid(format!("a value could not be bound: {e}")))?;
+            encode(row, &mut args).map_err(bad)?;
         }
+        shared.1(&mut args).map_err(bad)?;
         Ok((chunk.len(), args))
     };
     let mut chunks = rows.chunks(ROWS);
     let Some(first) = chunks.next() else { return Ok(()) };
     // Every chunk but the last is full: its statement text is made once.
-    let full = values_sql(head, columns, ROWS);
+    let full = values_sql(head, columns, shared.0, ROWS);
     let mut pending = encode_chunk(first)?;
     for chunk in chunks {
         let (_, args) = pending;
@@ -172,15 +207,15 @@ async fn insert_rows<T>(
         pending = next?;
     }
     let (count, args) = pending;
-    sqlx::query_with(AssertSqlSafe(values_sql(head, columns, count)), args).execute(&mut **tx).await?;
+    sqlx::query_with(AssertSqlSafe(values_sql(head, columns, shared.0, count)), args).execute(&mut **tx).await?;
     Ok(())
 }
 
-async fn insert_units(tx: &mut Transaction<'_, Sqlite>, write: &TraceWrite) -> Result<()> {
+async fn insert_units(tx: &mut Transaction<'_, Sqlite>, write: &TraceWrite, units: &[&NewUnit]) -> Result<()> {
     let head = "INSERT INTO trace_units (id, kind, unit_type, model, line, station, produced_at, quantity, base_uom, \
                 supplier_id, material_id, lot_number, passport_id, cell_count, attributes, operator, event_id, \
                 created_by) VALUES ";
-    insert_rows(tx, head, 18, &write.units, |u, args| {
+    insert_rows(tx, head, 18, units, |u, args| {
         let s = &u.spec;
         args.add(&s.id)?;
         args.add(s.kind.as_str())?;
@@ -205,9 +240,10 @@ async fn insert_units(tx: &mut Transaction<'_, Sqlite>, write: &TraceWrite) -> R
 }
 
 /// Edges, from a planned batch or a backup alike.
-async fn insert_edges(tx: &mut Transaction<'_, Sqlite>, edges: &[StoredEdge]) -> Result<()> {
+async fn insert_edges<E: Borrow<StoredEdge> + Sync>(tx: &mut Transaction<'_, Sqlite>, edges: &[E]) -> Result<()> {
     let head = "INSERT INTO trace_edges (input_id, output_id, event_id, input_kind, output_kind, quantity) VALUES ";
     insert_rows(tx, head, 6, edges, |e, args| {
+        let e = e.borrow();
         args.add(&e.input_id)?;
         args.add(&e.output_id)?;
         args.add(&e.event_id)?;
@@ -218,8 +254,7 @@ async fn insert_edges(tx: &mut Transaction<'_, Sqlite>, edges: &[StoredEdge]) ->
     .await
 }
 
-async fn insert_edges_and_sources(tx: &mut Transaction<'_, Sqlite>, write: &TraceWrite) -> Result<()> {
-    insert_edges(tx, &write.edges).await?;
+async fn insert_sources_and_usage(tx: &mut Transaction<'_, Sqlite>, write: &TraceWrite) -> Result<()> {
     let head = "INSERT INTO trace_sources (source_id, unit_id, cells, quantity) VALUES ";
     insert_rows(tx, head, 4, &write.sources, |s, args| {
         args.add(&s.source.source_id)?;
@@ -257,9 +292,14 @@ async fn insert_results(tx: &mut Transaction<'_, Sqlite>, write: &TraceWrite) ->
     .await
 }
 
-async fn record_events(tx: &mut Transaction<'_, Sqlite>, write: &TraceWrite) -> Result<()> {
+/// Applied events (but those of new cells, whose rows record them) and the backlog's changes.
+async fn record_events(
+    tx: &mut Transaction<'_, Sqlite>,
+    write: &TraceWrite,
+    applied: &[&(String, String, &'static str)],
+) -> Result<()> {
     let head = "INSERT INTO trace_events (event_id, unit_id, kind, actor_id, applied_at) VALUES ";
-    insert_rows(tx, head, 5, &write.applied, |(event_id, unit_id, kind), args| {
+    insert_rows(tx, head, 5, applied, |(event_id, unit_id, kind), args| {
         args.add(event_id)?;
         args.add(unit_id)?;
         args.add(*kind)?;
@@ -315,32 +355,53 @@ impl TraceStore for SqliteStore {
 
     async fn write_trace(&self, write: TraceWrite) -> Result<()> {
         let mut tx = self.writer.begin().await?;
-        insert_units(&mut tx, &write).await?;
-        insert_edges_and_sources(&mut tx, &write).await?;
+        let next_seq: i64 =
+            sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM trace_cells").fetch_one(&mut *tx).await?;
+        let mut split = Split::new(&write, next_seq)?;
+        let shared = |args: &mut SqliteArguments| Split::bind_shared(&write, args);
+        let shared = (CELL_SHARED, &shared as _);
+        insert_rows_sharing(&mut tx, INSERT_CELLS, CELL_COLUMNS, shared, &split.cells, &Split::bind_cell).await?;
+        insert_units(&mut tx, &write, &split.units).await?;
+        let old_way = split.assemble_stored(&mut tx).await?;
+        let edges: Vec<&StoredEdge> = split.edges.iter().copied().chain(&old_way).collect();
+        insert_edges(&mut tx, &edges).await?;
+        split.insert_links(&mut tx).await?;
+        insert_sources_and_usage(&mut tx, &write).await?;
         insert_results(&mut tx, &write).await?;
-        record_events(&mut tx, &write).await?;
+        record_events(&mut tx, &write, &split.applied).await?;
         chain_audit(&mut tx, write.audit, write.at).await?;
         tx.commit().await?;
         Ok(())
     }
 
     async fn trace_units(&self, ids: &[String]) -> Result<Vec<StoredUnit>> {
-        self.rows_in(UNIT_SELECT, ids, "", unit_from).await
+        let cells = format!(" UNION ALL {CELL_UNIT} WHERE c.id IN (SELECT value FROM json_each(?1))");
+        self.rows_in(UNIT_SELECT, ids, &cells, unit_from).await
     }
 
     async fn trace_upstream_closure(&self, unit_id: &str) -> Result<Vec<StoredUnit>> {
-        let sql = format!("{UPSTREAM_CLOSURE}{UNIT_SELECT}(SELECT id FROM up)");
+        let sql = format!(
+            "{UPSTREAM_CLOSURE}{UNIT_SELECT}(SELECT id FROM up) UNION ALL {CELL_UNIT} WHERE c.id IN (SELECT id FROM up)"
+        );
         let rows = sqlx::query(AssertSqlSafe(sql)).bind(unit_id).fetch_all(&self.reader).await?;
         rows.iter().map(unit_from).collect()
     }
 
     async fn applied_trace_events(&self, ids: &[String]) -> Result<Vec<String>> {
-        self.rows_in("SELECT event_id FROM trace_events WHERE event_id IN ", ids, "", |r| Ok(r.try_get("event_id")?))
+        let cells = " UNION ALL SELECT event_id FROM trace_cells WHERE event_id IN (SELECT value FROM json_each(?1))";
+        self.rows_in("SELECT event_id FROM trace_events WHERE event_id IN ", ids, cells, |r| Ok(r.try_get("event_id")?))
             .await
     }
 
     async fn trace_inputs(&self, output_ids: &[String]) -> Result<Vec<StoredEdge>> {
-        self.rows_in("SELECT * FROM trace_edges WHERE output_id IN ", output_ids, "", edge_from).await
+        let ids = "SELECT value FROM json_each(?1)";
+        // Stored edges, the inline inputs of these cells, and the cells assembled inline into these units.
+        let inline = format!(
+            " UNION ALL {INPUT_EDGE} FROM trace_cells c, json_each(c.inputs) j WHERE c.id IN ({ids}) \
+              UNION ALL {ASSEMBLY_EDGE}{}",
+            linked(ids, "assembly", "")
+        );
+        self.rows_in(&format!("{EDGE_COLUMNS} WHERE output_id IN "), output_ids, &inline, edge_from).await
     }
 
     async fn trace_outputs(
@@ -351,20 +412,41 @@ impl TraceStore for SqliteStore {
         limit: i64,
     ) -> Result<Vec<StoredEdge>> {
         // One input at a time: each is a range of the primary key already in output order, where one query over
-        // several inputs would sort them all (or walk the output index end to end).
+        // several inputs would sort them all (or walk the output index end to end). Cells made from the input
+        // (inline, through its links) and an inline assembly of the input come in beside its stored edges.
+        let kinds: Vec<&str> = if kinds.is_empty() {
+            UnitKind::ALL.iter().map(|k| k.as_str()).collect()
+        } else {
+            kinds.iter().map(|k| k.as_str()).collect()
+        };
+        let after_sql = |column: &str| if after.is_some() { format!(" AND {column} > ?2") } else { String::new() };
+        let mut parts = vec![format!(
+            "{EDGE_COLUMNS} WHERE input_id = ?1 AND output_kind IN (SELECT value FROM json_each(?3)){}",
+            after_sql("output_id")
+        )];
+        if kinds.contains(&"cell") {
+            parts.push(format!(
+                "{INPUT_EDGE}{} AND j.value ->> 0 = ?1{}",
+                linked("?1", "input", ", json_each(c.inputs) j"),
+                after_sql("c.id")
+            ));
+        }
+        parts.push(format!(
+            "{ASSEMBLY_EDGE} FROM trace_cells c WHERE c.id = ?1 AND c.assembly_kind IN (SELECT value FROM json_each(?3)){}",
+            after_sql("c.assembled_into")
+        ));
+        let sql = format!("SELECT * FROM ({}) ORDER BY output_id LIMIT ?4", parts.join(" UNION ALL "));
+        let kinds = serde_json::to_string(&kinds).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let mut out = Vec::new();
         for input in input_ids {
-            let mut query = QueryBuilder::<Sqlite>::new("SELECT * FROM trace_edges WHERE input_id = ");
-            query.push_bind(input.clone());
-            if !kinds.is_empty() {
-                query.push(" AND output_kind IN ");
-                push_ids(&mut query, &kinds.iter().map(|k| k.as_str().to_string()).collect::<Vec<_>>());
-            }
-            if let Some(after) = after {
-                query.push(" AND output_id > ").push_bind(after.to_string());
-            }
-            query.push(" ORDER BY output_id LIMIT ").push_bind(limit);
-            for row in query.build().fetch_all(&self.reader).await? {
+            let rows = sqlx::query(AssertSqlSafe(sql.as_str()))
+                .bind(input)
+                .bind(after)
+                .bind(&kinds)
+                .bind(limit)
+                .fetch_all(&self.reader)
+                .await?;
+            for row in rows {
                 out.push(edge_from(&row)?);
             }
         }
@@ -457,12 +539,12 @@ impl TraceStore for SqliteStore {
         to: OffsetDateTime,
         operator: Option<&str>,
     ) -> Result<Vec<StoredResult>> {
-        let rows = sqlx::query(
-            "SELECT r.* FROM trace_results r JOIN trace_units u ON u.id = r.unit_id
-             WHERE u.kind = 'cell' AND u.line = ?1 AND r.tested_at >= ?2 AND r.tested_at < ?3
-               AND (?4 IS NULL OR u.operator = ?4)
-             ORDER BY r.unit_id, r.tested_at, r.event_id",
-        )
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT r.* FROM trace_results r {CELL_OF_RESULT}
+             WHERE COALESCE(c.line, u.line) = ?1 AND r.tested_at >= ?2 AND r.tested_at < ?3
+               AND (?4 IS NULL OR COALESCE(c.operator, u.operator) = ?4)
+             ORDER BY r.unit_id, r.tested_at, r.event_id"
+        )))
         .bind(line)
         .bind(from)
         .bind(to)
@@ -474,15 +556,15 @@ impl TraceStore for SqliteStore {
 
     async fn trace_first_pass_yield(&self, from: OffsetDateTime, operator: Option<&str>) -> Result<Vec<LineDay>> {
         // A unit's first test is its earliest result row; retests do not count towards first-pass yield.
-        let rows = sqlx::query(
-            "SELECT u.line AS line, substr(r.tested_at, 1, 10) AS day, COUNT(*) AS tested, SUM(CASE WHEN r.passed THEN 1 ELSE 0 END) AS passed
-             FROM trace_results r JOIN trace_units u ON u.id = r.unit_id
-             WHERE u.kind = 'cell' AND u.line IS NOT NULL AND r.passed IS NOT NULL AND r.tested_at >= ?1
-               AND (?2 IS NULL OR u.operator = ?2)
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT COALESCE(c.line, u.line) AS line, substr(r.tested_at, 1, 10) AS day, COUNT(*) AS tested, SUM(CASE WHEN r.passed THEN 1 ELSE 0 END) AS passed
+             FROM trace_results r {CELL_OF_RESULT}
+             WHERE COALESCE(c.line, u.line) IS NOT NULL AND r.passed IS NOT NULL AND r.tested_at >= ?1
+               AND (?2 IS NULL OR COALESCE(c.operator, u.operator) = ?2)
                AND r.event_id = (SELECT f.event_id FROM trace_results f WHERE f.unit_id = r.unit_id
                                  ORDER BY f.tested_at, f.event_id LIMIT 1)
-             GROUP BY u.line, substr(r.tested_at, 1, 10) ORDER BY day, line",
-        )
+             GROUP BY 1, 2 ORDER BY day, line"
+        )))
         .bind(from)
         .bind(operator)
         .fetch_all(&self.reader)
@@ -512,10 +594,63 @@ impl TraceStore for SqliteStore {
     }
 
     async fn count_trace_units(&self) -> Result<Vec<(UnitKind, i64)>> {
-        let rows = sqlx::query("SELECT kind, COUNT(*) AS n FROM trace_units GROUP BY kind ORDER BY kind")
-            .fetch_all(&self.reader)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT kind, COUNT(*) AS n FROM (SELECT kind FROM trace_units UNION ALL SELECT 'cell' FROM trace_cells)
+             GROUP BY kind ORDER BY kind",
+        )
+        .fetch_all(&self.reader)
+        .await?;
         rows.iter().map(|r| Ok((parse_kind(&r.try_get::<String, _>("kind")?)?, r.try_get("n")?))).collect()
+    }
+}
+
+/// The first `limit` rows of keyset pages of one table kept in several places, in key order.
+fn merged<T, const N: usize>(pages: [Vec<T>; N], limit: i64, order: impl Fn(&T, &T) -> std::cmp::Ordering) -> Vec<T> {
+    let mut rows: Vec<T> = pages.into_iter().flatten().collect();
+    rows.sort_by(order);
+    rows.truncate(usize::try_from(limit).unwrap_or(0));
+    rows
+}
+
+impl SqliteStore {
+    /// The inline input edges of cells after `(input, output, event)` in key order, at most `limit`: input by
+    /// input (through their links), each input's cells in id order.
+    async fn inline_input_edges_after(&self, after: (String, String, String), limit: i64) -> Result<Vec<StoredEdge>> {
+        let (mut input, mut output, mut event) = after;
+        let mut first = true;
+        let sql = format!(
+            "{INPUT_EDGE}{} AND j.value ->> 0 = ?1 AND (c.id, c.event_id) > (?2, ?3) ORDER BY c.id, c.event_id LIMIT ?4",
+            linked("?1", "input", ", json_each(c.inputs) j")
+        );
+        let mut out = Vec::new();
+        while (out.len() as i64) < limit {
+            // The same input again first (the page may have stopped inside it), then the next one.
+            let next: Option<String> = sqlx::query_scalar(if first {
+                "SELECT MIN(unit_id) FROM trace_cell_links WHERE unit_id >= ?1 AND role = 'input'"
+            } else {
+                "SELECT MIN(unit_id) FROM trace_cell_links WHERE unit_id > ?1 AND role = 'input'"
+            })
+            .bind(&input)
+            .fetch_one(&self.reader)
+            .await?;
+            let Some(next) = next else { break };
+            if next != input {
+                (output, event) = (String::new(), String::new());
+            }
+            input = next;
+            first = false;
+            let rows = sqlx::query(AssertSqlSafe(sql.as_str()))
+                .bind(&input)
+                .bind(&output)
+                .bind(&event)
+                .bind(limit - out.len() as i64)
+                .fetch_all(&self.reader)
+                .await?;
+            for row in rows {
+                out.push(edge_from(&row)?);
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -569,11 +704,37 @@ fn event_row(row: &SqliteRow) -> Result<TraceEventRow> {
 #[async_trait]
 impl TraceBackupStore for SqliteStore {
     async fn trace_unit_rows_after(&self, after: Option<&TraceUnitRow>, limit: i64) -> Result<Vec<TraceUnitRow>> {
-        page(self, after, limit, unit_row).await
+        let units = page(self, after, limit, unit_row).await?;
+        let cells = sqlx::query(AssertSqlSafe(format!("{CELL_UNIT} WHERE c.id > ?1 ORDER BY c.id LIMIT ?2")))
+            .bind(after.map_or("", |u| u.id.as_str()))
+            .bind(limit)
+            .fetch_all(&self.reader)
+            .await?
+            .iter()
+            .map(unit_row)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(merged([units, cells], limit, |a, b| a.id.cmp(&b.id)))
     }
 
     async fn trace_edge_rows_after(&self, after: Option<&StoredEdge>, limit: i64) -> Result<Vec<StoredEdge>> {
-        page(self, after, limit, edge_from).await
+        let key = |e: &StoredEdge| (e.input_id.clone(), e.output_id.clone(), e.event_id.clone());
+        let (input, output, event) = after.map(key).unwrap_or_default();
+        let stored = page(self, after, limit, edge_from).await?;
+        let assembled = sqlx::query(AssertSqlSafe(format!(
+            "{ASSEMBLY_EDGE} FROM trace_cells c WHERE c.assembled_into IS NOT NULL AND c.id >= ?1
+             AND (c.id, c.assembled_into, c.assembly_event) > (?1, ?2, ?3) ORDER BY c.id LIMIT ?4"
+        )))
+        .bind(&input)
+        .bind(&output)
+        .bind(&event)
+        .bind(limit)
+        .fetch_all(&self.reader)
+        .await?
+        .iter()
+        .map(edge_from)
+        .collect::<Result<Vec<_>>>()?;
+        let made = self.inline_input_edges_after((input, output, event), limit).await?;
+        Ok(merged([stored, assembled, made], limit, |a, b| key(a).cmp(&key(b))))
     }
 
     async fn trace_usage_rows_after(&self, after: Option<&TraceUsageRow>, limit: i64) -> Result<Vec<TraceUsageRow>> {
@@ -585,7 +746,19 @@ impl TraceBackupStore for SqliteStore {
     }
 
     async fn trace_event_rows_after(&self, after: Option<&TraceEventRow>, limit: i64) -> Result<Vec<TraceEventRow>> {
-        page(self, after, limit, event_row).await
+        let events = page(self, after, limit, event_row).await?;
+        let cells = sqlx::query(
+            "SELECT event_id, id AS unit_id, 'produced' AS kind, created_by AS actor_id, applied_at FROM trace_cells
+             WHERE event_id > ?1 ORDER BY event_id LIMIT ?2",
+        )
+        .bind(after.map_or("", |e| e.event_id.as_str()))
+        .bind(limit)
+        .fetch_all(&self.reader)
+        .await?
+        .iter()
+        .map(event_row)
+        .collect::<Result<Vec<_>>>()?;
+        Ok(merged([events, cells], limit, |a, b| a.event_id.cmp(&b.event_id)))
     }
 
     async fn trace_backlog_rows_after(&self, after: Option<&BacklogEvent>, limit: i64) -> Result<Vec<BacklogEvent>> {

@@ -8,7 +8,7 @@ use time::macros::datetime;
 use trace::plan::{Known, plan};
 use trace::{TraceEvent, UnitKind};
 
-const LINES: &str = r#"
+pub const LINES: &str = r#"
 {"eventId":"e1","type":"produced","unit":{"id":"LOT-NMC","kind":"lot","material":"nmc811","supplier":"BPNL1","quantity":{"value":1,"unit":"t"},"attributes":{"recycled":{"Ni":0.04}}}}
 {"eventId":"e2","type":"produced","unit":{"id":"CB-1","kind":"batch","type":"cathode coating","line":"L1","at":"2026-03-01T06:00:00Z"},"inputs":[{"id":"LOT-NMC","quantity":{"value":400,"unit":"kg"}}]}
 {"eventId":"e3","type":"produced","unit":{"id":"C-1","kind":"cell","model":"VP50"},"inputs":[{"id":"CB-1","quantity":{"value":2,"unit":"kg"}}]}
@@ -19,7 +19,7 @@ const LINES: &str = r#"
 {"eventId":"e8t","type":"tested","unitId":"C-1","results":{"capacityAh":50.5,"internalResistanceMohm":0.8},"passed":true,"at":"2026-03-02T10:00:00Z"}
 "#;
 
-fn events(lines: &str) -> Vec<(usize, TraceEvent)> {
+pub fn events(lines: &str) -> Vec<(usize, TraceEvent)> {
     lines
         .lines()
         .filter(|l| !l.trim().is_empty())
@@ -28,7 +28,7 @@ fn events(lines: &str) -> Vec<(usize, TraceEvent)> {
         .collect()
 }
 
-fn write_of(p: trace::Plan, at: time::OffsetDateTime) -> TraceWrite {
+pub fn write_of(p: trace::Plan, at: time::OffsetDateTime) -> TraceWrite {
     TraceWrite {
         units: p.units,
         edges: p.edges,

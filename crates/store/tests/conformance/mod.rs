@@ -10,6 +10,8 @@ pub mod quality;
 pub mod registry;
 pub mod restore;
 pub use analytics::{analytics_records_round_trip, job_leases_go_to_one_holder};
+#[allow(unused_imports)] // SQLite's own tests write batches with them.
+pub use genealogy::{LINES, events, write_of};
 pub use genealogy::{trace_genealogy_round_trip, trace_upstream_closure_follows_batches_to_lots};
 pub use quality::{
     quality_coas_revisions_and_decisions, quality_sampling_and_lab_results, quality_spc_state_and_alarms,

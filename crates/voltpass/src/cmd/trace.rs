@@ -8,7 +8,8 @@ use anyhow::{Context, bail};
 use clap::{Args as ClapArgs, Subcommand};
 use server::PassportService;
 use server::service::ServiceError;
-use server::service::trace::Affected;
+use server::service::trace::{Affected, TraceReceipt};
+use server::service::trace_pipeline::TracePipeline;
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 
@@ -69,8 +70,38 @@ async fn import(args: ImportArgs) -> anyhow::Result<()> {
     let service = PassportService::new(store);
     let total: u64 = args.files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
     let bar = progress::bar(Some(total), "importing events");
-    let mut sum = server::service::trace::TraceReceipt::default();
-    for file in &args.files {
+    let mut sum = TraceReceipt::default();
+    // Each batch is checked while the one before it is written; whatever stops the import, the batches before
+    // the one it stopped in are stored.
+    let mut pipeline = TracePipeline::new(&service, &actor).await?;
+    let read = read_batches(&args.files, &bar, &mut pipeline, &mut sum).await;
+    let last = pipeline.finish().await;
+    bar.finish_and_clear();
+    read?;
+    add(&mut sum, last?);
+    println!("{}", serde_json::to_string(&sum)?);
+    Ok(())
+}
+
+/// Adds a batch's receipt to the import's.
+fn add(sum: &mut TraceReceipt, receipt: Option<TraceReceipt>) {
+    if let Some(r) = receipt {
+        sum.applied += r.applied;
+        sum.duplicates += r.duplicates;
+        sum.released += r.released;
+        sum.failed += r.failed;
+        sum.held = r.held;
+    }
+}
+
+/// Reads the files' events and pushes them in batches of [`BATCH`].
+async fn read_batches(
+    files: &[PathBuf],
+    bar: &indicatif::ProgressBar,
+    pipeline: &mut TracePipeline<'_>,
+    sum: &mut TraceReceipt,
+) -> anyhow::Result<()> {
+    for file in files {
         let place = file.display().to_string();
         let reader = BufReader::new(std::fs::File::open(file).with_context(|| format!("cannot open {place}"))?);
         let mut batch = Vec::with_capacity(BATCH);
@@ -82,20 +113,13 @@ async fn import(args: ImportArgs) -> anyhow::Result<()> {
                 match trace::event::read_one(line.as_bytes()) {
                     Ok(event) => batch.push((index + 1, event)),
                     Err((id, message)) => {
-                        bar.finish_and_clear();
                         bail!("{place}:{}: event {id}: {message}; nothing of this batch stored", index + 1)
                     }
                 }
             }
             if batch.len() == BATCH || (lines.peek().is_none() && !batch.is_empty()) {
-                match service.ingest_trace(&actor, std::mem::take(&mut batch)).await {
-                    Ok(r) => {
-                        sum.applied += r.applied;
-                        sum.duplicates += r.duplicates;
-                        sum.released += r.released;
-                        sum.failed += r.failed;
-                        sum.held = r.held;
-                    }
+                match pipeline.push(std::mem::take(&mut batch)).await {
+                    Ok(r) => add(sum, r),
                     Err(ServiceError::Trace(errors)) => {
                         bar.finish_and_clear();
                         for e in &errors {
@@ -108,8 +132,6 @@ async fn import(args: ImportArgs) -> anyhow::Result<()> {
             }
         }
     }
-    bar.finish_and_clear();
-    println!("{}", serde_json::to_string(&sum)?);
     Ok(())
 }
 

@@ -1,8 +1,9 @@
 //! The ingest baseline of `bench trace`, in the same run: the rows the genealogy keeps for each event (the unit,
 //! an edge per input, the applied event id) inserted straight into SQLite tables with the same columns, keys and
 //! indexes, in multi-row INSERTs (one statement a row costs sqlx more than SQLite), in the same batches and
-//! transactions. No reads, no checks, no running totals and no recall shortcut: what storing today's rows costs
-//! by itself.
+//! transactions. No reads, no checks, no running totals and no recall shortcut: what storing these rows costs
+//! by itself. The file is then the naive layout the naive traces run on: every unit and edge in a row of its own,
+//! as PostgreSQL keeps them (SQLite's store keeps cells in one row each, which a recursive query cannot walk).
 
 use super::{BATCH, Factory};
 use sqlx::{Connection, QueryBuilder, Sqlite};
@@ -12,15 +13,15 @@ use trace::{TraceEvent, UnitKind};
 
 /// `trace_units`, `trace_edges` (with its index by output) and `trace_events` as migration 0007 makes them.
 const SCHEMA: [&str; 4] = [
-    "CREATE TABLE units (id TEXT PRIMARY KEY, kind TEXT NOT NULL, unit_type TEXT, model TEXT, line TEXT, \
+    "CREATE TABLE trace_units (id TEXT PRIMARY KEY, kind TEXT NOT NULL, unit_type TEXT, model TEXT, line TEXT, \
      station TEXT, produced_at TEXT, quantity REAL, base_uom TEXT, supplier_id TEXT, material_id TEXT, \
      lot_number TEXT, passport_id TEXT, cell_count INTEGER, attributes TEXT, operator TEXT, event_id TEXT NOT NULL, \
      created_by TEXT NOT NULL) WITHOUT ROWID",
-    "CREATE TABLE edges (input_id TEXT NOT NULL, output_id TEXT NOT NULL, event_id TEXT NOT NULL, \
+    "CREATE TABLE trace_edges (input_id TEXT NOT NULL, output_id TEXT NOT NULL, event_id TEXT NOT NULL, \
      input_kind TEXT NOT NULL, output_kind TEXT NOT NULL, quantity REAL, \
      PRIMARY KEY (input_id, output_id, event_id)) WITHOUT ROWID",
-    "CREATE INDEX edges_by_output ON edges(output_id)",
-    "CREATE TABLE events (event_id TEXT PRIMARY KEY, unit_id TEXT NOT NULL, kind TEXT NOT NULL, \
+    "CREATE INDEX trace_edges_by_output ON trace_edges(output_id)",
+    "CREATE TABLE trace_events (event_id TEXT PRIMARY KEY, unit_id TEXT NOT NULL, kind TEXT NOT NULL, \
      actor_id TEXT NOT NULL, applied_at TEXT NOT NULL) WITHOUT ROWID",
 ];
 
@@ -68,7 +69,7 @@ pub(super) async fn same_rows(path: &Path, factory: Factory) -> anyhow::Result<D
         let started = Instant::now();
         let mut tx = conn.begin().await?;
         for chunk in produced.chunks(ROWS) {
-            let mut insert = QueryBuilder::<Sqlite>::new("INSERT INTO units ");
+            let mut insert = QueryBuilder::<Sqlite>::new("INSERT INTO trace_units ");
             insert.push_values(chunk, |mut row, (event_id, unit, inputs)| {
                 row.push_bind(&unit.id)
                     .push_bind(unit.kind.as_str())
@@ -90,7 +91,7 @@ pub(super) async fn same_rows(path: &Path, factory: Factory) -> anyhow::Result<D
                     .push_bind(ACTOR);
             });
             insert.build().execute(&mut *tx).await?;
-            let mut insert = QueryBuilder::<Sqlite>::new("INSERT INTO events ");
+            let mut insert = QueryBuilder::<Sqlite>::new("INSERT INTO trace_events ");
             insert.push_values(chunk, |mut row, (event_id, unit, _)| {
                 row.push_bind(*event_id)
                     .push_bind(&unit.id)
@@ -101,7 +102,7 @@ pub(super) async fn same_rows(path: &Path, factory: Factory) -> anyhow::Result<D
             insert.build().execute(&mut *tx).await?;
         }
         for chunk in edges.chunks(ROWS) {
-            let mut insert = QueryBuilder::<Sqlite>::new("INSERT INTO edges ");
+            let mut insert = QueryBuilder::<Sqlite>::new("INSERT INTO trace_edges ");
             insert.push_values(chunk, |mut row, (event_id, unit, input)| {
                 row.push_bind(&input.id)
                     .push_bind(&unit.id)
