@@ -23,7 +23,8 @@ use super::{CEASED, PassportService, Result, ServiceError};
 pub(super) struct CheckedTrace {
     pub receipt: TraceReceipt,
     pub write: Option<TraceWrite>,
-    pub overlay: Overlay,
+    /// What it changes, for checking the next batch while it is written (when asked for).
+    pub overlay: Option<Overlay>,
 }
 
 /// Held events retried with each batch (the oldest first).
@@ -233,7 +234,7 @@ impl PassportService {
         let operator = trace_writer(actor)?;
         let _one_writer = self.trace_lock.lock().await;
         let _one_writer_of_all_servers = self.store.lock_trace_writer().await?;
-        let checked = self.check_trace(actor, operator, events, None).await?;
+        let checked = self.check_trace(actor, operator, events, None, false).await?;
         if let Some(write) = checked.write {
             self.store.write_trace(write).await?;
         }
@@ -241,13 +242,15 @@ impl PassportService {
     }
 
     /// Reads what a batch names, laying over it `overlay` (the batch being written meanwhile, if any), and
-    /// checks and plans it with held events of the backlog. The caller holds the genealogy writer's locks.
+    /// checks and plans it with held events of the backlog; with `next`, works out its own overlay for the batch
+    /// after it. The caller holds the genealogy writer's locks.
     pub(super) async fn check_trace(
         &self,
         actor: &Actor,
         operator: Option<String>,
         events: Vec<(usize, TraceEvent)>,
         overlay: Option<Overlay>,
+        next: bool,
     ) -> Result<CheckedTrace> {
         let backlog: Vec<BacklogEvent> = self
             .store
@@ -277,7 +280,7 @@ impl PassportService {
         }
         let read = started.elapsed();
         let mut planned = plan(batch, &known);
-        let overlay = Overlay::of(&planned, &known);
+        let overlay = next.then(|| Overlay::of(&planned, &known));
         tracing::debug!(?read, checked = ?(started.elapsed() - read), "trace batch");
         let (backlog_errors, errors): (Vec<PlanError>, Vec<PlanError>) =
             planned.errors.drain(..).partition(|e| from_backlog.contains(&e.event_id));
@@ -338,11 +341,18 @@ impl PassportService {
         }
         let unit_ids: Vec<String> = unit_ids.into_iter().collect();
         let event_ids: Vec<String> = batch.iter().map(|(_, e)| e.event_id().to_string()).collect();
-        let stored = self.store.trace_units(&unit_ids).await?;
-        let mut known = Known {
-            events: self.store.applied_trace_events(&event_ids).await?.into_iter().collect(),
-            ..Known::default()
-        };
+        let passports: Vec<String> = passports.into_iter().collect();
+        // Reads that need nothing of each other go side by side to the reader connections.
+        let (stored, applied, holds, heads) = tokio::try_join!(
+            self.store.trace_units(&unit_ids),
+            self.store.applied_trace_events(&event_ids),
+            // Units held back (e.g. flagged at end of line) may not go into modules and packs.
+            self.store.holds_in_force(Some(&assembled)),
+            self.store.passport_heads(&passports),
+        )?;
+        let mut known = Known { events: applied.into_iter().collect(), ..Known::default() };
+        known.on_hold.extend(holds.into_iter().map(|hold| (hold.unit_id, hold.reason)));
+        known.passports.extend(heads.into_iter().map(|head| (head.id, head.status == CEASED)));
         let (mut cells, mut modules) = (Vec::new(), Vec::new());
         for unit in stored {
             if operator.is_some() && unit.operator.as_deref() != operator {
@@ -365,14 +375,16 @@ impl PassportService {
                 },
             );
         }
-        for edge in self.store.trace_inputs(&cells).await? {
+        let (inputs, sources) =
+            tokio::try_join!(self.store.trace_inputs(&cells), self.store.trace_sources_of(&modules))?;
+        for edge in inputs {
             known.cell_inputs.entry(edge.output_id).or_default().push(Source {
                 source_id: edge.input_id,
                 cells: 1,
                 quantity: edge.quantity.unwrap_or(0.0),
             });
         }
-        for s in self.store.trace_sources_of(&modules).await? {
+        for s in sources {
             known.assembly_sources.entry(s.unit_id).or_default().push(Source {
                 source_id: s.source_id,
                 cells: s.cells,
@@ -382,14 +394,6 @@ impl PassportService {
         for input in consumed_inputs.into_iter().filter(|id| known.units.contains_key(id)) {
             let ancestors = self.process_upstream(std::slice::from_ref(&input)).await?;
             known.ancestors.insert(input, ancestors.into_iter().collect());
-        }
-        // Units held back (e.g. flagged at end of line) may not go into modules and packs.
-        for hold in self.store.holds_in_force(Some(&assembled)).await? {
-            known.on_hold.insert(hold.unit_id, hold.reason);
-        }
-        let passports: Vec<String> = passports.into_iter().collect();
-        for head in self.store.passport_heads(&passports).await? {
-            known.passports.insert(head.id, head.status == CEASED);
         }
         Ok(known)
     }

@@ -20,7 +20,7 @@ use super::{PassportService, Result, ServiceError};
 struct InFlight {
     receipt: TraceReceipt,
     write: tokio::task::JoinHandle<store::Result<()>>,
-    overlay: Overlay,
+    overlay: Option<Overlay>,
 }
 
 /// Batches in, the receipt of the batch before out, once it is stored. An error ends it: the batches before it
@@ -57,10 +57,10 @@ impl<'a> TracePipeline<'a> {
         let previous = self.in_flight.take();
         let consumes = events.iter().any(|(_, e)| matches!(e, TraceEvent::Consumed { .. }));
         let (checked, written) = match previous {
-            Some(previous) if !consumes && previous.overlay.complete() => {
+            Some(previous) if !consumes && previous.overlay.as_ref().is_some_and(Overlay::complete) => {
                 self.overlapped += 1;
                 let InFlight { receipt, write, overlay } = previous;
-                let check = self.service.check_trace(self.actor, self.operator.clone(), events, Some(overlay));
+                let check = self.service.check_trace(self.actor, self.operator.clone(), events, overlay, true);
                 let started = std::time::Instant::now();
                 let (checked, written) = tokio::join!(
                     async {
@@ -79,7 +79,7 @@ impl<'a> TracePipeline<'a> {
                     None => Ok(None),
                 };
                 // Nothing is in flight now: the read sees everything before this batch.
-                let checked = self.service.check_trace(self.actor, self.operator.clone(), events, None).await;
+                let checked = self.service.check_trace(self.actor, self.operator.clone(), events, None, true).await;
                 (checked, written)
             }
         };

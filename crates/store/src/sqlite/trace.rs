@@ -159,7 +159,11 @@ fn values_sql(head: &str, columns: usize, shared: usize, rows: usize) -> String 
     format!("{insert} SELECT * FROM (VALUES {values}) v, (SELECT {}) w", shared.join(", "))
 }
 
-type Encode<'a, T> = &'a (dyn Fn(&T, &mut SqliteArguments) -> std::result::Result<(), BoxDynError> + Sync);
+type Bound = std::result::Result<(), BoxDynError>;
+/// Binds one row's values.
+type Encode<'a, T> = &'a (dyn Fn(&T, &mut SqliteArguments) -> Bound + Sync);
+/// How many values every row shares, and what binds them.
+type Shared<'a> = (usize, &'a (dyn Fn(&mut SqliteArguments) -> Bound + Sync));
 
 /// Multi-row INSERTs of `rows`, [`ROWS`] a statement (a full chunk's SQL repeats, so SQLite prepares it once per
 /// connection). The next chunk's values are encoded while SQLite writes the previous one: binding thousands of
@@ -169,7 +173,7 @@ async fn insert_rows<T: Sync>(
     head: &str,
     columns: usize,
     rows: &[T],
-    encode: impl Fn(&T, &mut SqliteArguments) -> std::result::Result<(), BoxDynError> + Sync,
+    encode: impl Fn(&T, &mut SqliteArguments) -> Bound + Sync,
 ) -> Result<()> {
     insert_rows_sharing(tx, head, columns, (0, &|_: &mut SqliteArguments| Ok(())), rows, &encode).await
 }
@@ -180,7 +184,7 @@ async fn insert_rows_sharing<T: Sync>(
     tx: &mut Transaction<'_, Sqlite>,
     head: &str,
     columns: usize,
-    shared: (usize, &(dyn Fn(&mut SqliteArguments) -> std::result::Result<(), BoxDynError> + Sync)),
+    shared: Shared<'_>,
     rows: &[T],
     encode: Encode<'_, T>,
 ) -> Result<()> {

@@ -60,6 +60,16 @@ pub async fn bare_sqlite(path: &std::path::Path) -> anyhow::Result<sqlx::SqliteC
     Ok(sqlx::SqliteConnection::connect_with(&options).await?)
 }
 
+/// CPU time this process (every thread) has used so far, in seconds (Linux `/proc/self/stat`, user and system,
+/// in clock ticks of 1/100 s).
+pub fn process_cpu_s() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the command name (which may hold spaces) start with the state, field 3.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i)?.parse::<f64>().ok();
+    Some((ticks(11)? + ticks(12)?) / 100.0)
+}
+
 /// Peak resident memory of this process so far, in MiB (Linux `VmHWM`).
 pub fn peak_rss_mib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;

@@ -181,6 +181,8 @@ struct Run {
     /// Passports a recall of the first lot reaches (the fast and the naive way agree).
     recalled_passports: usize,
     store_mib: f64,
+    /// Cores busy on average while the events went in (CPU time of the process over the ingest loop's time).
+    ingest_cores: f64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -240,6 +242,7 @@ async fn voltpass_run(url: &str, naive_url: &str, factory: Factory, queries: usi
     // As `trace import` does: each batch is checked while the one before it is written. The time counted is
     // the pushes' (making up the next batch's events overlaps a write, as reading a file does).
     let mut pipeline = TracePipeline::new(&service, &actor).await?;
+    let (cpu_before, loop_started) = (super::process_cpu_s(), Instant::now());
     let all_applied = |receipt: Option<TraceReceipt>| match receipt {
         Some(r) if r.held > 0 => Err(anyhow::anyhow!("bench events held: {r:?}")),
         _ => Ok(()),
@@ -260,6 +263,10 @@ async fn voltpass_run(url: &str, naive_url: &str, factory: Factory, queries: usi
     let receipt = pipeline.finish().await?;
     ingest += started.elapsed();
     all_applied(receipt)?;
+    let ingest_cores = match (cpu_before, super::process_cpu_s()) {
+        (Some(before), Some(after)) => (after - before) / loop_started.elapsed().as_secs_f64(),
+        _ => f64::NAN,
+    };
     tracing::info!(overlapped, "trace bench batches checked while the one before was written");
     let mut rng = rand::rngs::SmallRng::seed_from_u64(SEED);
     let (mut recall, mut upstream) = (Vec::new(), Vec::new());
@@ -292,6 +299,7 @@ async fn voltpass_run(url: &str, naive_url: &str, factory: Factory, queries: usi
         naive_upstream,
         recalled_passports,
         store_mib: store_mib(url).await?,
+        ingest_cores,
     })
 }
 
@@ -370,9 +378,10 @@ fn report(backend: &str, factory: Factory, run: &Run) -> serde_json::Value {
     let secs = run.ingest.as_secs_f64();
     let cells_per_s = factory.cells as f64 / secs;
     println!(
-        "  {backend:<8} ingest {} events in {secs:.1} s: {:.0} events/s, {cells_per_s:.0} cells/s (target >= 200,000 on SQLite)",
+        "  {backend:<8} ingest {} events in {secs:.1} s: {:.0} events/s, {cells_per_s:.0} cells/s (target >= 200,000 on SQLite), {:.2} cores busy",
         run.events,
-        run.events as f64 / secs
+        run.events as f64 / secs,
+        run.ingest_cores
     );
     println!(
         "  {backend:<8} recall lot -> passports: p50 {:.2} ms, p99 {:.2} ms (target p99 < 100 ms); naive recursive SQL p50 {:.1} ms, p99 {:.1} ms",
@@ -392,6 +401,7 @@ fn report(backend: &str, factory: Factory, run: &Run) -> serde_json::Value {
         format!("{backend}_ingest_s"): r(secs),
         format!("{backend}_events_per_s"): (run.events as f64 / secs).round(),
         format!("{backend}_cells_per_s"): cells_per_s.round(),
+        format!("{backend}_ingest_cpu_cores"): (run.ingest_cores * 100.0).round() / 100.0,
         format!("{backend}_recall_p50_ms"): r(run.recall.p50_ms),
         format!("{backend}_recall_p99_ms"): r(run.recall.p99_ms),
         format!("{backend}_upstream_p50_ms"): r(run.upstream.p50_ms),
