@@ -190,7 +190,7 @@ async fn cells_in_their_own_rows_and_cells_stored_before_read_as_one_genealogy()
         known
     };
     let cells = r#"{"eventId":"c4","type":"produced","unit":{"id":"C-4","kind":"cell","line":"L9"},"inputs":[{"id":"CB-1","quantity":{"value":1,"unit":"kg"}}]}
-{"eventId":"c5","type":"produced","unit":{"id":"C-5","kind":"cell"},"inputs":[{"id":"CB-1"},{"id":"LOT-NMC","quantity":{"value":2,"unit":"kg"}}]}"#;
+{"eventId":"c5","type":"produced","unit":{"id":"C-5","kind":"cell","type":"pouch 50 Ah","station":"S3","attributes":{"chemistry":"NMC811"}},"inputs":[{"id":"CB-1"},{"id":"LOT-NMC","quantity":{"value":2,"unit":"kg"}}]}"#;
     let p = plan(conformance::events(cells), &known_of(&["CB-1", "LOT-NMC"]).await);
     assert!(p.errors.is_empty() && p.held.is_empty(), "{:?}", p.errors);
     store.write_trace(conformance::write_of(p, at)).await.unwrap();
@@ -242,6 +242,10 @@ async fn cells_in_their_own_rows_and_cells_stored_before_read_as_one_genealogy()
             ("CB-1", UnitKind::Batch, None)
         ]
     );
+    // A cell stating more than a model, line and time (written with every column) reads back whole.
+    let c5 = store.trace_units(&ids(&["C-5"])).await.unwrap().remove(0);
+    let stated = (c5.unit_type.as_deref(), c5.station.as_deref(), c5.attributes.clone());
+    assert_eq!(stated, (Some("pouch 50 Ah"), Some("S3"), Some(serde_json::json!({"chemistry": "NMC811"}))));
     let c4 = units.iter().find(|u| u.id == "C-4").unwrap();
     assert_eq!(
         (c4.line.as_deref(), c4.operator.as_deref(), c4.event_id.as_str()),
@@ -288,6 +292,9 @@ async fn cells_in_their_own_rows_and_cells_stored_before_read_as_one_genealogy()
     assert_eq!(applied, ["c4", "e3", "m2", "old-1"]);
     let counts = store.count_trace_units().await.unwrap();
     assert!(counts.contains(&(UnitKind::Cell, 5)), "{counts:?}");
+    // An id asked for twice comes back once.
+    assert_eq!(store.trace_units(&ids(&["C-4", "C-4", "CB-1", "C-OLD", "CB-1"])).await.unwrap().len(), 3);
+    assert_eq!(store.applied_trace_events(&ids(&["c4", "c4", "e1", "e1"])).await.unwrap().len(), 2);
 
     // Backup pages take both forms in key order, a page at a time; a restore writes them the old way and reads
     // back the same rows.

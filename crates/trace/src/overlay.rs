@@ -27,15 +27,7 @@ impl Overlay {
     pub fn of(plan: &Plan, known: &Known) -> Overlay {
         let mut units: HashMap<String, KnownUnit> = HashMap::with_capacity(plan.units.len());
         for unit in &plan.units {
-            let known_unit = KnownUnit {
-                kind: unit.spec.kind,
-                quantity: unit.quantity.map(|(value, _)| value),
-                base_uom: unit.quantity.map(|(_, uom)| uom.to_string()),
-                used: 0.0,
-                assembled_into: None,
-                cells: unit.cells.unwrap_or(0),
-            };
-            units.insert(unit.spec.id.clone(), known_unit);
+            units.insert(unit.spec.id.clone(), KnownUnit::new(unit));
         }
         let touched = |id: &str, units: &mut HashMap<String, KnownUnit>| -> Option<()> {
             if !units.contains_key(id) {

@@ -34,6 +34,20 @@ pub struct KnownUnit {
     pub cells: i64,
 }
 
+impl KnownUnit {
+    /// A unit as the checks know it once it is made: nothing taken from it, in no assembly yet.
+    pub fn new(unit: &NewUnit) -> KnownUnit {
+        KnownUnit {
+            kind: unit.spec.kind,
+            quantity: unit.quantity.map(|(value, _)| value),
+            base_uom: unit.quantity.map(|(_, uom)| uom.to_string()),
+            used: 0.0,
+            assembled_into: None,
+            cells: unit.cells.unwrap_or(0),
+        }
+    }
+}
+
 /// What is stored about the units a batch of events names.
 #[derive(Debug, Clone, Default)]
 pub struct Known {
@@ -527,17 +541,7 @@ impl<'a> BatchState<'a> {
         self.plan.results.extend(step.result);
         if let Some(unit) = &step.unit {
             self.produced.insert(unit.spec.id.clone(), event.event_id().to_string());
-            self.new_units.insert(
-                unit.spec.id.clone(),
-                KnownUnit {
-                    kind: unit.spec.kind,
-                    quantity: unit.quantity.map(|(v, _)| v),
-                    base_uom: unit.quantity.map(|(_, u)| u.to_string()),
-                    used: 0.0,
-                    assembled_into: None,
-                    cells: unit.cells.unwrap_or(0),
-                },
-            );
+            self.new_units.insert(unit.spec.id.clone(), KnownUnit::new(unit));
         }
         for edge in &step.edges {
             if edge.output_kind.is_assembly() {

@@ -107,7 +107,7 @@ fn bench_trace_ends_with_one_json_line_of_figures() {
             assert!(figures[format!("{backend}_{key}")].as_f64().unwrap() > 0.0, "{backend}_{key}: {last}");
         }
     }
-    // The SQLite ingest against bare inserts of the same rows, measured in the same run.
+    // The SQLite ingest against bare inserts of the naive layout's rows, measured in the same run.
     let bare = figures["sqlite_baseline_bare_insert_cells_per_s"].as_f64().unwrap();
     let ratio = figures["sqlite_ratio_bare"].as_f64().unwrap();
     assert!(bare > 0.0 && ratio > 0.0, "{last}");

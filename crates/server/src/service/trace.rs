@@ -325,6 +325,14 @@ impl PassportService {
         let mut passports = BTreeSet::new();
         let mut consumed_inputs = BTreeSet::new();
         let mut assembled = Vec::new();
+        // A hold names a stored unit: units this batch makes cannot be on hold, so only stored ones are asked.
+        let made: HashSet<&str> = batch
+            .iter()
+            .filter_map(|(_, e)| match e {
+                TraceEvent::Produced { unit, .. } => Some(unit.id.as_str()),
+                _ => None,
+            })
+            .collect();
         for (_, event) in batch {
             unit_ids.insert(event.unit_id().to_string());
             unit_ids.extend(event.inputs().iter().map(|i| i.id.clone()));
@@ -332,7 +340,7 @@ impl PassportService {
                 TraceEvent::Produced { unit, inputs, .. } => {
                     passports.extend(unit.passport.clone());
                     if unit.kind.is_assembly() {
-                        assembled.extend(inputs.iter().map(|i| i.id.clone()));
+                        assembled.extend(inputs.iter().filter(|i| !made.contains(i.id.as_str())).map(|i| i.id.clone()));
                     }
                 }
                 TraceEvent::Consumed { inputs, .. } => consumed_inputs.extend(inputs.iter().map(|i| i.id.clone())),

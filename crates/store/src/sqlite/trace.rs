@@ -2,7 +2,8 @@
 
 use super::restore::{insert_chunked, page};
 use super::trace_cells::{
-    ASSEMBLY_EDGE, CELL_COLUMNS, CELL_SHARED, CELL_UNIT, INPUT_EDGE, INSERT_CELLS, Split, linked,
+    ASSEMBLY_EDGE, CELL_AS_UNIT, CELL_COLUMNS, CELL_SHARED, INPUT_EDGE, INSERT_CELLS, INSERT_PLAIN_CELLS,
+    PLAIN_CELL_COLUMNS, Split, linked,
 };
 use super::{INSERT_CHUNK, SqliteStore, json_ids, trust::chain_audit};
 use crate::trace::{
@@ -25,13 +26,14 @@ const ROWS: usize = 500;
 /// Ids per JSON array parameter.
 const IDS: usize = 10_000;
 
-const UNIT_SELECT: &str = "SELECT u.id, u.kind, u.unit_type, u.model, u.line, u.station, u.produced_at, u.quantity,
+/// A unit's columns with its usage (`g`) and the assembly it went into, `FROM` the unit (`u`) with its usage.
+const UNIT_COLUMNS: &str = "SELECT u.id, u.kind, u.unit_type, u.model, u.line, u.station, u.produced_at, u.quantity,
         u.base_uom, u.supplier_id, u.material_id, u.lot_number, u.passport_id, u.cell_count, u.attributes,
         u.operator, u.event_id, u.created_by, g.used, g.base_uom AS used_uom, g.consumers, g.cells AS cells_fed,
         -- Only cells and modules go into assemblies: a batch's thousands of edges are never scanned for one.
         CASE WHEN u.kind IN ('cell', 'module') THEN (SELECT e.output_id FROM trace_edges e
-            WHERE e.input_id = u.id AND e.output_kind IN ('module', 'pack') LIMIT 1) END AS assembled_into
-    FROM trace_units u LEFT JOIN trace_usage g ON g.unit_id = u.id WHERE u.id IN ";
+            WHERE e.input_id = u.id AND e.output_kind IN ('module', 'pack') LIMIT 1) END AS assembled_into";
+const UNIT_FROM: &str = "FROM trace_units u LEFT JOIN trace_usage g ON g.unit_id = u.id";
 
 /// The lots and batches upstream of unit `?1`: from its sources when it is an assembly (the lots and batches its
 /// cells took), else from the unit itself (which comes back too); then their inputs, and the inputs of batches only
@@ -120,6 +122,16 @@ fn backlog_from(row: &SqliteRow) -> Result<BacklogEvent> {
     })
 }
 
+/// `ids` without repeats, for reads that join from them (where `IN` would have dropped repeats).
+fn distinct(ids: &[String]) -> std::borrow::Cow<'_, [String]> {
+    let mut seen = std::collections::HashSet::with_capacity(ids.len());
+    if ids.iter().all(|id| seen.insert(id.as_str())) {
+        return std::borrow::Cow::Borrowed(ids);
+    }
+    seen.clear();
+    std::borrow::Cow::Owned(ids.iter().filter(|id| seen.insert(id.as_str())).cloned().collect())
+}
+
 impl SqliteStore {
     /// Runs `select` (ending in `IN `) over `ids` in chunks, mapping each row.
     async fn rows_in<T>(
@@ -129,12 +141,14 @@ impl SqliteStore {
         tail: &str,
         map: fn(&SqliteRow) -> Result<T>,
     ) -> Result<Vec<T>> {
-        let sql = format!("{select}(SELECT value FROM json_each(?1)){tail}");
+        self.rows_of(&format!("{select}(SELECT value FROM json_each(?1)){tail}"), ids, map).await
+    }
+
+    /// Runs `sql`, whose `?1` is a JSON array of ids, over `ids` in chunks, mapping each row.
+    async fn rows_of<T>(&self, sql: &str, ids: &[String], map: fn(&SqliteRow) -> Result<T>) -> Result<Vec<T>> {
         let mut out = Vec::new();
         for chunk in ids.chunks(IDS) {
-            for row in
-                sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(json_ids(chunk)?).fetch_all(&self.reader).await?
-            {
+            for row in sqlx::query(sqlx::AssertSqlSafe(sql)).bind(json_ids(chunk)?).fetch_all(&self.reader).await? {
                 out.push(map(&row)?);
             }
         }
@@ -358,43 +372,71 @@ impl TraceStore for SqliteStore {
     }
 
     async fn write_trace(&self, write: TraceWrite) -> Result<()> {
+        let started = std::time::Instant::now();
         let mut tx = self.writer.begin().await?;
         let next_seq: i64 =
             sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM trace_cells").fetch_one(&mut *tx).await?;
         let mut split = Split::new(&write, next_seq)?;
+        let split_at = started.elapsed();
         let shared = |args: &mut SqliteArguments| Split::bind_shared(&write, args);
         let shared = (CELL_SHARED, &shared as _);
+        insert_rows_sharing(
+            &mut tx,
+            INSERT_PLAIN_CELLS,
+            PLAIN_CELL_COLUMNS,
+            shared,
+            &split.plain_cells,
+            &Split::bind_plain_cell,
+        )
+        .await?;
         insert_rows_sharing(&mut tx, INSERT_CELLS, CELL_COLUMNS, shared, &split.cells, &Split::bind_cell).await?;
+        let cells_at = started.elapsed();
         insert_units(&mut tx, &write, &split.units).await?;
         let old_way = split.assemble_stored(&mut tx).await?;
         let edges: Vec<&StoredEdge> = split.edges.iter().copied().chain(&old_way).collect();
         insert_edges(&mut tx, &edges).await?;
-        split.insert_links(&mut tx).await?;
+        let head = "INSERT INTO trace_cell_links (unit_id, role, first_seq, seqs) VALUES ";
+        insert_rows(&mut tx, head, 4, &split.links()?, |(unit, role, first, seqs), args| {
+            args.add(*unit)?;
+            args.add(*role)?;
+            args.add(*first)?;
+            args.add(seqs)
+        })
+        .await?;
         insert_sources_and_usage(&mut tx, &write).await?;
         insert_results(&mut tx, &write).await?;
         record_events(&mut tx, &write, &split.applied).await?;
         chain_audit(&mut tx, write.audit, write.at).await?;
+        let rest_at = started.elapsed();
         tx.commit().await?;
+        tracing::debug!(?split_at, ?cells_at, ?rest_at, committed = ?started.elapsed(), "genealogy batch written");
         Ok(())
     }
 
     async fn trace_units(&self, ids: &[String]) -> Result<Vec<StoredUnit>> {
-        let cells = format!(" UNION ALL {CELL_UNIT} WHERE c.id IN (SELECT value FROM json_each(?1))");
-        self.rows_in(UNIT_SELECT, ids, &cells, unit_from).await
+        // Joined from the ids, so each is one lookup (`IN` would sort them into a temporary index first).
+        let sql = format!(
+            "{UNIT_COLUMNS} FROM json_each(?1) j JOIN trace_units u ON u.id = j.value \
+                 LEFT JOIN trace_usage g ON g.unit_id = u.id \
+             UNION ALL {CELL_AS_UNIT} FROM json_each(?1) j JOIN trace_cells c ON c.id = j.value"
+        );
+        self.rows_of(&sql, &distinct(ids), unit_from).await
     }
 
     async fn trace_upstream_closure(&self, unit_id: &str) -> Result<Vec<StoredUnit>> {
         let sql = format!(
-            "{UPSTREAM_CLOSURE}{UNIT_SELECT}(SELECT id FROM up) UNION ALL {CELL_UNIT} WHERE c.id IN (SELECT id FROM up)"
+            "{UPSTREAM_CLOSURE}{UNIT_COLUMNS} {UNIT_FROM} WHERE u.id IN (SELECT id FROM up) \
+             UNION ALL {CELL_AS_UNIT} FROM trace_cells c WHERE c.id IN (SELECT id FROM up)"
         );
         let rows = sqlx::query(AssertSqlSafe(sql)).bind(unit_id).fetch_all(&self.reader).await?;
         rows.iter().map(unit_from).collect()
     }
 
     async fn applied_trace_events(&self, ids: &[String]) -> Result<Vec<String>> {
-        let cells = " UNION ALL SELECT event_id FROM trace_cells WHERE event_id IN (SELECT value FROM json_each(?1))";
-        self.rows_in("SELECT event_id FROM trace_events WHERE event_id IN ", ids, cells, |r| Ok(r.try_get("event_id")?))
-            .await
+        // The events recorded in their own rows, and those of cells, in theirs.
+        let sql = "SELECT e.event_id FROM json_each(?1) j JOIN trace_events e ON e.event_id = j.value \
+                   UNION ALL SELECT c.event_id FROM json_each(?1) j JOIN trace_cells c ON c.event_id = j.value";
+        self.rows_of(sql, &distinct(ids), |r| Ok(r.try_get("event_id")?)).await
     }
 
     async fn trace_inputs(&self, output_ids: &[String]) -> Result<Vec<StoredEdge>> {
@@ -709,14 +751,16 @@ fn event_row(row: &SqliteRow) -> Result<TraceEventRow> {
 impl TraceBackupStore for SqliteStore {
     async fn trace_unit_rows_after(&self, after: Option<&TraceUnitRow>, limit: i64) -> Result<Vec<TraceUnitRow>> {
         let units = page(self, after, limit, unit_row).await?;
-        let cells = sqlx::query(AssertSqlSafe(format!("{CELL_UNIT} WHERE c.id > ?1 ORDER BY c.id LIMIT ?2")))
-            .bind(after.map_or("", |u| u.id.as_str()))
-            .bind(limit)
-            .fetch_all(&self.reader)
-            .await?
-            .iter()
-            .map(unit_row)
-            .collect::<Result<Vec<_>>>()?;
+        let cells = sqlx::query(AssertSqlSafe(format!(
+            "{CELL_AS_UNIT} FROM trace_cells c WHERE c.id > ?1 ORDER BY c.id LIMIT ?2"
+        )))
+        .bind(after.map_or("", |u| u.id.as_str()))
+        .bind(limit)
+        .fetch_all(&self.reader)
+        .await?
+        .iter()
+        .map(unit_row)
+        .collect::<Result<Vec<_>>>()?;
         Ok(merged([units, cells], limit, |a, b| a.id.cmp(&b.id)))
     }
 

@@ -16,12 +16,11 @@ use super::json_ids;
 use crate::trace::TraceWrite;
 use crate::{Result, StoreError};
 
-/// A cell's columns read as a unit (`UNIT_SELECT`'s columns; cells have no usage, and their assembly is inline).
-pub(super) const CELL_UNIT: &str = "SELECT c.id, 'cell' AS kind, c.unit_type, c.model, c.line, c.station,
+/// A cell's (`c`) columns read as a unit (`UNIT_COLUMNS`; cells have no usage, and their assembly is inline).
+pub(super) const CELL_AS_UNIT: &str = "SELECT c.id, 'cell' AS kind, c.unit_type, c.model, c.line, c.station,
         c.produced_at, c.quantity, c.base_uom, c.supplier_id, c.material_id, c.lot_number, c.passport_id,
         NULL AS cell_count, c.attributes, c.operator, c.event_id, c.created_by, NULL AS used, NULL AS used_uom,
-        NULL AS consumers, NULL AS cells_fed, c.assembled_into
-    FROM trace_cells c";
+        NULL AS consumers, NULL AS cells_fed, c.assembled_into";
 
 /// A cell's inline input edges (`j` over `c.inputs`) as `trace_edges` columns.
 pub(super) const INPUT_EDGE: &str = "SELECT j.value ->> 0 AS input_id, c.id AS output_id, c.event_id,
@@ -40,12 +39,31 @@ pub(super) fn linked(units: &str, role: &str, with: &str) -> String {
     )
 }
 
-/// A new cell, with the edges written inline.
+/// A new cell, with the edges written inline (its inputs as (id, kind, quantity)).
 pub(super) struct CellRow<'a> {
     seq: i64,
     unit: &'a NewUnit,
-    inputs: String,
+    inputs: Vec<(&'a str, &'static str, Option<f64>)>,
     assembly: Option<&'a NewEdge>,
+}
+
+impl CellRow<'_> {
+    /// Whether it states only what a cell off a line usually does (model, line, time): the narrow INSERT.
+    fn is_plain(&self) -> bool {
+        let s = &self.unit.spec;
+        s.unit_type.is_none()
+            && s.station.is_none()
+            && self.unit.quantity.is_none()
+            && s.supplier.is_none()
+            && s.material.is_none()
+            && s.lot_number.is_none()
+            && s.passport.is_none()
+            && s.attributes.is_none()
+    }
+
+    fn inputs_json(&self) -> std::result::Result<String, sqlx::error::BoxDynError> {
+        Ok(serde_json::to_string(&self.inputs)?)
+    }
 }
 
 /// Stored cells going into one assembly: their rows get it, or (cells stored the old way) `trace_edges` does.
@@ -56,6 +74,8 @@ pub(super) struct Assembly<'a> {
 
 /// A batch's writes split by where they are kept.
 pub(super) struct Split<'a> {
+    /// New cells that state only a model, line and time, and the others.
+    pub plain_cells: Vec<CellRow<'a>>,
     pub cells: Vec<CellRow<'a>>,
     pub units: Vec<&'a NewUnit>,
     pub edges: Vec<&'a NewEdge>,
@@ -74,12 +94,11 @@ impl<'a> Split<'a> {
             if unit.spec.kind == UnitKind::Cell {
                 at.insert(unit.spec.id.as_str(), cells.len());
                 let seq = next_seq + cells.len() as i64;
-                cells.push(CellRow { seq, unit, inputs: String::new(), assembly: None });
+                cells.push(CellRow { seq, unit, inputs: Vec::new(), assembly: None });
             } else {
                 units.push(unit);
             }
         }
-        let mut inputs: Vec<Vec<(&str, &str, Option<f64>)>> = vec![Vec::new(); cells.len()];
         let mut links: BTreeMap<(&str, &'static str), Vec<i64>> = BTreeMap::new();
         let mut edges = Vec::new();
         let mut assemblies: BTreeMap<(&str, &str), Assembly> = BTreeMap::new();
@@ -89,7 +108,7 @@ impl<'a> Split<'a> {
                 .flatten()
                 .filter(|&i| cells[i].unit.event_id == edge.event_id);
             if let Some(i) = made {
-                inputs[i].push((&edge.input_id, edge.input_kind.as_str(), edge.quantity));
+                cells[i].inputs.push((&edge.input_id, edge.input_kind.as_str(), edge.quantity));
                 links.entry((&edge.input_id, "input")).or_default().push(cells[i].seq);
             } else if edge.input_kind == UnitKind::Cell && edge.output_kind.is_assembly() {
                 match at.get(edge.input_id.as_str()) {
@@ -107,9 +126,6 @@ impl<'a> Split<'a> {
                 edges.push(edge);
             }
         }
-        for (cell, inputs) in cells.iter_mut().zip(inputs) {
-            cell.inputs = serde_json::to_string(&inputs).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        }
         let made: std::collections::HashSet<&str> = cells.iter().map(|c| c.unit.event_id.as_str()).collect();
         // A cell's row records the event that made it; other events keep their own rows.
         let applied = write
@@ -117,7 +133,8 @@ impl<'a> Split<'a> {
             .iter()
             .filter(|(event, _, kind)| !(*kind == "produced" && made.contains(event.as_str())))
             .collect();
-        Ok(Split { cells, units, edges, assemblies: assemblies.into_values().collect(), applied, links })
+        let (plain_cells, cells) = cells.into_iter().partition(CellRow::is_plain);
+        Ok(Split { plain_cells, cells, units, edges, assemblies: assemblies.into_values().collect(), applied, links })
     }
 
     /// Binds what every new cell of the batch has in common (`INSERT_CELLS`' last [`CELL_SHARED`] columns).
@@ -151,7 +168,25 @@ impl<'a> Split<'a> {
         args.add(&s.lot_number)?;
         args.add(&s.passport)?;
         args.add(s.attributes.as_ref().map(|a| a.to_string()))?;
-        args.add(&cell.inputs)?;
+        args.add(cell.inputs_json()?)?;
+        args.add(cell.assembly.map(|e| &e.output_id))?;
+        args.add(cell.assembly.map(|e| e.output_kind.as_str()))?;
+        args.add(cell.assembly.map(|e| &e.event_id))
+    }
+
+    /// Binds a plain new cell's own columns (`INSERT_PLAIN_CELLS`' first).
+    pub(super) fn bind_plain_cell(
+        cell: &CellRow,
+        args: &mut SqliteArguments,
+    ) -> std::result::Result<(), sqlx::error::BoxDynError> {
+        let s = &cell.unit.spec;
+        args.add(cell.seq)?;
+        args.add(&s.id)?;
+        args.add(&cell.unit.event_id)?;
+        args.add(&s.model)?;
+        args.add(&s.line)?;
+        args.add(s.at)?;
+        args.add(cell.inputs_json()?)?;
         args.add(cell.assembly.map(|e| &e.output_id))?;
         args.add(cell.assembly.map(|e| e.output_kind.as_str()))?;
         args.add(cell.assembly.map(|e| &e.event_id))
@@ -190,19 +225,16 @@ impl<'a> Split<'a> {
         Ok(old_way)
     }
 
-    /// Writes the links of this batch: one row per unit and role.
-    pub(super) async fn insert_links(&self, tx: &mut Transaction<'_, Sqlite>) -> Result<()> {
-        for ((unit, role), seqs) in &self.links {
-            let first = seqs.iter().copied().min().unwrap_or_default();
-            sqlx::query("INSERT INTO trace_cell_links (unit_id, role, first_seq, seqs) VALUES (?1, ?2, ?3, ?4)")
-                .bind(*unit)
-                .bind(*role)
-                .bind(first)
-                .bind(serde_json::to_string(seqs).map_err(|e| StoreError::Invalid(e.to_string()))?)
-                .execute(&mut **tx)
-                .await?;
-        }
-        Ok(())
+    /// The links of this batch: one row per unit and role, with its cells' `seq`s as a JSON array.
+    pub(super) fn links(&self) -> Result<Vec<(&str, &'static str, i64, String)>> {
+        self.links
+            .iter()
+            .map(|((unit, role), seqs)| {
+                let first = seqs.iter().copied().min().unwrap_or_default();
+                let seqs = serde_json::to_string(seqs).map_err(|e| StoreError::Invalid(e.to_string()))?;
+                Ok((*unit, *role, first, seqs))
+            })
+            .collect()
     }
 }
 
@@ -211,4 +243,8 @@ pub(super) const INSERT_CELLS: &str = "INSERT INTO trace_cells (seq, id, event_i
     produced_at, quantity, base_uom, supplier_id, material_id, lot_number, passport_id, attributes, inputs, \
     assembled_into, assembly_kind, assembly_event, operator, created_by, applied_at) VALUES ";
 pub(super) const CELL_COLUMNS: usize = 22;
+/// The columns `bind_plain_cell` binds, then those `bind_shared` does.
+pub(super) const INSERT_PLAIN_CELLS: &str = "INSERT INTO trace_cells (seq, id, event_id, model, line, produced_at, \
+    inputs, assembled_into, assembly_kind, assembly_event, operator, created_by, applied_at) VALUES ";
+pub(super) const PLAIN_CELL_COLUMNS: usize = 13;
 pub(super) const CELL_SHARED: usize = 3;
