@@ -627,4 +627,23 @@ async fn pipelined_batches_store_what_one_batch_does(store: Arc<dyn Store>) {
     let stored = s.store.trace_units(&["C-09".into()]).await.unwrap();
     assert_eq!(stored.len(), 1, "the batch before the refused one is stored");
     assert!(s.store.applied_trace_events(&["c-10".into()]).await.unwrap().is_empty());
+
+    // A pipeline dropped with a write in flight keeps other writers out until that write is done: a module of
+    // its cells, sent right after, finds them.
+    let mut pipeline = TracePipeline::new(&service, &operator).await.unwrap();
+    let cells: Vec<(usize, trace::TraceEvent)> = (20..30)
+        .map(|i| {
+            json!({"eventId": format!("c-{i}"), "type": "produced",
+            "unit": {"id": format!("C-{i}"), "kind": "cell"}, "inputs": [{"id": "CB-1"}]})
+        })
+        .enumerate()
+        .map(|(i, e)| (i + 1, serde_json::from_value(e).unwrap()))
+        .collect();
+    assert!(pipeline.push(cells).await.unwrap().is_none());
+    drop(pipeline);
+    let inputs: Vec<Value> = (20..30).map(|i| json!({"id": format!("C-{i}")})).collect();
+    let module =
+        json!({"eventId": "m-9", "type": "produced", "unit": {"id": "M-9", "kind": "module"}, "inputs": inputs});
+    let receipt = service.ingest_trace(&operator, vec![(1, serde_json::from_value(module).unwrap())]).await.unwrap();
+    assert_eq!((receipt.applied, receipt.held), (1, 0), "{receipt:?}");
 }

@@ -8,6 +8,8 @@
 //! it is never checked during another write, nor is the batch after it. The pipeline holds the genealogy
 //! writer's locks from start to finish: no other writer can change what the overlay stands for.
 
+use std::sync::Arc;
+
 use store::{Actor, TraceWrite, WriterLock};
 use tokio::sync::OwnedMutexGuard;
 use trace::TraceEvent;
@@ -30,7 +32,9 @@ pub struct TracePipeline<'a> {
     actor: &'a Actor,
     operator: Option<String>,
     in_flight: Option<InFlight>,
-    _writers: (OwnedMutexGuard<()>, WriterLock),
+    /// The genealogy writer's locks, held by the pipeline and by each write it starts until that write ends: a
+    /// pipeline dropped with a write in flight lets no other writer in before the write is done.
+    writers: Arc<(OwnedMutexGuard<()>, WriterLock)>,
     /// Batches checked while the batch before them was written.
     overlapped: usize,
 }
@@ -46,7 +50,7 @@ impl<'a> TracePipeline<'a> {
             actor,
             operator,
             in_flight: None,
-            _writers: (one_writer, of_all_servers),
+            writers: Arc::new((one_writer, of_all_servers)),
             overlapped: 0,
         })
     }
@@ -105,7 +109,9 @@ impl<'a> TracePipeline<'a> {
     /// Writes on a task of its own, so the write goes on while this task checks the next batch.
     fn spawn_write(&self, write: Option<TraceWrite>) -> tokio::task::JoinHandle<store::Result<()>> {
         let store = self.service.store.clone();
+        let writers = self.writers.clone();
         tokio::spawn(async move {
+            let _writers = writers;
             let started = std::time::Instant::now();
             let Some(write) = write else { return Ok(()) };
             let written = store.write_trace(write).await;

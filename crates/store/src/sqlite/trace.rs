@@ -376,7 +376,7 @@ impl TraceStore for SqliteStore {
         let mut tx = self.writer.begin().await?;
         let next_seq: i64 =
             sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM trace_cells").fetch_one(&mut *tx).await?;
-        let mut split = Split::new(&write, next_seq)?;
+        let mut split = Split::new(&write, next_seq);
         let split_at = started.elapsed();
         let shared = |args: &mut SqliteArguments| Split::bind_shared(&write, args);
         let shared = (CELL_SHARED, &shared as _);

@@ -86,7 +86,7 @@ pub(super) struct Split<'a> {
 
 impl<'a> Split<'a> {
     /// Splits `write`: new cells get `seq`s from `next_seq` on.
-    pub(super) fn new(write: &'a TraceWrite, next_seq: i64) -> Result<Split<'a>> {
+    pub(super) fn new(write: &'a TraceWrite, next_seq: i64) -> Split<'a> {
         let mut cells = Vec::new();
         let mut units = Vec::new();
         let mut at: HashMap<&str, usize> = HashMap::new();
@@ -134,7 +134,7 @@ impl<'a> Split<'a> {
             .filter(|(event, _, kind)| !(*kind == "produced" && made.contains(event.as_str())))
             .collect();
         let (plain_cells, cells) = cells.into_iter().partition(CellRow::is_plain);
-        Ok(Split { plain_cells, cells, units, edges, assemblies: assemblies.into_values().collect(), applied, links })
+        Split { plain_cells, cells, units, edges, assemblies: assemblies.into_values().collect(), applied, links }
     }
 
     /// Binds what every new cell of the batch has in common (`INSERT_CELLS`' last [`CELL_SHARED`] columns).
