@@ -144,6 +144,15 @@ impl SqliteStore {
         self.rows_of(&format!("{select}(SELECT value FROM json_each(?1)){tail}"), ids, map).await
     }
 
+    /// Runs `query` on a reader, mapping each row.
+    async fn decoded<'q, T>(
+        &self,
+        query: sqlx::query::Query<'q, Sqlite, SqliteArguments>,
+        map: fn(&SqliteRow) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        query.fetch_all(&self.reader).await?.iter().map(map).collect()
+    }
+
     /// Runs `sql`, whose `?1` is a JSON array of ids, over `ids` in chunks, mapping each row.
     async fn rows_of<T>(&self, sql: &str, ids: &[String], map: fn(&SqliteRow) -> Result<T>) -> Result<Vec<T>> {
         let mut out = Vec::new();
@@ -485,16 +494,8 @@ impl TraceStore for SqliteStore {
         let kinds = serde_json::to_string(&kinds).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let mut out = Vec::new();
         for input in input_ids {
-            let rows = sqlx::query(AssertSqlSafe(sql.as_str()))
-                .bind(input)
-                .bind(after)
-                .bind(&kinds)
-                .bind(limit)
-                .fetch_all(&self.reader)
-                .await?;
-            for row in rows {
-                out.push(edge_from(&row)?);
-            }
+            let query = sqlx::query(AssertSqlSafe(sql.as_str())).bind(input).bind(after).bind(&kinds).bind(limit);
+            out.extend(self.decoded(query, edge_from).await?);
         }
         out.sort_by(|a, b| a.output_id.cmp(&b.output_id));
         out.truncate(usize::try_from(limit).unwrap_or(0));
@@ -685,16 +686,12 @@ impl SqliteStore {
             }
             input = next;
             first = false;
-            let rows = sqlx::query(AssertSqlSafe(sql.as_str()))
+            let query = sqlx::query(AssertSqlSafe(sql.as_str()))
                 .bind(&input)
                 .bind(&output)
                 .bind(&event)
-                .bind(limit - out.len() as i64)
-                .fetch_all(&self.reader)
-                .await?;
-            for row in rows {
-                out.push(edge_from(&row)?);
-            }
+                .bind(limit - out.len() as i64);
+            out.extend(self.decoded(query, edge_from).await?);
         }
         Ok(out)
     }
@@ -751,16 +748,9 @@ fn event_row(row: &SqliteRow) -> Result<TraceEventRow> {
 impl TraceBackupStore for SqliteStore {
     async fn trace_unit_rows_after(&self, after: Option<&TraceUnitRow>, limit: i64) -> Result<Vec<TraceUnitRow>> {
         let units = page(self, after, limit, unit_row).await?;
-        let cells = sqlx::query(AssertSqlSafe(format!(
-            "{CELL_AS_UNIT} FROM trace_cells c WHERE c.id > ?1 ORDER BY c.id LIMIT ?2"
-        )))
-        .bind(after.map_or("", |u| u.id.as_str()))
-        .bind(limit)
-        .fetch_all(&self.reader)
-        .await?
-        .iter()
-        .map(unit_row)
-        .collect::<Result<Vec<_>>>()?;
+        let sql = format!("{CELL_AS_UNIT} FROM trace_cells c WHERE c.id > ?1 ORDER BY c.id LIMIT ?2");
+        let query = sqlx::query(AssertSqlSafe(sql)).bind(after.map_or("", |u| u.id.as_str())).bind(limit);
+        let cells = self.decoded(query, unit_row).await?;
         Ok(merged([units, cells], limit, |a, b| a.id.cmp(&b.id)))
     }
 
@@ -768,19 +758,12 @@ impl TraceBackupStore for SqliteStore {
         let key = |e: &StoredEdge| (e.input_id.clone(), e.output_id.clone(), e.event_id.clone());
         let (input, output, event) = after.map(key).unwrap_or_default();
         let stored = page(self, after, limit, edge_from).await?;
-        let assembled = sqlx::query(AssertSqlSafe(format!(
+        let sql = format!(
             "{ASSEMBLY_EDGE} FROM trace_cells c WHERE c.assembled_into IS NOT NULL AND c.id >= ?1
              AND (c.id, c.assembled_into, c.assembly_event) > (?1, ?2, ?3) ORDER BY c.id LIMIT ?4"
-        )))
-        .bind(&input)
-        .bind(&output)
-        .bind(&event)
-        .bind(limit)
-        .fetch_all(&self.reader)
-        .await?
-        .iter()
-        .map(edge_from)
-        .collect::<Result<Vec<_>>>()?;
+        );
+        let query = sqlx::query(AssertSqlSafe(sql)).bind(&input).bind(&output).bind(&event).bind(limit);
+        let assembled = self.decoded(query, edge_from).await?;
         let made = self.inline_input_edges_after((input, output, event), limit).await?;
         Ok(merged([stored, assembled, made], limit, |a, b| key(a).cmp(&key(b))))
     }
@@ -795,17 +778,13 @@ impl TraceBackupStore for SqliteStore {
 
     async fn trace_event_rows_after(&self, after: Option<&TraceEventRow>, limit: i64) -> Result<Vec<TraceEventRow>> {
         let events = page(self, after, limit, event_row).await?;
-        let cells = sqlx::query(
+        let query = sqlx::query(
             "SELECT event_id, id AS unit_id, 'produced' AS kind, created_by AS actor_id, applied_at FROM trace_cells
              WHERE event_id > ?1 ORDER BY event_id LIMIT ?2",
         )
         .bind(after.map_or("", |e| e.event_id.as_str()))
-        .bind(limit)
-        .fetch_all(&self.reader)
-        .await?
-        .iter()
-        .map(event_row)
-        .collect::<Result<Vec<_>>>()?;
+        .bind(limit);
+        let cells = self.decoded(query, event_row).await?;
         Ok(merged([events, cells], limit, |a, b| a.event_id.cmp(&b.event_id)))
     }
 

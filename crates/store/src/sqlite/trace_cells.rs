@@ -16,6 +16,9 @@ use super::json_ids;
 use crate::trace::TraceWrite;
 use crate::{Result, StoreError};
 
+/// What binding a row's values gives.
+type Bound = std::result::Result<(), sqlx::error::BoxDynError>;
+
 /// A cell's (`c`) columns read as a unit (`UNIT_COLUMNS`; cells have no usage, and their assembly is inline).
 pub(super) const CELL_AS_UNIT: &str = "SELECT c.id, 'cell' AS kind, c.unit_type, c.model, c.line, c.station,
         c.produced_at, c.quantity, c.base_uom, c.supplier_id, c.material_id, c.lot_number, c.passport_id,
@@ -61,8 +64,20 @@ impl CellRow<'_> {
             && s.attributes.is_none()
     }
 
-    fn inputs_json(&self) -> std::result::Result<String, sqlx::error::BoxDynError> {
-        Ok(serde_json::to_string(&self.inputs)?)
+    /// Both INSERTs start with these: `seq`, `id`, `event_id`.
+    fn bind_key(&self, args: &mut SqliteArguments) -> Bound {
+        args.add(self.seq)?;
+        args.add(&self.unit.spec.id)?;
+        args.add(&self.unit.event_id)
+    }
+
+    /// Both INSERTs end their own columns with these: the inline inputs (encoded here, while SQLite writes the
+    /// chunk before) and the assembly.
+    fn bind_inline(&self, args: &mut SqliteArguments) -> Bound {
+        args.add(serde_json::to_string(&self.inputs)?)?;
+        args.add(self.assembly.map(|e| &e.output_id))?;
+        args.add(self.assembly.map(|e| e.output_kind.as_str()))?;
+        args.add(self.assembly.map(|e| &e.event_id))
     }
 }
 
@@ -138,24 +153,16 @@ impl<'a> Split<'a> {
     }
 
     /// Binds what every new cell of the batch has in common (`INSERT_CELLS`' last [`CELL_SHARED`] columns).
-    pub(super) fn bind_shared(
-        write: &TraceWrite,
-        args: &mut SqliteArguments,
-    ) -> std::result::Result<(), sqlx::error::BoxDynError> {
+    pub(super) fn bind_shared(write: &TraceWrite, args: &mut SqliteArguments) -> Bound {
         args.add(&write.operator)?;
         args.add(&write.actor_id)?;
         args.add(write.at)
     }
 
     /// Binds a new cell's own columns (`INSERT_CELLS`' first).
-    pub(super) fn bind_cell(
-        cell: &CellRow,
-        args: &mut SqliteArguments,
-    ) -> std::result::Result<(), sqlx::error::BoxDynError> {
+    pub(super) fn bind_cell(cell: &CellRow, args: &mut SqliteArguments) -> Bound {
         let s = &cell.unit.spec;
-        args.add(cell.seq)?;
-        args.add(&s.id)?;
-        args.add(&cell.unit.event_id)?;
+        cell.bind_key(args)?;
         args.add(&s.unit_type)?;
         args.add(&s.model)?;
         args.add(&s.line)?;
@@ -168,28 +175,17 @@ impl<'a> Split<'a> {
         args.add(&s.lot_number)?;
         args.add(&s.passport)?;
         args.add(s.attributes.as_ref().map(|a| a.to_string()))?;
-        args.add(cell.inputs_json()?)?;
-        args.add(cell.assembly.map(|e| &e.output_id))?;
-        args.add(cell.assembly.map(|e| e.output_kind.as_str()))?;
-        args.add(cell.assembly.map(|e| &e.event_id))
+        cell.bind_inline(args)
     }
 
     /// Binds a plain new cell's own columns (`INSERT_PLAIN_CELLS`' first).
-    pub(super) fn bind_plain_cell(
-        cell: &CellRow,
-        args: &mut SqliteArguments,
-    ) -> std::result::Result<(), sqlx::error::BoxDynError> {
+    pub(super) fn bind_plain_cell(cell: &CellRow, args: &mut SqliteArguments) -> Bound {
         let s = &cell.unit.spec;
-        args.add(cell.seq)?;
-        args.add(&s.id)?;
-        args.add(&cell.unit.event_id)?;
+        cell.bind_key(args)?;
         args.add(&s.model)?;
         args.add(&s.line)?;
         args.add(s.at)?;
-        args.add(cell.inputs_json()?)?;
-        args.add(cell.assembly.map(|e| &e.output_id))?;
-        args.add(cell.assembly.map(|e| e.output_kind.as_str()))?;
-        args.add(cell.assembly.map(|e| &e.event_id))
+        cell.bind_inline(args)
     }
 
     /// Gives stored cells their assembly: rows of `trace_cells` take it inline, and cells stored the old way
