@@ -8,6 +8,9 @@ use clap::{Parser, Subcommand};
 
 /// mimalloc instead of the system allocator: bulk writes (genealogy, CoAs, passports) allocate millions of small
 /// values, and glibc's malloc took about a third of the CPU of a genealogy ingest and a tenth of a CoA intake.
+/// With the `override` feature it is C's `malloc` too, so SQLite allocates from it: on glibc, the values SQLite
+/// copies out for every row of a recall left thousands of freed small chunks, and the next query's first larger
+/// allocation merged them all (`malloc_consolidate`), which tripled the upstream trace run after a recall.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -107,4 +110,25 @@ fn main() -> anyhow::Result<()> {
             Command::Bench(command) => bench::run(command).await,
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::c_void;
+
+    unsafe extern "C" {
+        fn malloc(size: usize) -> *mut c_void;
+        fn free(pointer: *mut c_void);
+        fn mi_is_in_heap_region(pointer: *const c_void) -> bool;
+    }
+
+    #[test]
+    fn c_code_like_sqlite_allocates_from_mimalloc() {
+        // SQLite is compiled into this binary and calls `malloc`: it must be mimalloc's, not the C library's.
+        let pointer = unsafe { malloc(48) };
+        assert!(!pointer.is_null());
+        let in_mimalloc = unsafe { mi_is_in_heap_region(pointer) };
+        unsafe { free(pointer) };
+        assert!(in_mimalloc, "C malloc is not mimalloc's: the `override` feature of mimalloc is off");
+    }
 }
