@@ -281,6 +281,25 @@ async fn genealogy_in_and_traces_out(store: Arc<dyn Store>) {
     let wrong_start =
         problem(s.get("/api/v1/trace/P-1/downstream", Some(&s.operator)).send().await.unwrap(), 400).await;
     assert!(wrong_start["detail"].as_str().unwrap().contains("starts at a lot or batch"));
+
+    // A second delivery of the same supplier lot (L-001), received as a lot of its own: a cell made from both
+    // traces back to two lots, and each shows the CoA of that supplier lot.
+    let second_delivery = json!([
+        {"eventId": "lot-a2", "type": "produced", "unit": {"id": "LOT-A2", "kind": "lot", "supplier": CAM,
+            "material": "NMC811", "lotNumber": "L-001", "quantity": {"value": 200, "unit": "kg"},
+            "attributes": {"category": "cathode"}}},
+        {"eventId": "cb-3", "type": "produced", "unit": {"id": "CB-3", "kind": "batch", "type": "cathode coating"},
+            "inputs": [{"id": "LOT-A", "quantity": {"value": 100, "unit": "kg"}},
+                       {"id": "LOT-A2", "quantity": {"value": 100, "unit": "kg"}}]},
+        {"eventId": "c-9", "type": "produced", "unit": {"id": "C-09", "kind": "cell", "model": "VP-C50", "line": "L1"},
+            "inputs": [{"id": "CB-3"}, {"id": "AB-1"}]}
+    ]);
+    let response = s.post("/api/v1/trace/events", Some(&s.operator)).json(&second_delivery).send().await.unwrap();
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let up = s.get_json("/api/v1/trace/C-09/upstream", Some(&s.operator)).await;
+    let lots: Vec<(&str, &Value)> =
+        up["lots"].as_array().unwrap().iter().map(|l| (l["id"].as_str().unwrap(), &l["coa"]["id"])).collect();
+    assert_eq!(lots, [("LOT-A", &coa["id"]), ("LOT-A2", &coa["id"]), ("LOT-G", &Value::Null)], "{up}");
 }
 
 /// Two packs of the EV model, one made in 2025 and one in 2026, each holding 200 kg of one cathode lot: the

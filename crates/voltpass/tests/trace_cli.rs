@@ -106,6 +106,10 @@ fn bench_trace_ends_with_one_json_line_of_figures() {
         ] {
             assert!(figures[format!("{backend}_{key}")].as_f64().unwrap() > 0.0, "{backend}_{key}: {last}");
         }
+        // The cores busy during the ingest: some, and no more than the machine has.
+        let cores = figures[format!("{backend}_ingest_cpu_cores")].as_f64().unwrap();
+        let available = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+        assert!(cores > 0.0 && cores <= available + 0.05, "{backend}_ingest_cpu_cores {cores} of {available}: {last}");
     }
     // The SQLite ingest against bare inserts of the naive layout's rows, measured in the same run.
     let bare = figures["sqlite_baseline_bare_insert_cells_per_s"].as_f64().unwrap();
