@@ -6,7 +6,7 @@
 //! A batch with `consumed` events adds inputs to units the overlay does not follow (edges into stored cells and
 //! batches, the ancestors the cycle check walks): the caller waits for its write instead ([`Overlay::complete`]).
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet};
 
 use crate::plan::{Known, KnownUnit, Plan, Source};
 use crate::unit::UnitKind;

@@ -10,7 +10,8 @@
 //! exceeds the quantity a lot or batch had; a cell, module or pack goes into one assembly only; material
 //! never flows in a circle; a pack's passport exists and has not ceased.
 
-use std::collections::{HashMap, HashSet};
+// foldhash, not SipHash: a batch hashes each of its thousands of ids several times (a seeded hash still).
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use crate::event::{Input, TraceEvent, UnitSpec};
 use crate::unit::{Quantity, UnitKind};
@@ -188,11 +189,12 @@ pub fn plan(events: Vec<(usize, TraceEvent)>, known: &Known) -> Plan {
     let mut state = BatchState::new(known);
     let mut pending = Vec::new();
     for (position, event) in events {
-        let id = event.event_id().to_string();
-        if known.events.contains(&id) || !state.seen_events.insert(id.clone()) {
-            state.plan.duplicates.push(id);
+        let id = event.event_id();
+        if known.events.contains(id) || state.seen_events.contains(id) {
+            state.plan.duplicates.push(id.to_string());
             continue;
         }
+        state.seen_events.insert(id.to_string());
         if let Some(waiting) = state.try_apply(position, event) {
             pending.push(waiting);
         }
@@ -366,7 +368,8 @@ impl<'a> BatchState<'a> {
                             output_id: target_id.to_string(),
                             output_kind: target_kind,
                             quantity,
-                            event_id: event.event_id().to_string(),
+                            // Set below, as for assembly edges.
+                            event_id: String::new(),
                         }
                     }
                     Err(message) => return Outcome::Refuse(message),
@@ -554,13 +557,12 @@ impl<'a> BatchState<'a> {
         }
         let kind_of_target = self.unit(&target_id).map(|u| u.kind);
         for (input, used, uom) in step.usage {
-            let entry = self.new_usage.entry(input.clone()).or_insert(UsageDelta {
-                unit_id: input,
-                used: 0.0,
-                base_uom: None,
-                consumers: 0,
-                cells: 0,
-            });
+            // Looked up before inserting: most events take from a lot or batch the batch took from already.
+            if !self.new_usage.contains_key(&input) {
+                let delta = UsageDelta { unit_id: input.clone(), used: 0.0, base_uom: None, consumers: 0, cells: 0 };
+                self.new_usage.insert(input.clone(), delta);
+            }
+            let entry = self.new_usage.get_mut(&input).expect("inserted above");
             entry.used += used;
             entry.base_uom = entry.base_uom.or(uom);
             entry.consumers += 1;

@@ -175,7 +175,7 @@ fn material_cannot_flow_in_a_circle() {
             KnownUnit { kind, quantity: None, base_uom: None, used: 0.0, assembled_into: None, cells: 0 },
         );
     }
-    known.ancestors.insert("S-2".into(), ["S-1".to_string()].into());
+    known.ancestors.insert("S-2".into(), ["S-1".to_string()].into_iter().collect());
     let p = plan(events(r#"{"eventId":"c4","type":"consumed","unitId":"S-1","inputs":[{"id":"S-2"}]}"#), &known);
     assert!(p.errors[0].message.contains("circle"), "{:?}", p.errors);
 }

@@ -124,7 +124,7 @@ fn backlog_from(row: &SqliteRow) -> Result<BacklogEvent> {
 
 /// `ids` without repeats, for reads that join from them (where `IN` would have dropped repeats).
 fn distinct(ids: &[String]) -> std::borrow::Cow<'_, [String]> {
-    let mut seen = std::collections::HashSet::with_capacity(ids.len());
+    let mut seen = foldhash::HashSet::with_capacity_and_hasher(ids.len(), Default::default());
     if ids.iter().all(|id| seen.insert(id.as_str())) {
         return std::borrow::Cow::Borrowed(ids);
     }

@@ -5,7 +5,9 @@
 //! Everything else is where it always was: cells from before the migration or from a restore live in
 //! `trace_units` with edges in `trace_edges`, and so do edges of later `consumed` events. Every read takes both.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use sqlx::sqlite::SqliteArguments;
 use sqlx::{Arguments, Row, Sqlite, Transaction};
@@ -141,7 +143,7 @@ impl<'a> Split<'a> {
                 edges.push(edge);
             }
         }
-        let made: std::collections::HashSet<&str> = cells.iter().map(|c| c.unit.event_id.as_str()).collect();
+        let made: HashSet<&str> = cells.iter().map(|c| c.unit.event_id.as_str()).collect();
         // A cell's row records the event that made it; other events keep their own rows.
         let applied = write
             .applied
@@ -205,7 +207,7 @@ impl<'a> Split<'a> {
             .bind(json_ids(&ids)?)
             .fetch_all(&mut **tx)
             .await?;
-            let mut inline = std::collections::HashSet::new();
+            let mut inline = HashSet::new();
             for row in rows {
                 inline.insert(row.try_get::<String, _>("id")?);
                 self.links.entry((&edge.output_id, "assembly")).or_default().push(row.try_get("seq")?);
