@@ -157,9 +157,7 @@ impl SqliteStore {
     async fn rows_of<T>(&self, sql: &str, ids: &[String], map: fn(&SqliteRow) -> Result<T>) -> Result<Vec<T>> {
         let mut out = Vec::new();
         for chunk in ids.chunks(IDS) {
-            for row in sqlx::query(sqlx::AssertSqlSafe(sql)).bind(json_ids(chunk)?).fetch_all(&self.reader).await? {
-                out.push(map(&row)?);
-            }
+            out.extend(self.decoded(sqlx::query(sqlx::AssertSqlSafe(sql)).bind(json_ids(chunk)?), map).await?);
         }
         Ok(out)
     }
