@@ -348,3 +348,14 @@ async fn cells_in_their_own_rows_and_cells_stored_before_read_as_one_genealogy()
     );
     assert_eq!(all_pages!(target, trace_event_rows_after, |e: &store::TraceEventRow| e.event_id.clone()), events);
 }
+
+/// `.cargo/config.toml` builds the bundled SQLite without memory statistics (a global lock on every allocation)
+/// and without memory management (one page-cache group, behind another lock, shared by every connection).
+#[tokio::test]
+async fn sqlite_is_built_without_its_global_allocation_locks() {
+    use sqlx::Connection;
+    let mut raw = sqlx::SqliteConnection::connect("sqlite::memory:").await.unwrap();
+    let options: Vec<String> = sqlx::query_scalar("PRAGMA compile_options").fetch_all(&mut raw).await.unwrap();
+    assert!(options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"), "{options:?}");
+    assert!(!options.iter().any(|o| o == "ENABLE_MEMORY_MANAGEMENT"), "{options:?}");
+}

@@ -6,67 +6,39 @@
 //! A batch with `consumed` events adds inputs to units the overlay does not follow (edges into stored cells and
 //! batches, the ancestors the cycle check walks): the caller waits for its write instead ([`Overlay::complete`]).
 
-use foldhash::{HashMap, HashMapExt, HashSet};
+use std::collections::hash_map::Entry;
 
-use crate::plan::{Known, KnownUnit, Plan, Source};
-use crate::unit::UnitKind;
+use foldhash::{HashMap, HashSet};
 
-/// A batch's changes to what the checks know, as they will be once it is written.
+use crate::plan::{Known, KnownUnit, Source, UsageDelta};
+
+/// A batch's changes to what the checks know, as they will be once it is written. The planner fills it from its
+/// own maps as it finishes ([`crate::plan::Plan::overlay`]): moved, not copied.
 #[derive(Debug, Clone, Default)]
 pub struct Overlay {
-    units: HashMap<String, KnownUnit>,
-    events: HashSet<String>,
-    cell_inputs: HashMap<String, Vec<Source>>,
-    assembly_sources: HashMap<String, Vec<Source>>,
+    pub(crate) units: HashMap<String, KnownUnit>,
+    pub(crate) events: HashSet<String>,
+    pub(crate) cell_inputs: HashMap<String, Vec<Source>>,
+    pub(crate) assembly_sources: HashMap<String, Vec<Source>>,
     /// The batch took inputs into units that existed before it (`consumed` events).
-    consumed: bool,
+    pub(crate) consumed: bool,
 }
 
 impl Overlay {
-    /// The changes of `plan`, checked against `known`.
-    pub fn of(plan: &Plan, known: &Known) -> Overlay {
-        let mut units: HashMap<String, KnownUnit> = HashMap::with_capacity(plan.units.len());
-        for unit in &plan.units {
-            units.insert(unit.spec.id.clone(), KnownUnit::new(unit));
-        }
-        let touched = |id: &str, units: &mut HashMap<String, KnownUnit>| -> Option<()> {
-            if !units.contains_key(id) {
-                units.insert(id.to_string(), known.units.get(id)?.clone());
+    /// Adds what the batch took from lots and batches (`usage`) to the units, bringing in those only `known` had.
+    pub(crate) fn add_usage(&mut self, usage: &[UsageDelta], known: &Known) {
+        for delta in usage {
+            let unit = match self.units.entry(delta.unit_id.clone()) {
+                Entry::Occupied(unit) => unit.into_mut(),
+                Entry::Vacant(slot) => match known.units.get(&delta.unit_id) {
+                    Some(stored) => slot.insert(stored.clone()),
+                    None => continue,
+                },
+            };
+            unit.used += delta.used;
+            if unit.base_uom.is_none() {
+                unit.base_uom = delta.base_uom.map(str::to_string);
             }
-            Some(())
-        };
-        for usage in &plan.usage {
-            if touched(&usage.unit_id, &mut units).is_some() {
-                let unit = units.get_mut(&usage.unit_id).expect("just inserted");
-                unit.used += usage.used;
-                if unit.base_uom.is_none() {
-                    unit.base_uom = usage.base_uom.map(str::to_string);
-                }
-            }
-        }
-        let mut cell_inputs: HashMap<String, Vec<Source>> = HashMap::new();
-        for edge in &plan.edges {
-            if edge.output_kind.is_assembly() && touched(&edge.input_id, &mut units).is_some() {
-                units.get_mut(&edge.input_id).expect("just inserted").assembled_into = Some(edge.output_id.clone());
-            }
-            if edge.output_kind == UnitKind::Cell {
-                cell_inputs.entry(edge.output_id.clone()).or_default().push(Source {
-                    source_id: edge.input_id.clone(),
-                    cells: 1,
-                    quantity: edge.quantity.unwrap_or(0.0),
-                });
-            }
-        }
-        let mut assembly_sources: HashMap<String, Vec<Source>> = HashMap::new();
-        for s in &plan.sources {
-            assembly_sources.entry(s.unit_id.clone()).or_default().push(s.source.clone());
-        }
-        Overlay {
-            units,
-            events: plan.applied.iter().map(|(event, _, _)| event.clone()).collect(),
-            cell_inputs,
-            assembly_sources,
-            consumed: plan.applied.iter().any(|(_, _, kind)| *kind == "consumed"),
         }
     }
 
@@ -81,10 +53,21 @@ impl Overlay {
     }
 
     /// Lays the changes over `known`, read from the store before or after the batch was written.
+    /// The read is the smaller side (what one batch names that is stored), so it goes into the overlay's maps.
     pub fn lay_over(self, known: &mut Known) {
-        known.units.extend(self.units);
-        known.events.extend(self.events);
-        known.cell_inputs.extend(self.cell_inputs);
-        known.assembly_sources.extend(self.assembly_sources);
+        known.units = over(self.units, std::mem::take(&mut known.units));
+        known.cell_inputs = over(self.cell_inputs, std::mem::take(&mut known.cell_inputs));
+        known.assembly_sources = over(self.assembly_sources, std::mem::take(&mut known.assembly_sources));
+        let mut events = self.events;
+        events.extend(known.events.drain());
+        known.events = events;
     }
+}
+
+/// `top` with the entries of `below` it has no key for.
+fn over<V>(mut top: HashMap<String, V>, below: HashMap<String, V>) -> HashMap<String, V> {
+    for (key, value) in below {
+        top.entry(key).or_insert(value);
+    }
+    top
 }

@@ -14,7 +14,11 @@
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use crate::event::{Input, TraceEvent, UnitSpec};
+use crate::overlay::Overlay;
 use crate::unit::{Quantity, UnitKind};
+
+/// Up to this many ids are compared one by one rather than hashed (what a cell names, a pack's modules).
+const SMALL: usize = 8;
 
 /// Consumption may exceed a stated quantity by rounding only.
 const EXCESS_TOLERANCE: f64 = 1e-9;
@@ -166,6 +170,8 @@ pub struct Plan {
     /// Events seen before (or twice in the batch), ignored.
     pub duplicates: Vec<String>,
     pub errors: Vec<PlanError>,
+    /// What the batch changes of what is known, for checking the next batch while this one is written.
+    pub overlay: Overlay,
 }
 
 /// What one event does, before it is added to the plan.
@@ -207,17 +213,13 @@ pub fn plan(events: Vec<(usize, TraceEvent)>, known: &Known) -> Plan {
             break;
         }
     }
-    let mut plan = state.finish();
-    plan.held = pending.into_iter().map(|(_, held)| held).collect();
-    plan
+    state.finish(pending.into_iter().map(|(_, held)| held).collect())
 }
 
 struct BatchState<'a> {
     known: &'a Known,
     plan: Plan,
     seen_events: HashSet<String>,
-    /// Units produced by the batch so far, with their events.
-    produced: HashMap<String, String>,
     /// Units produced or assembled by the batch so far, as they are now.
     new_units: HashMap<String, KnownUnit>,
     /// Consumed inputs of cells produced by the batch, and sources of modules produced by it.
@@ -235,7 +237,6 @@ impl<'a> BatchState<'a> {
             known,
             plan: Plan::default(),
             seen_events: HashSet::new(),
-            produced: HashMap::new(),
             new_units: HashMap::new(),
             new_cell_inputs: HashMap::new(),
             new_assembly_sources: HashMap::new(),
@@ -324,10 +325,16 @@ impl<'a> BatchState<'a> {
             return Outcome::Hold(missing);
         }
         let mut step = Step { result: None, unit: None, edges: Vec::new(), usage: Vec::new(), sources: Vec::new() };
-        let mut seen_inputs = HashSet::new();
+        let inputs = event.inputs();
+        // Most events name a few inputs, which are compared with each other; a module's hundred are hashed.
+        let mut seen_inputs = (inputs.len() > SMALL).then(HashSet::new);
         let mut taken: HashMap<&str, f64> = HashMap::new();
-        for input in event.inputs() {
-            if !seen_inputs.insert(input.id.as_str()) {
+        for (i, input) in inputs.iter().enumerate() {
+            let twice = match &mut seen_inputs {
+                Some(seen) => !seen.insert(input.id.as_str()),
+                None => inputs[..i].iter().any(|before| before.id == input.id),
+            };
+            if twice {
                 return Outcome::Refuse(format!("input {} is named twice", input.id));
             }
             if input.id == target_id {
@@ -398,8 +405,10 @@ impl<'a> BatchState<'a> {
         if unit.id.trim().is_empty() {
             return Err("the unit has no id".into());
         }
-        if let Some(event_id) = self.produced.get(&unit.id) {
-            return Err(format!("unit {} was produced already by event {event_id}", unit.id));
+        // A unit in `new_units` that was not stored is one the batch produced (found again for the message only).
+        if self.new_units.contains_key(&unit.id) && !self.known.units.contains_key(&unit.id) {
+            let by = self.plan.units.iter().find(|u| u.spec.id == unit.id).map_or("", |u| u.event_id.as_str());
+            return Err(format!("unit {} was produced already by event {by}", unit.id));
         }
         if self.known.units.contains_key(&unit.id) {
             return Err(format!("unit {} exists already: a serial number is never reused", unit.id));
@@ -543,7 +552,6 @@ impl<'a> BatchState<'a> {
         };
         self.plan.results.extend(step.result);
         if let Some(unit) = &step.unit {
-            self.produced.insert(unit.spec.id.clone(), event.event_id().to_string());
             self.new_units.insert(unit.spec.id.clone(), KnownUnit::new(unit));
         }
         for edge in &step.edges {
@@ -586,11 +594,25 @@ impl<'a> BatchState<'a> {
         self.plan.applied.push((event.event_id().to_string(), target_id, kind));
     }
 
-    fn finish(&mut self) -> Plan {
+    fn finish(mut self, held: Vec<Held>) -> Plan {
         let mut plan = std::mem::take(&mut self.plan);
-        let mut usage: Vec<UsageDelta> = self.new_usage.drain().map(|(_, u)| u).collect();
+        let mut usage: Vec<UsageDelta> = self.new_usage.into_values().collect();
         usage.sort_by(|a, b| a.unit_id.cmp(&b.unit_id));
+        // Every event seen was applied, held or refused.
+        let mut events = self.seen_events;
+        for event in held.iter().map(|h| h.event.event_id()).chain(plan.errors.iter().map(|e| e.event_id.as_str())) {
+            events.remove(event);
+        }
+        plan.overlay = Overlay {
+            units: self.new_units,
+            events,
+            cell_inputs: self.new_cell_inputs,
+            assembly_sources: self.new_assembly_sources,
+            consumed: plan.applied.iter().any(|(_, _, kind)| *kind == "consumed"),
+        };
+        plan.overlay.add_usage(&usage, self.known);
         plan.usage = usage;
+        plan.held = held;
         plan
     }
 }
@@ -616,18 +638,28 @@ fn check_results(
     Ok(())
 }
 
-/// Sums sources reached through several cells.
+/// Sums sources reached through several cells. A few distinct sources are found by comparing; more by hashing.
 fn merge_sources(sources: Vec<Source>) -> Vec<Source> {
     let mut merged: Vec<Source> = Vec::new();
     let mut at: HashMap<String, usize> = HashMap::new();
     for s in sources {
-        match at.get(&s.source_id) {
-            Some(&i) => {
+        let found = if merged.len() <= SMALL {
+            merged.iter().position(|m| m.source_id == s.source_id)
+        } else {
+            if at.is_empty() {
+                at.extend(merged.iter().enumerate().map(|(i, m)| (m.source_id.clone(), i)));
+            }
+            at.get(&s.source_id).copied()
+        };
+        match found {
+            Some(i) => {
                 merged[i].cells += s.cells;
                 merged[i].quantity += s.quantity;
             }
             None => {
-                at.insert(s.source_id.clone(), merged.len());
+                if !at.is_empty() {
+                    at.insert(s.source_id.clone(), merged.len());
+                }
                 merged.push(s);
             }
         }

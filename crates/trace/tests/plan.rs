@@ -202,3 +202,68 @@ fn end_of_line_tests_are_kept_held_or_refused() {
     let empty = refused(r#"{"eventId":"bad","type":"tested","unitId":"C-2","results":{}}"#);
     assert!(empty.contains("has no results"), "{empty}");
 }
+
+#[test]
+fn a_serial_made_twice_in_a_batch_or_an_input_named_twice_is_refused() {
+    let twice = r#"
+{"eventId":"t1","type":"produced","unit":{"id":"C-9","kind":"cell"},"inputs":[{"id":"CB-1"}]}
+{"eventId":"t2","type":"produced","unit":{"id":"C-9","kind":"cell"},"inputs":[{"id":"AB-1"}]}
+{"eventId":"t3","type":"produced","unit":{"id":"C-8","kind":"cell"},"inputs":[{"id":"CB-1"},{"id":"AB-1"},{"id":"CB-1"}]}"#;
+    let p = plan(events(&format!("{FACTORY}{twice}")), &with_passport());
+    let refused: Vec<(&str, &str)> = p.errors.iter().map(|e| (e.event_id.as_str(), e.message.as_str())).collect();
+    assert_eq!(
+        refused,
+        [("t2", "unit C-9 was produced already by event t1"), ("t3", "input CB-1 is named twice")],
+        "{refused:?}"
+    );
+}
+
+/// Lines of `count` cathode batches (`CB-i`, from LOT-NMC) and a cell from each, `C-i`.
+fn cells_from_batches_of_their_own(count: usize) -> String {
+    (0..count)
+        .map(|i| {
+            format!(
+                r#"{{"eventId":"b{i}","type":"produced","unit":{{"id":"CB-{i}","kind":"batch"}},"inputs":[{{"id":"LOT-NMC","quantity":{{"value":1,"unit":"kg"}}}}]}}
+{{"eventId":"c{i}","type":"produced","unit":{{"id":"C-{i}","kind":"cell"}},"inputs":[{{"id":"CB-{i}","quantity":{{"value":0.5,"unit":"kg"}}}}]}}
+"#
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_module_of_cells_from_many_batches_sums_its_sources_and_refuses_a_cell_named_twice() {
+    let lot =
+        r#"{"eventId":"l1","type":"produced","unit":{"id":"LOT-NMC","kind":"lot","quantity":{"value":1,"unit":"t"}}}"#;
+    let (count, cell) = (12, |i: usize| format!(r#"{{"id":"C-{i}"}}"#));
+    // Cells 0..12 from batches of their own, and two more cells from batch 0: 12 distinct sources, one of 3 cells.
+    let extra = r#"{"eventId":"x1","type":"produced","unit":{"id":"C-X1","kind":"cell"},"inputs":[{"id":"CB-0","quantity":{"value":0.5,"unit":"kg"}}]}
+{"eventId":"x2","type":"produced","unit":{"id":"C-X2","kind":"cell"},"inputs":[{"id":"CB-0","quantity":{"value":0.5,"unit":"kg"}}]}"#;
+    let mut names: Vec<String> = (0..count).map(cell).collect();
+    names.extend([r#"{"id":"C-X1"}"#.to_string(), r#"{"id":"C-X2"}"#.to_string()]);
+    let module = format!(
+        r#"{{"eventId":"m1","type":"produced","unit":{{"id":"M-1","kind":"module"}},"inputs":[{}]}}"#,
+        names.join(",")
+    );
+    let lines = format!("{lot}\n{}{extra}\n{module}", cells_from_batches_of_their_own(count));
+    let p = plan(events(&lines), &with_passport());
+    assert!(p.errors.is_empty() && p.held.is_empty(), "{:?} {:?}", p.errors, p.held);
+    let sources: Vec<(&str, i64, f64)> = p
+        .sources
+        .iter()
+        .filter(|s| s.unit_id == "M-1")
+        .map(|s| (s.source.source_id.as_str(), s.source.cells, s.source.quantity))
+        .collect();
+    assert_eq!(sources.len(), count, "{sources:?}");
+    assert_eq!(sources[0], ("CB-0", 3, 1.5), "{sources:?}");
+    assert!(sources[1..].iter().all(|(_, cells, quantity)| *cells == 1 && *quantity == 0.5), "{sources:?}");
+    // Named twice among more inputs than are compared one by one.
+    names.push(cell(5));
+    let module = format!(
+        r#"{{"eventId":"m2","type":"produced","unit":{{"id":"M-2","kind":"module"}},"inputs":[{}]}}"#,
+        names.join(",")
+    );
+    let lines = format!("{lot}\n{}{extra}\n{module}", cells_from_batches_of_their_own(count));
+    let p = plan(events(&lines), &with_passport());
+    assert_eq!(p.errors.iter().map(|e| e.message.as_str()).collect::<Vec<_>>(), ["input C-5 is named twice"]);
+}

@@ -280,7 +280,7 @@ impl PassportService {
         }
         let read = started.elapsed();
         let mut planned = plan(batch, &known);
-        let overlay = next.then(|| Overlay::of(&planned, &known));
+        let overlay = next.then(|| std::mem::take(&mut planned.overlay));
         tracing::debug!(?read, checked = ?(started.elapsed() - read), "trace batch");
         let (backlog_errors, errors): (Vec<PlanError>, Vec<PlanError>) =
             planned.errors.drain(..).partition(|e| from_backlog.contains(&e.event_id));
