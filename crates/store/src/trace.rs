@@ -195,6 +195,16 @@ pub struct TraceWrite {
 pub trait TraceStore {
     /// Writes a planned batch; applied events leave the backlog.
     async fn write_trace(&self, write: TraceWrite) -> Result<()>;
+    /// Writes a planned batch of a bulk import: committed, so a crash of the process loses nothing, but durable
+    /// through a power loss only once [`TraceStore::sync_trace_writes`] returns. The import's batches reach the
+    /// disk together at its end instead of one wait for the disk per batch.
+    async fn write_trace_batch(&self, write: TraceWrite) -> Result<()> {
+        self.write_trace(write).await
+    }
+    /// Makes every genealogy write so far durable (those of [`TraceStore::write_trace_batch`]).
+    async fn sync_trace_writes(&self) -> Result<()> {
+        Ok(())
+    }
     /// Serialises genealogy writers across every server on this store, from reading what a batch names to
     /// writing its plan (the quantity and assembly checks read, then write): held until the guard is dropped.
     /// A no-op where one process owns the store (SQLite; the service's own lock serialises its writers).

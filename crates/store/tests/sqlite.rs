@@ -359,3 +359,30 @@ async fn sqlite_is_built_without_its_global_allocation_locks() {
     assert!(options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"), "{options:?}");
     assert!(!options.iter().any(|o| o == "ENABLE_MEMORY_MANAGEMENT"), "{options:?}");
 }
+
+/// A bulk import's batches are committed one by one and reach the disk together: `sync_trace_writes` checkpoints
+/// the log (syncing it first), after which the database file holds every page.
+#[tokio::test]
+async fn batches_of_an_import_are_readable_at_once_and_in_the_database_file_once_synced() {
+    use sqlx::Connection;
+    use store::TraceStore;
+    use trace::plan::{Known, plan};
+    let url = testing::fresh_sqlite_url();
+    let store = SqliteStore::open(&url).await.unwrap();
+    store.create_actor(&conformance::actor("actor:test", store::Role::Admin)).await.unwrap();
+    let at = time::macros::datetime!(2026-11-01 00:00 UTC);
+    let planned = plan(conformance::events(conformance::LINES), &Known::default());
+    store.write_trace_batch(conformance::write_of(planned, at)).await.unwrap();
+    let file = std::path::PathBuf::from(url.trim_start_matches("sqlite://"));
+    let mut raw = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    let cells: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM trace_cells").fetch_one(&mut raw).await.unwrap();
+    assert_eq!(cells, 2, "committed: another connection reads the batch's cells");
+    let pages: i64 = sqlx::query_scalar("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()")
+        .fetch_one(&mut raw)
+        .await
+        .unwrap();
+    let in_file = || std::fs::metadata(&file).unwrap().len() as i64;
+    assert!(in_file() < pages, "before the sync, pages are in the log only ({} of {pages} bytes)", in_file());
+    store.sync_trace_writes().await.unwrap();
+    assert_eq!(in_file(), pages, "synced: the log is checkpointed into the database file");
+}

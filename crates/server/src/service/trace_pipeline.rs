@@ -7,6 +7,9 @@
 //! A batch with `consumed` events (inputs into units that existed) changes what the overlay does not follow, so
 //! it is never checked during another write, nor is the batch after it. The pipeline holds the genealogy
 //! writer's locks from start to finish: no other writer can change what the overlay stands for.
+//!
+//! Each batch is committed on its own, and all of them are made durable together when the pipeline finishes
+//! ([`store::TraceStore::write_trace_batch`]): an import waits for the disk once, not once a batch.
 
 use std::sync::Arc;
 
@@ -93,12 +96,16 @@ impl<'a> TracePipeline<'a> {
         Ok(receipt)
     }
 
-    /// Waits for the last batch's write; its receipt (`None` when nothing was pushed).
+    /// Waits for the last batch's write, and makes every batch written durable; the last receipt (`None` when
+    /// nothing was pushed).
     pub async fn finish(mut self) -> Result<Option<TraceReceipt>> {
-        match self.in_flight.take() {
+        let last = match self.in_flight.take() {
             Some(InFlight { receipt, write, .. }) => finished(write).await.map(|()| Some(receipt)),
             None => Ok(None),
-        }
+        };
+        // Whatever became of the last batch, those before it are stored: they reach the disk here, together.
+        self.service.store.sync_trace_writes().await?;
+        last
     }
 
     /// How many batches so far were checked while the batch before them was written.
@@ -114,7 +121,7 @@ impl<'a> TracePipeline<'a> {
             let _writers = writers;
             let started = std::time::Instant::now();
             let Some(write) = write else { return Ok(()) };
-            let written = store.write_trace(write).await;
+            let written = store.write_trace_batch(write).await;
             tracing::debug!(took = ?started.elapsed(), "trace batch written");
             written
         })

@@ -14,8 +14,8 @@ use crate::{Result, StoreError};
 use crate::{TraceBackupStore, TraceEventRow, TraceUnitRow, TraceUsageRow};
 use async_trait::async_trait;
 use sqlx::error::BoxDynError;
-use sqlx::sqlite::{SqliteArguments, SqliteRow};
-use sqlx::{Arguments, AssertSqlSafe, QueryBuilder, Row, Sqlite, Transaction};
+use sqlx::sqlite::{SqliteArguments, SqliteConnection, SqliteRow};
+use sqlx::{Arguments, AssertSqlSafe, Connection, QueryBuilder, Row, Sqlite, Transaction};
 use std::borrow::Borrow;
 use time::OffsetDateTime;
 use trace::UnitKind;
@@ -371,6 +371,49 @@ async fn record_events(
     Ok(())
 }
 
+/// A planned batch in one transaction on the writer connection.
+async fn write_batch(conn: &mut SqliteConnection, write: TraceWrite) -> Result<()> {
+    let started = std::time::Instant::now();
+    let mut tx = conn.begin().await?;
+    let next_seq: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM trace_cells").fetch_one(&mut *tx).await?;
+    let mut split = Split::new(&write, next_seq);
+    let split_at = started.elapsed();
+    let shared = |args: &mut SqliteArguments| Split::bind_shared(&write, args);
+    let shared = (CELL_SHARED, &shared as _);
+    insert_rows_sharing(
+        &mut tx,
+        INSERT_PLAIN_CELLS,
+        PLAIN_CELL_COLUMNS,
+        shared,
+        &split.plain_cells,
+        &Split::bind_plain_cell,
+    )
+    .await?;
+    insert_rows_sharing(&mut tx, INSERT_CELLS, CELL_COLUMNS, shared, &split.cells, &Split::bind_cell).await?;
+    let cells_at = started.elapsed();
+    insert_units(&mut tx, &write, &split.units).await?;
+    let old_way = split.assemble_stored(&mut tx).await?;
+    let edges: Vec<&StoredEdge> = split.edges.iter().copied().chain(&old_way).collect();
+    insert_edges(&mut tx, &edges).await?;
+    let head = "INSERT INTO trace_cell_links (unit_id, role, first_seq, seqs) VALUES ";
+    insert_rows(&mut tx, head, 4, &split.links()?, |(unit, role, first, seqs), args| {
+        args.add(*unit)?;
+        args.add(*role)?;
+        args.add(*first)?;
+        args.add(seqs)
+    })
+    .await?;
+    insert_sources_and_usage(&mut tx, &write).await?;
+    insert_results(&mut tx, &write).await?;
+    record_events(&mut tx, &write, &split.applied).await?;
+    chain_audit(&mut tx, write.audit, write.at).await?;
+    let rest_at = started.elapsed();
+    tx.commit().await?;
+    tracing::debug!(?split_at, ?cells_at, ?rest_at, committed = ?started.elapsed(), "genealogy batch written");
+    Ok(())
+}
+
 #[async_trait]
 impl TraceStore for SqliteStore {
     async fn lock_trace_writer(&self) -> Result<crate::WriterLock> {
@@ -379,44 +422,33 @@ impl TraceStore for SqliteStore {
     }
 
     async fn write_trace(&self, write: TraceWrite) -> Result<()> {
-        let started = std::time::Instant::now();
-        let mut tx = self.writer.begin().await?;
-        let next_seq: i64 =
-            sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM trace_cells").fetch_one(&mut *tx).await?;
-        let mut split = Split::new(&write, next_seq);
-        let split_at = started.elapsed();
-        let shared = |args: &mut SqliteArguments| Split::bind_shared(&write, args);
-        let shared = (CELL_SHARED, &shared as _);
-        insert_rows_sharing(
-            &mut tx,
-            INSERT_PLAIN_CELLS,
-            PLAIN_CELL_COLUMNS,
-            shared,
-            &split.plain_cells,
-            &Split::bind_plain_cell,
-        )
-        .await?;
-        insert_rows_sharing(&mut tx, INSERT_CELLS, CELL_COLUMNS, shared, &split.cells, &Split::bind_cell).await?;
-        let cells_at = started.elapsed();
-        insert_units(&mut tx, &write, &split.units).await?;
-        let old_way = split.assemble_stored(&mut tx).await?;
-        let edges: Vec<&StoredEdge> = split.edges.iter().copied().chain(&old_way).collect();
-        insert_edges(&mut tx, &edges).await?;
-        let head = "INSERT INTO trace_cell_links (unit_id, role, first_seq, seqs) VALUES ";
-        insert_rows(&mut tx, head, 4, &split.links()?, |(unit, role, first, seqs), args| {
-            args.add(*unit)?;
-            args.add(*role)?;
-            args.add(*first)?;
-            args.add(seqs)
-        })
-        .await?;
-        insert_sources_and_usage(&mut tx, &write).await?;
-        insert_results(&mut tx, &write).await?;
-        record_events(&mut tx, &write, &split.applied).await?;
-        chain_audit(&mut tx, write.audit, write.at).await?;
-        let rest_at = started.elapsed();
-        tx.commit().await?;
-        tracing::debug!(?split_at, ?cells_at, ?rest_at, committed = ?started.elapsed(), "genealogy batch written");
+        write_batch(&mut *self.writer.acquire().await?, write).await
+    }
+
+    async fn write_trace_batch(&self, write: TraceWrite) -> Result<()> {
+        let mut conn = self.writer.acquire().await?;
+        // WAL with `synchronous=NORMAL`: the commit is in the log (a crash of the process loses nothing), and the
+        // log reaches the disk at the next checkpoint, or at `sync_trace_writes`.
+        sqlx::query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await?;
+        let written = write_batch(&mut conn, write).await;
+        // Every other write on this connection waits for the disk again; a connection that cannot is closed.
+        if let Err(e) = sqlx::query("PRAGMA synchronous = FULL").execute(&mut *conn).await {
+            drop(conn.detach());
+            return written.and(Err(e.into()));
+        }
+        written
+    }
+
+    async fn sync_trace_writes(&self) -> Result<()> {
+        // A checkpoint syncs the log before it copies it into the database file; FULL waits for readers (up to
+        // the busy timeout) so that it copies all of it.
+        let (busy, _, _): (i64, i64, i64) =
+            sqlx::query_as("PRAGMA wal_checkpoint(FULL)").fetch_one(&self.writer).await?;
+        if busy != 0 {
+            return Err(StoreError::Database(
+                "the genealogy writes could not be synced: readers kept the log busy".into(),
+            ));
+        }
         Ok(())
     }
 
