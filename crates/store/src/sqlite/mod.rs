@@ -1,4 +1,5 @@
-//! SQLite implementation: one file, WAL journal, `synchronous=FULL` so a committed write survives a crash.
+//! SQLite implementation: one file, WAL journal, `synchronous=FULL` so a committed write survives a crash (a
+//! bulk import's genealogy batches reach the disk together when it ends: `TraceStore::write_trace_batch`).
 //! Writes go through a single-connection pool (SQLite has one writer anyway, and this keeps
 //! read-then-write transactions free of SQLITE_BUSY); reads use a small pool of their own.
 
