@@ -104,8 +104,11 @@ impl<'a> TracePipeline<'a> {
             None => Ok(None),
         };
         // Whatever became of the last batch, those before it are stored: they reach the disk here, together.
-        self.service.store.sync_trace_writes().await?;
-        last
+        let synced = self.service.store.sync_trace_writes().await;
+        // The last write's error says more than the sync's after it.
+        let last = last?;
+        synced?;
+        Ok(last)
     }
 
     /// How many batches so far were checked while the batch before them was written.
