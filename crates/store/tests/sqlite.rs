@@ -145,6 +145,15 @@ async fn coas_are_stored_packed_and_rows_from_before_still_read() {
     assert_eq!(rows[1].parsed, Some(coa_json("L-old")), "a backup carries the parsed JSON unpacked");
 }
 
+/// A store at `url` with the test actor, and the conformance genealogy planned against nothing stored, to be
+/// written at the time returned.
+async fn with_genealogy_planned(url: &str) -> (SqliteStore, trace::Plan, time::OffsetDateTime) {
+    let store = SqliteStore::open(url).await.unwrap();
+    store.create_actor(&conformance::actor("actor:test", store::Role::Admin)).await.unwrap();
+    let planned = trace::plan::plan(conformance::events(conformance::LINES), &trace::plan::Known::default());
+    (store, planned, time::macros::datetime!(2026-11-01 00:00 UTC))
+}
+
 /// Cells ingested since migration 0012 live in `trace_cells` with their edges inline; cells stored before (or by a
 /// restore) live in `trace_units` with edges in `trace_edges`. Every read, the backup pages and a restore see both
 /// as one genealogy, and a new module can take cells of either form.
@@ -155,10 +164,7 @@ async fn cells_in_their_own_rows_and_cells_stored_before_read_as_one_genealogy()
     use trace::UnitKind;
     use trace::plan::{Known, plan};
     let url = testing::fresh_sqlite_url();
-    let store = SqliteStore::open(&url).await.unwrap();
-    store.create_actor(&conformance::actor("actor:test", store::Role::Admin)).await.unwrap();
-    let at = time::macros::datetime!(2026-11-01 00:00 UTC);
-    let first = plan(conformance::events(conformance::LINES), &Known::default());
+    let (store, first, at) = with_genealogy_planned(&url).await;
     store.write_trace(conformance::write_of(first, at)).await.unwrap();
 
     // A cell as a store from before migration 0012 holds it: a unit row, an edge row, an applied-event row.
@@ -366,12 +372,8 @@ async fn sqlite_is_built_without_its_global_allocation_locks() {
 async fn batches_of_an_import_are_readable_at_once_and_in_the_database_file_once_synced() {
     use sqlx::Connection;
     use store::TraceStore;
-    use trace::plan::{Known, plan};
     let url = testing::fresh_sqlite_url();
-    let store = SqliteStore::open(&url).await.unwrap();
-    store.create_actor(&conformance::actor("actor:test", store::Role::Admin)).await.unwrap();
-    let at = time::macros::datetime!(2026-11-01 00:00 UTC);
-    let planned = plan(conformance::events(conformance::LINES), &Known::default());
+    let (store, planned, at) = with_genealogy_planned(&url).await;
     store.write_trace_batch(conformance::write_of(planned, at)).await.unwrap();
     let file = std::path::PathBuf::from(url.trim_start_matches("sqlite://"));
     let mut raw = sqlx::SqliteConnection::connect(&url).await.unwrap();

@@ -638,18 +638,14 @@ fn check_results(
     Ok(())
 }
 
-/// Sums sources reached through several cells. A few distinct sources are found by comparing; more by hashing.
+/// Sums sources reached through several cells: a cell's few are compared one by one, an assembly's many hashed.
 fn merge_sources(sources: Vec<Source>) -> Vec<Source> {
     let mut merged: Vec<Source> = Vec::new();
-    let mut at: HashMap<String, usize> = HashMap::new();
+    let mut at: Option<HashMap<String, usize>> = (sources.len() > SMALL).then(HashMap::new);
     for s in sources {
-        let found = if merged.len() <= SMALL {
-            merged.iter().position(|m| m.source_id == s.source_id)
-        } else {
-            if at.is_empty() {
-                at.extend(merged.iter().enumerate().map(|(i, m)| (m.source_id.clone(), i)));
-            }
-            at.get(&s.source_id).copied()
+        let found = match &at {
+            Some(at) => at.get(&s.source_id).copied(),
+            None => merged.iter().position(|m| m.source_id == s.source_id),
         };
         match found {
             Some(i) => {
@@ -657,7 +653,7 @@ fn merge_sources(sources: Vec<Source>) -> Vec<Source> {
                 merged[i].quantity += s.quantity;
             }
             None => {
-                if !at.is_empty() {
+                if let Some(at) = &mut at {
                     at.insert(s.source_id.clone(), merged.len());
                 }
                 merged.push(s);

@@ -332,10 +332,10 @@ async fn record_events(
         args.add(write.at)
     })
     .await?;
-    // An import usually has nothing held: then the batch's thousands of ids are not sent to be looked for.
-    let held_before: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM trace_backlog)").fetch_one(&mut **tx).await?;
-    if !write.applied.is_empty() && held_before {
+    // An import usually finds the backlog empty: then the batch's thousands of ids are not sent to be looked for.
+    if !write.applied.is_empty()
+        && sqlx::query_scalar::<_, bool>("SELECT EXISTS (SELECT 1 FROM trace_backlog)").fetch_one(&mut **tx).await?
+    {
         let ids: Vec<String> = write.applied.iter().map(|(id, _, _)| id.clone()).collect();
         sqlx::query("DELETE FROM trace_backlog WHERE event_id IN (SELECT value FROM json_each(?1))")
             .bind(json_ids(&ids)?)
